@@ -1,0 +1,20 @@
+// Entry point of the custos command line: wires subcommands; business logic lives in the rooms below.
+import { Command } from 'commander';
+import { registerDevCommands } from './dev.js';
+import { cliVersion } from './version.js';
+
+const program = new Command()
+  .name('custos')
+  .description('Custos: zero-knowledge secrets for Kubernetes, with an External Secrets Operator compatible operator')
+  .version(cliVersion(), '-v, --version')
+  .showHelpAfterError()
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+registerDevCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.stderr.write(`custos: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+}

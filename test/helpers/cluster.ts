@@ -3,6 +3,7 @@
 // the integration suites are skipped with a one-line reason — except under CI=true, where that is a failure.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { after } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { type ControlPlane, startControlPlane } from '../../src/kube/controlplane/index.js';
 
@@ -31,6 +32,11 @@ function computeSkipReason(): string | undefined {
 let started: Promise<TestCluster> | undefined;
 let privatePlane: ControlPlane | undefined;
 
+// A file run on its own owns its private plane: stop it when the file's tests are done, or the process never exits.
+after(async () => {
+  await privatePlane?.stop();
+  privatePlane = undefined;
+});
 process.once('exit', () => {
   if (privatePlane) rmSync(privatePlane.dir, { recursive: true, force: true });
 });

@@ -1,0 +1,21 @@
+// `npm run generate`: writes deploy/crds/*.yaml and src/api/generated/types.ts from the schemas in src/api/.
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { CRD_DIR, renderAll } from '../src/api/render.js';
+
+const root = join(import.meta.dirname, '..');
+const files = renderAll();
+
+// Drop CRD files of kinds that no longer exist, so deploy/crds/ always equals what renderAll() produces.
+const wanted = new Set(files.map((f) => f.path));
+for (const name of readdirSync(join(root, CRD_DIR), { withFileTypes: true })) {
+  const path = `${CRD_DIR}/${name.name}`;
+  if (name.isFile() && name.name.endsWith('.yaml') && !wanted.has(path)) rmSync(join(root, path));
+}
+
+for (const file of files) {
+  const target = join(root, file.path);
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, file.content);
+  console.log(`wrote ${file.path} (${Buffer.byteLength(file.content)} bytes)`);
+}

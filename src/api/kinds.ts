@@ -1,0 +1,221 @@
+// The custom resource kinds Custos serves: names, scope, versions and printer columns as ESO v2.9 declares
+// them (reference/eso.md 1.1), with the spec/status schemas from src/api/schema/.
+import { clusterExternalSecretSpec, clusterExternalSecretStatus } from './schema/clusterexternalsecret.js';
+import type { Schema } from './schema/dsl.js';
+import { externalSecretSpec, externalSecretStatus } from './schema/externalsecret.js';
+import { clusterGeneratorSpec, fakeSpec, passwordSpec, uuidSpec } from './schema/generators.js';
+import {
+  clusterPushSecretSpec,
+  clusterPushSecretStatus,
+  pushSecretSpec,
+  pushSecretStatus,
+} from './schema/pushsecret.js';
+import { secretStoreSpec, secretStoreStatus } from './schema/secretstore.js';
+
+export const ESO_GROUP = 'external-secrets.io';
+export const GENERATORS_GROUP = 'generators.external-secrets.io';
+export const COMPONENT_LABEL = { 'external-secrets.io/component': 'controller' } as const;
+
+export interface PrinterColumn {
+  name: string;
+  type: 'string' | 'date' | 'integer' | 'number' | 'boolean';
+  jsonPath: string;
+  description?: string;
+  priority?: number;
+}
+
+export interface KindDefinition {
+  group: string;
+  kind: string;
+  plural: string;
+  singular: string;
+  scope: 'Namespaced' | 'Cluster';
+  shortNames?: string[];
+  categories: string[];
+  /** The stored version (served too). */
+  storageVersion: string;
+  /** Further versions served with the identical schema (no conversion needed). */
+  alsoServed?: string[];
+  spec: Schema;
+  status?: Schema;
+  description: string;
+  printerColumns?: PrinterColumn[];
+  selectableFields?: string[];
+}
+
+const readyReason = '.status.conditions[?(@.type=="Ready")].reason';
+const readyStatus = '.status.conditions[?(@.type=="Ready")].status';
+const esCategories = ['external-secrets'];
+const generatorCategories = ['external-secrets', 'external-secrets-generators'];
+
+const storeColumns: PrinterColumn[] = [
+  { name: 'AGE', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  { name: 'Status', type: 'string', jsonPath: readyReason },
+  { name: 'Capabilities', type: 'string', jsonPath: '.status.capabilities' },
+  { name: 'Ready', type: 'string', jsonPath: readyStatus },
+];
+
+const pushColumns: PrinterColumn[] = [
+  { name: 'AGE', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  { name: 'Status', type: 'string', jsonPath: readyReason },
+];
+
+export const KINDS: readonly KindDefinition[] = [
+  {
+    group: ESO_GROUP,
+    kind: 'ExternalSecret',
+    plural: 'externalsecrets',
+    singular: 'externalsecret',
+    scope: 'Namespaced',
+    shortNames: ['es'],
+    categories: esCategories,
+    storageVersion: 'v1',
+    alsoServed: ['v1beta1'],
+    spec: externalSecretSpec,
+    status: externalSecretStatus,
+    description: 'ExternalSecret syncs values from a secret store into a Kubernetes Secret.',
+    printerColumns: [
+      { name: 'StoreType', type: 'string', jsonPath: '.spec.secretStoreRef.kind' },
+      { name: 'Store', type: 'string', jsonPath: '.spec.secretStoreRef.name' },
+      { name: 'Refresh Interval', type: 'string', jsonPath: '.spec.refreshInterval' },
+      { name: 'Status', type: 'string', jsonPath: readyReason },
+      { name: 'Ready', type: 'string', jsonPath: readyStatus },
+      { name: 'Last Sync', type: 'date', jsonPath: '.status.refreshTime' },
+    ],
+    selectableFields: [
+      '.spec.secretStoreRef.name',
+      '.spec.secretStoreRef.kind',
+      '.spec.target.name',
+      '.spec.refreshInterval',
+    ],
+  },
+  {
+    group: ESO_GROUP,
+    kind: 'SecretStore',
+    plural: 'secretstores',
+    singular: 'secretstore',
+    scope: 'Namespaced',
+    shortNames: ['ss'],
+    categories: esCategories,
+    storageVersion: 'v1',
+    alsoServed: ['v1beta1'],
+    spec: secretStoreSpec,
+    status: secretStoreStatus,
+    description: 'SecretStore says how to reach and authenticate to a provider, for one namespace.',
+    printerColumns: storeColumns,
+  },
+  {
+    group: ESO_GROUP,
+    kind: 'ClusterSecretStore',
+    plural: 'clustersecretstores',
+    singular: 'clustersecretstore',
+    scope: 'Cluster',
+    shortNames: ['css'],
+    categories: esCategories,
+    storageVersion: 'v1',
+    alsoServed: ['v1beta1'],
+    spec: secretStoreSpec,
+    status: secretStoreStatus,
+    description: 'ClusterSecretStore is a SecretStore usable from every namespace its conditions allow.',
+    printerColumns: storeColumns,
+  },
+  {
+    group: ESO_GROUP,
+    kind: 'ClusterExternalSecret',
+    plural: 'clusterexternalsecrets',
+    singular: 'clusterexternalsecret',
+    scope: 'Cluster',
+    shortNames: ['ces'],
+    categories: esCategories,
+    storageVersion: 'v1',
+    alsoServed: ['v1beta1'],
+    spec: clusterExternalSecretSpec,
+    status: clusterExternalSecretStatus,
+    description: 'ClusterExternalSecret creates the same ExternalSecret in every selected namespace.',
+    printerColumns: [
+      { name: 'Store', type: 'string', jsonPath: '.spec.externalSecretSpec.secretStoreRef.name' },
+      { name: 'Refresh Interval', type: 'string', jsonPath: '.spec.refreshTime' },
+      { name: 'Ready', type: 'string', jsonPath: readyStatus },
+    ],
+  },
+  {
+    group: ESO_GROUP,
+    kind: 'PushSecret',
+    plural: 'pushsecrets',
+    singular: 'pushsecret',
+    scope: 'Namespaced',
+    shortNames: ['ps'],
+    categories: esCategories,
+    storageVersion: 'v1alpha1',
+    spec: pushSecretSpec,
+    status: pushSecretStatus,
+    description: 'PushSecret writes a Kubernetes Secret to one or more secret stores.',
+    printerColumns: pushColumns,
+  },
+  {
+    group: ESO_GROUP,
+    kind: 'ClusterPushSecret',
+    plural: 'clusterpushsecrets',
+    singular: 'clusterpushsecret',
+    scope: 'Cluster',
+    categories: esCategories,
+    storageVersion: 'v1alpha1',
+    spec: clusterPushSecretSpec,
+    status: clusterPushSecretStatus,
+    description: 'ClusterPushSecret creates the same PushSecret in every selected namespace.',
+    printerColumns: pushColumns,
+  },
+  {
+    group: GENERATORS_GROUP,
+    kind: 'Password',
+    plural: 'passwords',
+    singular: 'password',
+    scope: 'Namespaced',
+    categories: generatorCategories,
+    storageVersion: 'v1alpha1',
+    spec: passwordSpec,
+    description: 'Password generates random passwords.',
+  },
+  {
+    group: GENERATORS_GROUP,
+    kind: 'Fake',
+    plural: 'fakes',
+    singular: 'fake',
+    scope: 'Namespaced',
+    categories: generatorCategories,
+    storageVersion: 'v1alpha1',
+    spec: fakeSpec,
+    description: 'Fake returns fixed data, for tests.',
+  },
+  {
+    group: GENERATORS_GROUP,
+    kind: 'UUID',
+    plural: 'uuids',
+    singular: 'uuid',
+    scope: 'Namespaced',
+    categories: generatorCategories,
+    storageVersion: 'v1alpha1',
+    spec: uuidSpec,
+    description: 'UUID generates a random version 4 UUID.',
+  },
+  {
+    group: GENERATORS_GROUP,
+    kind: 'ClusterGenerator',
+    plural: 'clustergenerators',
+    singular: 'clustergenerator',
+    scope: 'Cluster',
+    categories: generatorCategories,
+    storageVersion: 'v1alpha1',
+    spec: clusterGeneratorSpec,
+    description: 'ClusterGenerator is a generator usable from every namespace.',
+  },
+];
+
+export function servedVersions(kind: KindDefinition): string[] {
+  return [kind.storageVersion, ...(kind.alsoServed ?? [])];
+}
+
+export function findKind(apiVersion: string, kind: string): KindDefinition | undefined {
+  const [group, version] = apiVersion.split('/');
+  return KINDS.find((k) => k.group === group && k.kind === kind && version && servedVersions(k).includes(version));
+}

@@ -1,0 +1,119 @@
+// The provider contract, modelled on ESO's SecretsClient / Provider interfaces (apis/externalsecrets/v1/provider.go)
+// so that ESO semantics carry over one to one. Values are bytes (Uint8Array); keys and paths are strings.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { SecretStoreSpec } from '../api/generated/types.js';
+
+export type StoreKind = 'SecretStore' | 'ClusterSecretStore';
+
+export type MetadataPolicy = 'None' | 'Fetch';
+
+/** `data[].remoteRef` / `dataFrom[].extract` as far as providers care (decoding happens in the operator). */
+export interface RemoteRef {
+  key: string;
+  /** A gjson path or a provider-specific field name inside the secret. */
+  property?: string;
+  version?: string;
+  /** `Fetch` reads the secret's metadata (labels, annotations, tags) instead of its value. */
+  metadataPolicy?: MetadataPolicy;
+}
+
+/** `dataFrom[].find`. */
+export interface FindRef {
+  path?: string;
+  name?: { regexp?: string };
+  tags?: Record<string, string>;
+  /** ESO applies key conversion inside some providers (fake, kubernetes); empty means Default. */
+  conversionStrategy?: 'Default' | 'Unicode';
+}
+
+/** Where a PushSecret writes (`data[].match.remoteRef`). */
+export interface PushRemoteRef {
+  remoteKey: string;
+  property?: string;
+}
+
+/** One PushSecret `data[]` entry. */
+export interface PushSecretData {
+  /** Key of the source Secret; empty pushes the whole Secret. */
+  secretKey?: string;
+  remoteRef: PushRemoteRef;
+  /** Provider-specific metadata, e.g. `{apiVersion, kind: PushSecretMetadata, spec}`. */
+  metadata?: unknown;
+}
+
+/** The local Kubernetes Secret being pushed. */
+export interface PushSource {
+  type?: string;
+  data: Record<string, Uint8Array>;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export type ValidationResult = 'Ready' | 'Unknown' | 'Error';
+
+export interface Validation {
+  result: ValidationResult;
+  /** Why the result is not Ready; never contains secret values. */
+  message?: string;
+}
+
+export type Capabilities = 'ReadOnly' | 'WriteOnly' | 'ReadWrite';
+
+/** A client bound to one store (and, for referent ClusterSecretStores, one namespace). */
+export interface SecretsClient {
+  /** One value. Throws NoSecretError when the secret (or its property/version) does not exist. */
+  getSecret(ref: RemoteRef): Promise<Uint8Array>;
+  /** A secret split into key/value pairs (`dataFrom.extract`). */
+  getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>>;
+  /** Many secrets by name regexp, path or tags (`dataFrom.find`), keyed by secret name. */
+  getAllSecrets(find: FindRef): Promise<Record<string, Uint8Array>>;
+  pushSecret(source: PushSource, data: PushSecretData): Promise<void>;
+  deleteSecret(ref: PushRemoteRef): Promise<void>;
+  secretExists(ref: PushRemoteRef): Promise<boolean>;
+  /** Whether the store can be used; the SecretStore controller turns this into the Ready condition. */
+  validate(): Promise<Validation>;
+  close(): Promise<void>;
+}
+
+/** The store object a client is made for. */
+export interface StoreObject {
+  kind: StoreKind;
+  name: string;
+  /** Namespace of a SecretStore; absent for a ClusterSecretStore. */
+  namespace?: string;
+  spec: SecretStoreSpec;
+}
+
+/** How a provider reaches the operator's own cluster (to read auth Secrets, request tokens, ...). */
+export interface KubeAccess {
+  kubeConfig: KubeConfig;
+}
+
+export interface NewClientOptions {
+  store: StoreObject;
+  /**
+   * Namespace of the object using the store (the ExternalSecret / PushSecret). For a SecretStore it equals the
+   * store's namespace; for a ClusterSecretStore it is where referent auth is resolved; empty when the
+   * ClusterSecretStore itself is being validated.
+   */
+  namespace: string;
+  kube: KubeAccess;
+}
+
+export interface StoreValidationResult {
+  /** Reasons to reject the store (the webhook's error). */
+  errors: string[];
+  /** Accepted, but the user should know (the webhook's warnings). */
+  warnings: string[];
+}
+
+export interface Provider {
+  /** The `spec.provider` key, e.g. "fake". */
+  readonly key: string;
+  readonly capabilities: Capabilities;
+  /** ESO marks some providers as not maintained (fake); the webhook warns and the store gets an event. */
+  readonly maintained: boolean;
+  newClient(options: NewClientOptions): Promise<SecretsClient>;
+  /** Static checks of the store spec, without network access. */
+  validateStore(store: Omit<StoreObject, 'name'> & { name?: string }): StoreValidationResult;
+}

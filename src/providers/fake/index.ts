@@ -1,0 +1,2 @@
+export { FakeCallLog, type FakeMethod } from './calls.js';
+export { type FakeProviderOptions, FakeSecretsProvider } from './provider.js';

@@ -1,0 +1,19 @@
+// The provider contract and the providers Custos implements.
+export * from './contract.js';
+export * from './errors.js';
+export { FakeCallLog, type FakeProviderOptions, FakeSecretsProvider } from './fake/index.js';
+export { GjsonPathError, type GjsonResult, gjsonGet } from './gjson.js';
+export { KubernetesSecretsProvider } from './kubernetes/index.js';
+export { ProviderRegistry } from './registry.js';
+
+import { type FakeProviderOptions, FakeSecretsProvider } from './fake/index.js';
+import { KubernetesSecretsProvider } from './kubernetes/index.js';
+import { ProviderRegistry } from './registry.js';
+
+/** A registry with every provider of this build; pass a fake instance to count its calls in tests. */
+export function defaultProviderRegistry(
+  options: { fake?: FakeSecretsProvider | FakeProviderOptions } = {},
+): ProviderRegistry {
+  const fake = options.fake instanceof FakeSecretsProvider ? options.fake : new FakeSecretsProvider(options.fake);
+  return new ProviderRegistry([fake, new KubernetesSecretsProvider()]);
+}

@@ -1,0 +1,112 @@
+// Access to the operator's own cluster, with the operator's own credentials: used only to read what the store
+// points at (auth Secrets, CA ConfigMaps/Secrets) and to request service account tokens — never to read the
+// remote Secrets themselves, which always go through the store's own identity.
+import type { RequestOptions } from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ProviderConfigError, ProviderError } from '../errors.js';
+import { type KubeTransport, kubeCall, responseError } from './http.js';
+
+export function operatorTransport(kubeConfig: KubeConfig): KubeTransport {
+  const server = kubeConfig.getCurrentCluster()?.server;
+  if (!server) throw new ProviderConfigError('the operator has no current cluster in its kubeconfig');
+  return {
+    server,
+    describe: 'the operator',
+    async prepare(options: RequestOptions) {
+      await kubeConfig.applyToHTTPSOptions(options);
+    },
+  };
+}
+
+const enc = encodeURIComponent;
+
+interface ObjectWithData {
+  data?: Record<string, string>;
+}
+
+/** Reads one key of a Secret in the operator's cluster (ESO's resolvers.SecretKeyRef). */
+export async function readSecretKey(
+  transport: KubeTransport,
+  namespace: string,
+  name: string,
+  key: string,
+  purpose: string,
+): Promise<Buffer> {
+  const res = await kubeCall(transport, {
+    method: 'GET',
+    path: `/api/v1/namespaces/${enc(namespace)}/secrets/${enc(name)}`,
+  });
+  if (res.status === 404) {
+    throw new ProviderConfigError(
+      `${purpose}: Secret "${namespace}/${name}" does not exist; create it or fix the reference`,
+    );
+  }
+  if (res.status !== 200) throw responseError(transport, res, `${purpose}: cannot read Secret "${namespace}/${name}"`);
+  const value = (res.body as ObjectWithData).data?.[key];
+  if (value === undefined) {
+    throw new ProviderConfigError(`${purpose}: Secret "${namespace}/${name}" has no key "${key}"`);
+  }
+  return Buffer.from(value, 'base64');
+}
+
+/** Reads one key of a ConfigMap in the operator's cluster. */
+export async function readConfigMapKey(
+  transport: KubeTransport,
+  namespace: string,
+  name: string,
+  key: string,
+  purpose: string,
+): Promise<Buffer> {
+  const res = await kubeCall(transport, {
+    method: 'GET',
+    path: `/api/v1/namespaces/${enc(namespace)}/configmaps/${enc(name)}`,
+  });
+  if (res.status === 404) {
+    throw new ProviderConfigError(
+      `${purpose}: ConfigMap "${namespace}/${name}" does not exist; create it or fix the reference`,
+    );
+  }
+  if (res.status !== 200)
+    throw responseError(transport, res, `${purpose}: cannot read ConfigMap "${namespace}/${name}"`);
+  const value = (res.body as ObjectWithData).data?.[key];
+  if (value === undefined) {
+    throw new ProviderConfigError(`${purpose}: ConfigMap "${namespace}/${name}" has no key "${key}"`);
+  }
+  return Buffer.from(value, 'utf8');
+}
+
+export interface IssuedToken {
+  token: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+/** TokenRequest for a service account (POST .../serviceaccounts/<name>/token). */
+export async function requestServiceAccountToken(
+  transport: KubeTransport,
+  namespace: string,
+  name: string,
+  audiences: string[] | undefined,
+  expirationSeconds: number,
+): Promise<IssuedToken> {
+  const res = await kubeCall(transport, {
+    method: 'POST',
+    path: `/api/v1/namespaces/${enc(namespace)}/serviceaccounts/${enc(name)}/token`,
+    body: {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { expirationSeconds, ...(audiences?.length ? { audiences } : {}) },
+    },
+  });
+  const what = `cannot create a token for service account "${namespace}/${name}"`;
+  if (res.status === 404) {
+    throw new ProviderConfigError(`${what}: it does not exist; create it or fix auth.serviceAccount`);
+  }
+  if (res.status !== 201 && res.status !== 200) throw responseError(transport, res, what);
+  const status = (res.body as { status?: { token?: string; expirationTimestamp?: string } }).status;
+  if (!status?.token) throw new ProviderError(`${what}: the API server returned no token`);
+  const expiresAt = status.expirationTimestamp
+    ? Date.parse(status.expirationTimestamp)
+    : Date.now() + expirationSeconds * 1000;
+  return { token: status.token, expiresAt };
+}

@@ -1,0 +1,112 @@
+// The `kubernetes` provider: Secrets of this or another cluster, read with the store's own identity.
+import type { KubernetesProvider } from '../../api/generated/types.js';
+import type {
+  NewClientOptions,
+  Provider,
+  SecretsClient,
+  StoreObject,
+  StoreValidationResult,
+  Validation,
+} from '../contract.js';
+import { ProviderConfigError } from '../errors.js';
+import { isReferentSpec, resolveRemoteAccess, TokenCache } from './auth.js';
+import { KubernetesSecretsClient } from './client.js';
+import { operatorTransport } from './own-cluster.js';
+
+export const DEFAULT_REMOTE_NAMESPACE = 'default';
+
+function kubernetesSpecOf(store: Pick<StoreObject, 'spec'>): KubernetesProvider {
+  const spec = store.spec?.provider?.kubernetes;
+  if (!spec) throw new ProviderConfigError('no store type or wrong store type: set spec.provider.kubernetes');
+  return spec;
+}
+
+/** A ClusterSecretStore whose credentials live in each ExternalSecret's namespace, seen without one. */
+class ReferentStoreClient implements SecretsClient {
+  private refuse(): never {
+    throw new ProviderConfigError(
+      'this ClusterSecretStore resolves its credentials in the namespace of each ExternalSecret; use it from an ExternalSecret',
+    );
+  }
+  getSecret = async () => this.refuse();
+  getSecretMap = async () => this.refuse();
+  getAllSecrets = async () => this.refuse();
+  pushSecret = async () => this.refuse();
+  deleteSecret = async () => this.refuse();
+  secretExists = async () => this.refuse();
+  async validate(): Promise<Validation> {
+    return { result: 'Unknown', message: 'credentials are resolved per namespace (referent ClusterSecretStore)' };
+  }
+  async close(): Promise<void> {}
+}
+
+/** Overrides validate() for referent ClusterSecretStores, which ESO reports as Unknown. */
+class ReferentValidation extends KubernetesSecretsClient {
+  override async validate(): Promise<Validation> {
+    return { result: 'Unknown', message: 'credentials are resolved per namespace (referent ClusterSecretStore)' };
+  }
+}
+
+export class KubernetesSecretsProvider implements Provider {
+  readonly key = 'kubernetes';
+  readonly capabilities = 'ReadWrite' as const;
+  readonly maintained = true;
+  private readonly tokens = new TokenCache();
+
+  async newClient({ store, namespace, kube }: NewClientOptions): Promise<SecretsClient> {
+    const spec = kubernetesSpecOf(store);
+    const referent = store.kind === 'ClusterSecretStore' && isReferentSpec(spec);
+    // A SecretStore is only ever used from its own namespace.
+    const using = store.kind === 'SecretStore' ? (store.namespace ?? namespace) : namespace;
+    if (referent && !using) return new ReferentStoreClient();
+    const access = await resolveRemoteAccess({
+      spec,
+      storeKind: store.kind,
+      namespace: using,
+      operator: operatorTransport(kube.kubeConfig),
+      operatorConfig: kube.kubeConfig,
+      tokens: this.tokens,
+    });
+    const options = {
+      access,
+      remoteNamespace: spec.remoteNamespace || DEFAULT_REMOTE_NAMESPACE,
+      storeKind: store.kind,
+    };
+    return referent ? new ReferentValidation(options) : new KubernetesSecretsClient(options);
+  }
+
+  /** ESO's webhook checks (providers/v1/kubernetes/validate.go). */
+  validateStore(store: Pick<StoreObject, 'kind' | 'namespace' | 'spec'>): StoreValidationResult {
+    const errors: string[] = [];
+    const spec = store.spec?.provider?.kubernetes;
+    if (!spec) return { errors: ['spec.provider.kubernetes is missing'], warnings: [] };
+    const cluster = store.kind === 'ClusterSecretStore';
+    const caProvider = spec.server?.caProvider;
+    if (cluster && caProvider && !caProvider.namespace) {
+      errors.push('CAProvider.namespace must not be empty with ClusterSecretStore');
+    }
+    if (!cluster && caProvider?.namespace) errors.push('CAProvider.namespace must be empty with SecretStore');
+    const selector = (ref: { namespace?: string }, requireForCluster: boolean) => {
+      if (cluster && requireForCluster && !ref.namespace) errors.push('cluster scope requires namespace');
+      if (!cluster && ref.namespace && ref.namespace !== store.namespace) {
+        errors.push(
+          'namespace should either be empty or match the namespace of the SecretStore for a namespaced SecretStore',
+        );
+      }
+    };
+    const cert = spec.auth?.cert;
+    if (cert) {
+      if (!cert.clientCert?.name) errors.push('ClientCert.Name cannot be empty');
+      else if (!cert.clientCert.key) errors.push('ClientCert.Key cannot be empty');
+      else selector(cert.clientCert, true);
+    }
+    const token = spec.auth?.token;
+    if (token) {
+      if (!token.bearerToken?.name) errors.push('BearerToken.Name cannot be empty');
+      else if (!token.bearerToken.key) errors.push('BearerToken.Key cannot be empty');
+      else selector(token.bearerToken, true);
+    }
+    if (spec.auth?.serviceAccount) selector(spec.auth.serviceAccount, false);
+    return { errors, warnings: [] };
+  }
+}

@@ -1,5 +1,6 @@
 // Entry point of the custos command line: wires subcommands; business logic lives in the rooms below.
 import { Command } from 'commander';
+import { registerCrdCommands } from './crds.js';
 import { registerDevCommands } from './dev.js';
 import { cliVersion } from './version.js';
 
@@ -11,6 +12,7 @@ const program = new Command()
   .configureOutput({ outputError: (text, write) => write(text) });
 
 registerDevCommands(program);
+registerCrdCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerCrdCommands } from './crds.js';
 import { registerDevCommands } from './dev.js';
+import { registerStatusCommand } from './status.js';
 import { cliVersion } from './version.js';
 
 const program = new Command()
@@ -13,6 +14,7 @@ const program = new Command()
 
 registerDevCommands(program);
 registerCrdCommands(program);
+registerStatusCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,26 @@
+// Generators (generators.external-secrets.io/v1alpha1): Password, UUID, Fake and ClusterGenerator, plus the
+// resolver that turns a generatorRef into generated data.
+export { base32, encodeBytes, PASSWORD_ENCODINGS, type PasswordEncoding } from './encoding.js';
+export { GeneratorError, type GeneratorErrorCode } from './errors.js';
+export { generateFake } from './fake.js';
+export {
+  DEFAULT_PASSWORD_LENGTH,
+  DEFAULT_SYMBOL_CHARACTERS,
+  generatePassword,
+  generatePasswordString,
+  MAX_PASSWORD_LENGTH,
+  type PasswordSettings,
+  passwordSettings,
+} from './password.js';
+export { cryptoRandom, type RandomSource } from './random.js';
+export {
+  GENERATORS_API_VERSION,
+  GeneratorResources,
+  type ResolveOptions,
+  resolveGenerator,
+  runGenerator,
+  SUPPORTED_GENERATOR_KINDS,
+  type SupportedGeneratorKind,
+  unwrapClusterGenerator,
+} from './resolve.js';
+export { generateUUID, uuidV4 } from './uuid.js';

@@ -1,0 +1,147 @@
+// Resolves a `generatorRef` (ExternalSecret dataFrom[].sourceRef, PushSecret selector) to the generated data,
+// like ESO: the namespaced kinds Password, UUID and Fake are read from the referencing object's namespace; a
+// ClusterGenerator is cluster-scoped and carries the real kind in spec.kind with its settings under
+// spec.generator.<kind>Spec. Output keys follow ESO: Password -> secretKeys (default `password`), UUID -> `uuid`,
+// Fake -> the keys of spec.data.
+import type {
+  ClusterGeneratorSpec,
+  FakeGeneratorSpec,
+  GeneratorRef,
+  GeneratorSpec,
+  PasswordSpec,
+} from '../../api/generated/types.js';
+import { clusterGeneratorKey, GENERATOR_KINDS, type GeneratorKind } from '../../api/schema/generator-kinds.js';
+import { isNotFound, type KubeClient, type KubeObject, type ResourceType } from '../../kube/index.js';
+import { GeneratorError } from './errors.js';
+import { generateFake } from './fake.js';
+import { generatePassword } from './password.js';
+import { cryptoRandom, type RandomSource } from './random.js';
+import { generateUUID } from './uuid.js';
+
+export const GENERATORS_API_VERSION = 'generators.external-secrets.io/v1alpha1';
+
+/** The generator kinds Custos implements (namespaced, and inside a ClusterGenerator). */
+export const SUPPORTED_GENERATOR_KINDS = ['Password', 'UUID', 'Fake'] as const;
+export type SupportedGeneratorKind = (typeof SUPPORTED_GENERATOR_KINDS)[number];
+
+function generatorType(plural: string, kind: string, namespaced: boolean): ResourceType {
+  return { group: 'generators.external-secrets.io', version: 'v1alpha1', plural, namespaced, kind };
+}
+
+export const GeneratorResources = {
+  Password: generatorType('passwords', 'Password', true),
+  UUID: generatorType('uuids', 'UUID', true),
+  Fake: generatorType('fakes', 'Fake', true),
+  ClusterGenerator: generatorType('clustergenerators', 'ClusterGenerator', false),
+} as const satisfies Record<SupportedGeneratorKind | 'ClusterGenerator', ResourceType>;
+
+export interface ResolveOptions {
+  random?: RandomSource;
+  signal?: AbortSignal;
+}
+
+const supportedList = `${SUPPORTED_GENERATOR_KINDS.join(', ')} (directly or through a ClusterGenerator)`;
+
+function isSupported(kind: string): kind is SupportedGeneratorKind {
+  return (SUPPORTED_GENERATOR_KINDS as readonly string[]).includes(kind);
+}
+
+/** Runs one supported generator on its spec. Pure apart from the randomness. */
+export function runGenerator(
+  kind: SupportedGeneratorKind,
+  spec: unknown,
+  random: RandomSource = cryptoRandom,
+): Record<string, Uint8Array> {
+  switch (kind) {
+    case 'Password':
+      return generatePassword(spec as Partial<PasswordSpec> | undefined, random);
+    case 'UUID':
+      return generateUUID(random);
+    case 'Fake':
+      return generateFake(spec as FakeGeneratorSpec | undefined);
+  }
+}
+
+/**
+ * Fetches the generator `ref` names (from `namespace` for namespaced kinds) and returns what it generates.
+ * Throws GeneratorError: NotFound if the object is missing, Unsupported for kinds or apiVersions Custos does not
+ * implement, Invalid for a bad spec. Other API failures (network, RBAC) are passed through as KubeApiError.
+ */
+export async function resolveGenerator(
+  client: KubeClient,
+  namespace: string,
+  ref: GeneratorRef,
+  options: ResolveOptions = {},
+): Promise<Record<string, Uint8Array>> {
+  const { kind, name } = ref;
+  const apiVersion = ref.apiVersion || GENERATORS_API_VERSION;
+  if (apiVersion !== GENERATORS_API_VERSION) {
+    throw new GeneratorError(
+      'Unsupported',
+      `generatorRef ${kind} "${name}": apiVersion "${apiVersion}" is not supported; use "${GENERATORS_API_VERSION}"`,
+    );
+  }
+  if (!name) throw new GeneratorError('Invalid', `generatorRef ${kind}: name is required`);
+  const random = options.random ?? cryptoRandom;
+  if (kind === 'ClusterGenerator') {
+    const object = await fetchGenerator(client, GeneratorResources.ClusterGenerator, name, undefined, options.signal);
+    const { kind: innerKind, spec } = unwrapClusterGenerator(name, object.spec as ClusterGeneratorSpec | undefined);
+    return runGenerator(innerKind, spec, random);
+  }
+  if (!isSupported(kind)) throw unsupportedKind(`generatorRef ${kind} "${name}"`, kind);
+  const object = await fetchGenerator(client, GeneratorResources[kind], name, namespace, options.signal);
+  return runGenerator(kind, object.spec, random);
+}
+
+/** The effective kind and spec inside a ClusterGenerator; throws GeneratorError naming what to fix. */
+export function unwrapClusterGenerator(
+  name: string,
+  spec: ClusterGeneratorSpec | undefined,
+): { kind: SupportedGeneratorKind; spec: unknown } {
+  const where = `ClusterGenerator "${name}"`;
+  const kind = spec?.kind;
+  if (!kind) throw new GeneratorError('Invalid', `${where}: spec.kind is required`);
+  if (!(GENERATOR_KINDS as readonly string[]).includes(kind)) {
+    throw new GeneratorError('Invalid', `${where}: spec.kind "${kind}" is not a generator kind`);
+  }
+  if (!isSupported(kind)) throw unsupportedKind(where, kind);
+  const key = clusterGeneratorKey(kind as GeneratorKind) as keyof GeneratorSpec;
+  const generator = (spec.generator ?? {}) as Record<string, unknown>;
+  const present = Object.keys(generator).filter((k) => generator[k] !== undefined && generator[k] !== null);
+  if (!present.includes(key)) {
+    const found = present.length > 0 ? ` (found ${present.map((k) => `spec.generator.${k}`).join(', ')})` : '';
+    throw new GeneratorError('Invalid', `${where}: spec.kind is ${kind} but spec.generator.${key} is missing${found}`);
+  }
+  if (present.length > 1) {
+    throw new GeneratorError(
+      'Invalid',
+      `${where}: spec.generator must hold exactly one generator, found ${present.map((k) => `spec.generator.${k}`).join(', ')}`,
+    );
+  }
+  return { kind, spec: generator[key] };
+}
+
+function unsupportedKind(where: string, kind: string): GeneratorError {
+  return new GeneratorError(
+    'Unsupported',
+    `${where}: generator kind ${kind} is not supported by Custos; supported: ${supportedList}`,
+  );
+}
+
+async function fetchGenerator(
+  client: KubeClient,
+  type: ResourceType,
+  name: string,
+  namespace: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<KubeObject> {
+  try {
+    return await client.get(type, name, { namespace, signal });
+  } catch (error) {
+    if (isNotFound(error)) {
+      const where = namespace ? ` in namespace "${namespace}"` : '';
+      throw new GeneratorError('NotFound', `${type.kind} "${name}" not found${where}`, { cause: error });
+    }
+    throw error;
+  }
+}

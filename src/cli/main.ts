@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerCrdCommands } from './crds.js';
 import { registerDevCommands } from './dev.js';
 import { registerStatusCommand } from './status.js';
+import { registerTemplateCommands } from './template.js';
 import { cliVersion } from './version.js';
 
 const program = new Command()
@@ -15,6 +16,7 @@ const program = new Command()
 registerDevCommands(program);
 registerCrdCommands(program);
 registerStatusCommand(program);
+registerTemplateCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -202,8 +202,7 @@ class State {
       case N.With:
         return this.walkIfOrWith(dot, node);
       case N.Range:
-        this.walkRange(dot, node);
-        return 0;
+        return this.walkRange(dot, node);
       case N.Template:
         this.walkTemplate(dot, node);
         return 0;
@@ -255,7 +254,8 @@ class State {
     return r;
   }
 
-  private walkRange(dot: unknown, r: BranchNode): void {
+  /** Returns the break/continue of the else branch, which belongs to an enclosing range (as in Go). */
+  private walkRange(dot: unknown, r: BranchNode): number {
     this.node = r;
     this.enter();
     const mark = this.nvars;
@@ -304,9 +304,10 @@ class State {
       this.errorf(`range can't iterate over ${this.quoteValue(val)}`);
     }
     this.dotIface = savedIface;
-    if (!ran && r.elseList !== null) this.walk(dot, r.elseList);
+    const res = !ran && r.elseList !== null ? this.walk(dot, r.elseList) : 0;
     this.nvars = mark;
     this.depth--;
+    return res;
   }
 
   private iteration(r: BranchNode, index: unknown, elem: unknown, iface: boolean, mark: number): number {

@@ -852,6 +852,7 @@ function canBackquote(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 0x60 || c === 0xfeff) return false;
+    if (c >= 0xdc80 && c <= 0xdcff) return false; // a byte that is not UTF-8
     if (c < 0x20 && c !== 0x09) return false;
     if (c === 0x7f) return false;
   }

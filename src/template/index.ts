@@ -12,11 +12,14 @@ import { builtinFunctions } from './builtins.js';
 import { TemplateError } from './errors.js';
 import { type ExecLimits, execute, MissingKey, type MissingKeyMode } from './exec.js';
 import type { FunctionMap } from './functions/contract.js';
+import { canonicalGoString, fromJsonString } from './functions/crypto-bytes.js';
+import { defaultFunctions } from './functions/index.js';
 import type { Tree } from './nodes.js';
 import { parse } from './parser.js';
 import { newGoMap } from './values.js';
 
 export { TemplateError } from './errors.js';
+export { defaultFunctions } from './functions/index.js';
 
 export type MissingKeyOption = 'default' | 'zero' | 'error';
 
@@ -33,7 +36,10 @@ export interface TemplateOptions {
   missingKey?: MissingKeyOption;
   leftDelim?: string;
   rightDelim?: string;
-  /** Functions available to the template in addition to the builtins (they win over builtins of the same name). */
+  /**
+   * Functions available to the template in addition to the builtins (they win over builtins of the same name).
+   * Default: defaultFunctions (Sprig + ESO's own, as ESO offers them). Pass {} for Go's builtins only.
+   */
   functions?: FunctionMap;
   limits?: TemplateLimits;
   /**
@@ -93,13 +99,14 @@ class Parsed implements ParsedTemplate {
       );
     }
     const mode = options?.missingKey === undefined ? this.missingKey : missingKeyMode(options.missingKey);
-    return execute(this.tree, this.trees, data, mode, this.limits);
+    // Bytes of one rune may come from different strings ("%s%s" of two halves); Go's output is the joined bytes.
+    return canonicalGoString(execute(this.tree, this.trees, data, mode, this.limits));
   }
 }
 
 /** Parses a template. Throws TemplateError for syntax errors (e.g. "template: NAME:1: function "x" not defined"). */
 export function parseTemplate(name: string, text: string, options: TemplateOptions = {}): ParsedTemplate {
-  const functions = options.functions;
+  const functions = options.functions ?? defaultFunctions;
   const limits: ExecLimits = {
     maxSteps: positiveLimit('maxSteps', options.limits?.maxSteps, DEFAULT_LIMITS.maxSteps),
     maxOutputBytes: positiveLimit('maxOutputBytes', options.limits?.maxOutputBytes, DEFAULT_LIMITS.maxOutputBytes),
@@ -115,7 +122,7 @@ export function parseTemplate(name: string, text: string, options: TemplateOptio
       rightDelim,
       maxDepth: limits.maxDepth,
       resolve: (fname) => {
-        if (functions !== undefined && Object.hasOwn(functions, fname)) {
+        if (Object.hasOwn(functions, fname)) {
           return { builtin: 0, fn: functions[fname]! };
         }
         const b = builtinFunctions.get(fname);
@@ -137,9 +144,11 @@ export function renderTemplate(name: string, text: string, data: unknown, option
 
 /**
  * Converts JSON.parse output to the value model the way Go's encoding/json decodes into interface{}:
- * numbers become float64 (JS numbers), objects become maps without prototype, arrays []interface{}.
+ * numbers become float64 (JS numbers), objects become maps without prototype, arrays []interface{}, and escaped
+ * lone surrogates U+FFFD.
  */
 export function fromJsonData(json: unknown): unknown {
+  if (typeof json === 'string') return fromJsonString(json);
   if (json === null || typeof json !== 'object') return json;
   if (Array.isArray(json)) {
     const out: unknown[] = new Array(json.length);
@@ -147,6 +156,6 @@ export function fromJsonData(json: unknown): unknown {
     return out;
   }
   const out = newGoMap();
-  for (const key of Object.keys(json)) out[key] = fromJsonData((json as Record<string, unknown>)[key]);
+  for (const key of Object.keys(json)) out[fromJsonString(key)] = fromJsonData((json as Record<string, unknown>)[key]);
   return out;
 }

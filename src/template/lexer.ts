@@ -529,7 +529,9 @@ export function quoteRune(c: number, quote: number): string {
     case 0x0b:
       return '\\v';
   }
-  if (c >= 0xd800 && c <= 0xdfff) return '\\ufffd'; // lone surrogate: invalid UTF-8 in Go
+  // A byte that is not UTF-8 (carried as U+DC80..U+DCFF, see functions/crypto-bytes.ts) is quoted as \xNN.
+  if (c >= 0xdc80 && c <= 0xdcff) return `\\x${(c - 0xdc00).toString(16).padStart(2, '0')}`;
+  if (c >= 0xd800 && c <= 0xdfff) return '\\ufffd'; // any other lone surrogate: invalid UTF-8 in Go
   if (c >= 0x80 && isPrintRune(c)) return String.fromCodePoint(c);
   if (c < 0x20 || c === 0x7f) return '\\x' + c.toString(16).padStart(2, '0');
   if (c < 0x10000) return '\\u' + c.toString(16).padStart(4, '0');

@@ -1,14 +1,12 @@
 // Go literal semantics for the parser: strconv-style unquoting of interpreted, raw and character literals, and
 // integer/float parsing with base prefixes and underscores (Go's ParseInt/ParseUint/ParseFloat with base 0).
 
+import { bytesToGoString, goByteLength, goStringToBytes } from './functions/crypto-bytes.js';
+
 const INT64_MAX = (1n << 63n) - 1n;
 const UINT64_MAX = (1n << 64n) - 1n;
 
 export class SyntaxErr extends Error {}
-
-// ignoreBOM: a leading U+FEFF is content, as in Go.
-const utf8Decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
-const utf8Encoder = new TextEncoder();
 
 function hexVal(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
@@ -80,7 +78,7 @@ function unquoteChar(s: string, i: number, quote: number): [number, number, numb
   throw new SyntaxErr('invalid syntax');
 }
 
-/** strconv.Unquote for "..." and `...` literals. Raw bytes from \x and octal escapes are decoded as UTF-8. */
+/** strconv.Unquote for "..." and `...` literals. Raw bytes from \x and octal escapes are kept as bytes. */
 export function unquoteString(lit: string): string {
   const q = lit.charCodeAt(0);
   if (lit.length < 2 || lit.charCodeAt(lit.length - 1) !== q) throw new SyntaxErr('invalid syntax');
@@ -104,12 +102,12 @@ export function unquoteString(lit: string): string {
       continue;
     }
     if (bytes !== null) {
-      out += utf8Decoder.decode(new Uint8Array(bytes));
+      out += bytesToGoString(Uint8Array.from(bytes));
       bytes = null;
     }
     out += String.fromCodePoint(cp);
   }
-  if (bytes !== null) out += utf8Decoder.decode(new Uint8Array(bytes));
+  if (bytes !== null) out += bytesToGoString(Uint8Array.from(bytes));
   return out;
 }
 
@@ -235,25 +233,11 @@ export function parseFloat64(s: string): number | null {
   return v;
 }
 
-/** UTF-8 length of a JS string. */
-export function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      n += 2; // 4 bytes for 2 code units
-      i++;
-    } else n += 2;
-  }
-  return n;
-}
+/** Go's len of a string: its bytes, escaped non-UTF-8 bytes counting one each (see crypto-bytes.ts). */
+export const utf8Length = goByteLength;
 
-export function utf8Encode(s: string): Uint8Array {
-  return utf8Encoder.encode(s);
-}
+/** The bytes of a Go string. */
+export const utf8Encode = goStringToBytes;
 
-export function utf8Decode(b: Uint8Array): string {
-  return utf8Decoder.decode(b);
-}
+/** The Go string holding these bytes; bytes that are not UTF-8 survive (see crypto-bytes.ts). */
+export const utf8Decode = bytesToGoString;

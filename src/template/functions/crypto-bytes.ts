@@ -2,11 +2,21 @@
 // (a PKCS#12 archive decoded with b64dec, ciphertext for rsaDecrypt) need the exact bytes back. Valid UTF-8 maps
 // to the same characters, and each byte that is not part of valid UTF-8 is carried as the lone surrogate
 // U+DC80..U+DCFF ("surrogateescape", as Python does), so bytes -> string -> bytes is lossless.
+//
+// The whole engine uses this one codec (len, slice, index, printf, b64dec...), so binary data keeps its bytes
+// from the provider to the Secret. Both directions take the native encoder when the input is plain UTF-8.
+
+import { isUtf8 } from 'node:buffer';
 
 const ESCAPE_BASE = 0xdc00;
+const ESCAPED_BYTE = /[\udc80-\udcff]/;
+const encoder = new TextEncoder();
+// ignoreBOM: a leading U+FEFF is content, as in Go.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** The bytes a Go string holds. */
 export function goStringToBytes(value: string): Uint8Array {
+  if (!ESCAPED_BYTE.test(value)) return encoder.encode(value);
   const out: number[] = [];
   for (let i = 0; i < value.length; i++) {
     const unit = value.charCodeAt(i);
@@ -41,6 +51,7 @@ function pushUtf8(out: number[], cp: number): void {
 
 /** The Go string made of these bytes (Go's `string(b)`). */
 export function bytesToGoString(bytes: Uint8Array): string {
+  if (isUtf8(bytes)) return decoder.decode(bytes);
   let out = '';
   let i = 0;
   while (i < bytes.length) {
@@ -60,6 +71,57 @@ export function bytesToGoString(bytes: Uint8Array): string {
     i += decoded.size;
   }
   return out;
+}
+
+/** Go's len(s): the number of bytes of the string. */
+export function goByteLength(value: string): number {
+  let n = value.length;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < value.length) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        n += 2; // 4 bytes for 2 code units
+        i++;
+      } else n += 2; // a lone high surrogate is written as U+FFFD
+    } else if (c < 0xdc80 || c > 0xdcff) n += 2; // an escaped byte (U+DC80..U+DCFF) is one byte
+  }
+  return n;
+}
+
+/**
+ * The one representation of the string's bytes: escaped bytes that together form valid UTF-8 (a rune split across
+ * concatenated strings) become that character again.
+ */
+export function canonicalGoString(value: string): string {
+  return ESCAPED_BYTE.test(value) ? bytesToGoString(goStringToBytes(value)) : value;
+}
+
+/** The string as Go's encoding/json writes it: every byte that is not valid UTF-8 becomes U+FFFD. */
+export function toValidUtf8(value: string): string {
+  if (!ESCAPED_BYTE.test(value)) return value;
+  const canonical = canonicalGoString(value);
+  let out = '';
+  for (let i = 0; i < canonical.length; i++) {
+    const c = canonical.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      out += canonical.slice(i, i + 2); // a pair (its low half may lie in the escape range)
+      i++;
+    } else out += c >= 0xdc80 && c <= 0xdcff ? '\ufffd' : canonical[i];
+  }
+  return out;
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * A string from JSON.parse as Go's encoding/json decodes it: an escaped lone surrogate ("\udcff") is U+FFFD, so
+ * JSON text can never smuggle in an escaped byte.
+ */
+export function fromJsonString(value: string): string {
+  return /[\ud800-\udfff]/.test(value) ? value.replace(LONE_SURROGATE, '\ufffd') : value;
 }
 
 /** One UTF-8 sequence with Go's validity rules (no overlong forms, no surrogates, at most U+10FFFF). */

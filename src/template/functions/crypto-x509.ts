@@ -41,17 +41,26 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
     if (e instanceof X509Error) throw e;
     throw new X509Error('x509: malformed certificate');
   }
+  // Go names the part of the TBSCertificate that does not parse.
+  const part = <T>(problem: string, read: () => T): T => {
+    try {
+      return read();
+    } catch (e) {
+      if (e instanceof X509Error) throw e;
+      throw new X509Error(`x509: ${problem}`);
+    }
+  };
+  const tbs = part('malformed tbs certificate', () => expectTag(readElement(top.content, 0)[0], TAG.SEQUENCE));
+  const fields = part('malformed tbs certificate', () => children(tbs));
+  let i = 0;
+  if (fields[0]?.tag === 0xa0) i++; // explicit version
+  part('malformed serial number', () => expectTag(fields[i++], TAG.INTEGER));
+  part('malformed signature algorithm identifier', () => expectTag(fields[i++], TAG.SEQUENCE));
+  const issuer = part('malformed issuer', () => expectTag(fields[i++], TAG.SEQUENCE));
+  part('malformed validity', () => expectTag(fields[i++], TAG.SEQUENCE));
+  const subject = part('malformed subject', () => expectTag(fields[i++], TAG.SEQUENCE));
+  part('malformed spki', () => expectTag(fields[i++], TAG.SEQUENCE));
   try {
-    const [tbs] = children(expectTag(top, TAG.SEQUENCE));
-    const fields = children(expectTag(tbs, TAG.SEQUENCE));
-    let i = 0;
-    if (fields[0]?.tag === 0xa0) i++; // explicit version
-    expectTag(fields[i++], TAG.INTEGER); // serial
-    expectTag(fields[i++], TAG.SEQUENCE); // signature algorithm
-    const issuer = expectTag(fields[i++], TAG.SEQUENCE);
-    expectTag(fields[i++], TAG.SEQUENCE); // validity
-    const subject = expectTag(fields[i++], TAG.SEQUENCE);
-    expectTag(fields[i++], TAG.SEQUENCE); // subject public key info
     const parsed: ParsedCertificate = {
       raw: der,
       rawSubject: subject.raw,

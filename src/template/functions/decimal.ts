@@ -2,7 +2,8 @@
 // shopspring/decimal: each float becomes the shortest decimal that round-trips, the operation is exact (division
 // rounds half away from zero at 16 decimal places), and the result is converted back to the nearest float64.
 
-import { fail, formatFloatV } from './support.js';
+import { formatFloat64 } from '../fmt.js';
+import { fail } from './support.js';
 
 /** coefficient * 10^exponent */
 export interface Decimal {
@@ -14,7 +15,7 @@ const DIVISION_PLACES = 16;
 
 /** decimal.NewFromFloat; Go panics for NaN and infinities. */
 export function decimalFromFloat(value: number): Decimal {
-  if (!Number.isFinite(value)) fail(`Cannot create a Decimal from ${formatFloatV(value)}`);
+  if (!Number.isFinite(value)) fail(`Cannot create a Decimal from ${formatFloat64(value)}`);
   if (value === 0) return { coefficient: 0n, exponent: 0 };
   const [mantissa = '0', exp = '0'] = Math.abs(value).toExponential().split('e');
   const digits = mantissa.replace('.', '');

@@ -1,8 +1,10 @@
-// Sprig's encodings and digests: b64enc/b64dec, b32enc/b32dec, sha1sum/sha256sum/sha512sum/adler32sum, and the
-// JSON functions. b64dec/b32dec return Go's error text instead of failing, and fromJson returns nil on bad input:
-// templates written for ESO rely on both.
+// Sprig's encodings and digests: b64enc/b64dec, b32enc/b32dec, hexdec (added by ESO's vendored Sprig),
+// sha1sum/sha256sum/sha512sum/adler32sum, and the JSON functions. b64dec/b32dec/hexdec return Go's error text
+// instead of failing, and fromJson returns nil on bad input: templates written for ESO rely on both. All of them
+// work on the bytes of Go strings, so binary data survives (crypto-bytes.ts).
 
 import { createHash } from 'node:crypto';
+import { formatRuneU } from '../lexer.js';
 import type { FunctionMap } from './contract.js';
 import { JsonEncodeError, marshal, unmarshal } from './json.js';
 import { decodeUtf8, encodeUtf8, fail, fixed } from './support.js';
@@ -128,7 +130,35 @@ function decodeOrMessage(text: string, decode: (input: Uint8Array) => Uint8Array
 }
 
 function digest(algorithm: string, text: string): string {
-  return createHash(algorithm).update(text, 'utf8').digest('hex');
+  return createHash(algorithm).update(encodeUtf8(text)).digest('hex');
+}
+
+function hexValue(b: number): number {
+  if (b >= 0x30 && b <= 0x39) return b - 0x30;
+  if (b >= 0x61 && b <= 0x66) return b - 0x61 + 10;
+  if (b >= 0x41 && b <= 0x46) return b - 0x41 + 10;
+  return -1;
+}
+
+/** hex.DecodeString; like b64dec, ESO's hexdec returns the error text instead of failing. */
+function hexDecodeOrMessage(text: string): string {
+  const input = encodeUtf8(text);
+  const out = new Uint8Array(input.length >> 1);
+  const invalid = (b: number) => `encoding/hex: invalid byte: ${formatRuneU(b)}`;
+  let j = 1;
+  for (; j < input.length; j += 2) {
+    const hi = hexValue(input[j - 1] as number);
+    const lo = hexValue(input[j] as number);
+    if (hi < 0) return invalid(input[j - 1] as number);
+    if (lo < 0) return invalid(input[j] as number);
+    out[(j - 1) >> 1] = (hi << 4) | lo;
+  }
+  if (input.length % 2 === 1) {
+    // Go reports a bad final character before the odd length.
+    if (hexValue(input[j - 1] as number) < 0) return invalid(input[j - 1] as number);
+    return 'encoding/hex: odd length hex string';
+  }
+  return decodeUtf8(out);
 }
 
 function adler32(text: string): string {
@@ -160,8 +190,9 @@ function toJsonOrEmpty(value: unknown, escapeHtml: boolean, indent?: string): st
 }
 
 export const encodingFunctions: FunctionMap = {
-  b64enc: fixed(['string'], (s: string) => Buffer.from(s, 'utf8').toString('base64')),
+  b64enc: fixed(['string'], (s: string) => Buffer.from(encodeUtf8(s)).toString('base64')),
   b64dec: fixed(['string'], (s: string) => decodeOrMessage(s, decodeBase64, 'base64')),
+  hexdec: fixed(['string'], hexDecodeOrMessage),
   b32enc: fixed(['string'], (s: string) => encodeBase32(encodeUtf8(s))),
   b32dec: fixed(['string'], (s: string) => decodeOrMessage(s, decodeBase32, 'base32')),
   sha1sum: fixed(['string'], (s: string) => digest('sha1', s)),

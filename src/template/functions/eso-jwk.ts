@@ -4,6 +4,7 @@
 
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { pemEncode } from './crypto-pem-codec.js';
+import { unmarshal } from './json.js';
 
 export class JwkError extends Error {}
 
@@ -16,11 +17,11 @@ interface Jwk {
 
 const KEY_HINT_TYPE = 'struct { Kty string "json:\\"kty\\""; D json.RawMessage "json:\\"d\\"" }';
 
-/** encoding/json's wording for the mistakes people make most in a pasted JWK. */
-function goJsonError(text: string, error: Error): string {
-  if (/end of (JSON )?input|Unterminated/i.test(error.message) || text.trim() === '') return 'unexpected EOF';
-  const m = /Unexpected token '?(.)'?/.exec(error.message);
-  return m ? `invalid character '${m[1]}' looking for beginning of value` : 'invalid character';
+/** encoding/json's wording, as jwx's json.Decoder reports it (EOF for no input, unexpected EOF when cut short). */
+function goJsonError(text: string): string {
+  if (text.trim() === '') return 'EOF';
+  const error = unmarshal(text).error ?? 'invalid character';
+  return error === 'unexpected end of JSON input' ? 'unexpected EOF' : error;
 }
 
 function jsonKind(value: unknown): string {
@@ -32,8 +33,8 @@ function parseJwk(text: string): Jwk {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (e) {
-    throw new JwkError(`failed to unmarshal JSON into key hint: ${goJsonError(text, e as Error)}`);
+  } catch {
+    throw new JwkError(`failed to unmarshal JSON into key hint: ${goJsonError(text)}`);
   }
   if (value === null) value = {};
   if (typeof value !== 'object' || Array.isArray(value)) {
@@ -68,6 +69,27 @@ function goTypeOf(jwk: Jwk): string {
   }
 }
 
+const REQUIRED: Record<string, { type: string; fields: string[] }> = {
+  RSA: { type: 'rsa', fields: ['e', 'n'] },
+  EC: { type: 'ecdsa', fields: ['crv', 'x', 'y'] },
+};
+const EC_CURVES = new Set(['P-256', 'P-384', 'P-521']);
+
+/** jwx's own checks while reading the key, before any conversion: required fields, then the curve. */
+function checkJwk(jwk: Jwk): void {
+  const rule = REQUIRED[jwk.kty as string];
+  if (rule === undefined) return;
+  const keyType = `*jwk.${rule.type}${jwk.d !== undefined ? 'Private' : 'Public'}Key`;
+  for (const field of rule.fields) {
+    if (jwk[field] === undefined || jwk[field] === null) {
+      throw new JwkError(`failed to unmarshal JSON into key (${keyType}): required field ${field} is missing`);
+    }
+  }
+  if (jwk.kty === 'EC' && typeof jwk.crv === 'string' && !EC_CURVES.has(jwk.crv)) {
+    throw new JwkError(`failed to build public key: invalid curve algorithm ${jwk.crv}`);
+  }
+}
+
 function importKey(jwk: Jwk, asPrivate: boolean): KeyObject {
   try {
     const input = { key: jwk as never, format: 'jwk' as const };
@@ -79,6 +101,7 @@ function importKey(jwk: Jwk, asPrivate: boolean): KeyObject {
 
 export function jwkPublicKeyPem(text: string): string {
   const jwk = parseJwk(text);
+  checkJwk(jwk);
   if (jwk.kty === 'oct' || jwk.d !== undefined) {
     throw new JwkError(`x509: unsupported public key type: ${goTypeOf(jwk)}`);
   }
@@ -88,6 +111,7 @@ export function jwkPublicKeyPem(text: string): string {
 
 export function jwkPrivateKeyPem(text: string): string {
   const jwk = parseJwk(text);
+  checkJwk(jwk);
   if (jwk.kty === 'oct' || jwk.d === undefined) {
     throw new JwkError(`x509: unknown key type while marshaling PKCS#8: ${goTypeOf(jwk)}`);
   }

@@ -6,7 +6,7 @@
 
 import { type Alias, type Document, isAlias, isMap, isScalar, isSeq, type Node, parseAllDocuments } from 'yaml';
 import { GoNumber, isGoMap, isGoObject, newGoMap } from '../values.js';
-import { bytesToGoString, goStringToBytes } from './crypto-bytes.js';
+import { bytesToGoString, goStringToBytes, toValidUtf8 } from './crypto-bytes.js';
 import { base64StdDecode } from './crypto-pem-codec.js';
 import { compareKeys, emitYaml, type YamlNode } from './eso-yaml-emit.js';
 import { resolvePlain } from './eso-yaml-resolve.js';
@@ -68,7 +68,7 @@ const UNREADABLE = /[\u007f-\u0084\u0086-\u009f\ufffe\uffff]/;
 
 function validUtf8(value: string): string {
   // encoding/json replaces invalid UTF-8 with U+FFFD.
-  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(goStringToBytes(value));
+  const text = toValidUtf8(value);
   if (UNREADABLE.test(text)) throw new YamlError('yaml: control characters are not allowed');
   return text;
 }
@@ -301,6 +301,8 @@ function syntaxMessage(error: { code?: string; message: string; pos?: [number, n
   }
   if (error.code === 'BLOCK_AS_IMPLICIT_KEY') return scanner('mapping values are not allowed in this context');
   if (error.code === 'TAB_AS_INDENT') return scanner('found character that cannot start any token');
+  // '@' and '`' are reserved indicators: go-yaml cannot start a token with them.
+  if (error.code === 'BAD_SCALAR_START') return scanner('found character that cannot start any token');
   if (/^Flow sequence/.test(m) || /end with a \]/.test(m)) return parser("did not find expected ',' or ']'", endLine0);
   if (/^Flow mapping/.test(m) || /end with a \}/.test(m)) return parser("did not find expected ',' or '}'", endLine0);
   if (error.code === 'MISSING_CHAR' && /quote/.test(m)) {
@@ -312,9 +314,49 @@ function syntaxMessage(error: { code?: string; message: string; pos?: [number, n
   return parser('did not find expected key');
 }
 
+/**
+ * go-yaml's scanner reads a '%' in column 0 as a directive wherever a token may start; the yaml package only warns
+ * about directives it does not know. Checked on lines that surely start a token: before any content, or after
+ * lines that are all column-0 keys, list items, directives or document markers (not inside a multi-line scalar).
+ * Only the name is checked here; %YAML and %TAG are left to the parser.
+ */
+function directiveError(text: string): string | undefined {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] ?? '').replace(/\r$/, '');
+    if (line.startsWith('%')) {
+      const name = /^%([0-9A-Za-z_-]*)/.exec(line)?.[1] ?? '';
+      const at = (message: string) => (i !== 0 ? `yaml: line ${i + 1}: ${message}` : `yaml: ${message}`);
+      if (name === '') return at('could not find expected directive name');
+      const after = line.charAt(name.length + 1);
+      if (after !== '' && after !== ' ' && after !== '\t') return at('found unexpected non-alphabetical character');
+      if (name !== 'YAML' && name !== 'TAG') return at('found unknown directive name');
+      // go-yaml reads YAML 1.1 only; other versions fail in the parser (0-based line numbers there).
+      const version = /^%YAML[ \t]+([0-9]+)\.([0-9]+)[ \t]*(#.*)?$/.exec(line);
+      if (version !== null && (version[1] !== '1' || version[2] !== '1')) {
+        return i !== 0 ? `yaml: line ${i}: found incompatible YAML document` : 'yaml: found incompatible YAML document';
+      }
+      continue;
+    }
+    // Lines in column 0 end any block scalar or nested node of a column-0 key, so a '%' after them is a token.
+    const tokenStartFollows =
+      /^\s*(#.*)?$/.test(line) ||
+      /^(---|\.\.\.)(\s|$)/.test(line) ||
+      /^(-|[^\s#'"|>&*!?:[{-][^:#'"[{]*:)(\s[^'"[{]*)?$/.test(line) ||
+      (i > 0 && /^\s+[^'"[{]*$/.test(line));
+    if (!tokenStartFollows) return undefined;
+  }
+  return undefined;
+}
+
 /** ESO's fromYaml. */
 export function fromYaml(text: string): Record<string, unknown> {
   const result = newGoMap();
+  const directive = directiveError(text);
+  if (directive !== undefined) {
+    result.Error = `error converting YAML to JSON: ${directive}`;
+    return result;
+  }
   try {
     const docs = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, strict: false, prettyErrors: false });
     const doc = (Array.isArray(docs) ? docs[0] : undefined) as Document.Parsed | undefined;

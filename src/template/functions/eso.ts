@@ -17,6 +17,7 @@ import {
 } from './eso-pkcs12.js';
 import { Pkcs12Error } from './eso-pkcs12-codec.js';
 import { fromYaml, toYaml } from './eso-yaml.js';
+import { stringSlice } from './support.js';
 
 const LIBRARY_ERRORS = [EsoPemError, EsoPkcs12Error, Pkcs12Error, X509Error, KeyError, JwkError, RsaDecryptError];
 
@@ -51,7 +52,8 @@ export const esoFunctions: FunctionMap = {
   pemTruststoreToPKCS12Pass: { params: ['string', 'string'], fn: esoFn(pemTruststoreToPKCS12Pass) },
   filterPEM: { params: ['string', 'string'], fn: esoFn(filterPEM) },
   filterCertChain: { params: ['string', 'string'], fn: esoFn(filterCertChain) },
-  certSANs: { params: ['string'], fn: esoFn(certSANs) },
+  // Go's certSANs returns []string, which `printf "%T"` and kindOf/typeOf can tell from []interface {}.
+  certSANs: { params: ['string'], fn: esoFn((input: string) => stringSlice(certSANs(input))) },
   jwkPublicKeyPem: { params: ['string'], fn: esoFn(jwkPublicKeyPem) },
   jwkPrivateKeyPem: { params: ['string'], fn: esoFn(jwkPrivateKeyPem) },
   rsaDecrypt: { params: ['string', 'string', 'string', 'string'], fn: esoFn(rsaDecrypt) },

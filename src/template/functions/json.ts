@@ -2,8 +2,9 @@
 // unless disabled, U+2028/U+2029 always escaped), MarshalIndent, and Unmarshal into interface{} (numbers become
 // float64) with Go's error messages.
 
+import { formatFloat } from '../fmt.js';
 import { GoNumber, isGoMap, isGoObject, newGoMap } from '../values.js';
-import { compareStrings, goTypeOf, isNilSlice, shortestDigits } from './support.js';
+import { compareStrings, goTypeOf, isNilSlice } from './support.js';
 import { goQuote } from './text.js';
 
 /** Raised for values encoding/json refuses (NaN, infinities, maps with non-string keys). */
@@ -90,16 +91,10 @@ function encodeFloat(value: number, bits: 32 | 64): string {
   if (!Number.isFinite(value)) throw new JsonEncodeError(`json: unsupported value: ${goFloatName(value)}`);
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
   if (bits === 64) return String(value);
-  const { negative, digits, exponent } = shortestDigits(value, 32);
+  // float32: 'e' form outside [1e-6, 1e21), with Go's clean-up of a two-digit negative exponent (e-07 -> e-7).
   const abs = Math.abs(value);
-  const sign = negative ? '-' : '';
-  if (abs < 1e-6 || abs >= 1e21) {
-    const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    return `${sign}${mantissa}e${exponent < 0 ? '-' : '+'}${Math.abs(exponent)}`;
-  }
-  if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
-  if (exponent + 1 >= digits.length) return sign + digits + '0'.repeat(exponent + 1 - digits.length);
-  return `${sign}${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`;
+  const text = formatFloat(value, abs < 1e-6 || abs >= 1e21 ? 'e' : 'f', -1, 32);
+  return text.replace(/e-0(\d)$/, 'e-$1');
 }
 
 function goFloatName(value: number): string {

@@ -4,6 +4,7 @@
 
 import { RE2JS, RE2JSException } from 're2js';
 import type { FunctionMap, TemplateFunction } from './contract.js';
+import { type RenamedGroups, renameDuplicateGroups } from './regex-names.js';
 import { fail, fixed, intArg, nilSlice, stringSlice, withGoType } from './support.js';
 import { goQuote } from './text.js';
 
@@ -21,10 +22,7 @@ function compile(expr: string): Compiled | string {
   if (cached !== undefined) return cached;
   let result: Compiled | string;
   try {
-    const pattern = RE2JS.compile(expr);
-    const groupNames: string[] = new Array(pattern.groupCount() + 1).fill('');
-    for (const [name, index] of Object.entries(pattern.namedGroups())) groupNames[index] = name;
-    result = { pattern, groupNames };
+    result = compileRenamingDuplicates(expr);
   } catch (error) {
     if (!(error instanceof RE2JSException)) throw error;
     // Go quotes the offending text after every parse error, even when it is empty.
@@ -35,6 +33,31 @@ function compile(expr: string): Compiled | string {
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   cache.set(expr, result);
   return result;
+}
+
+/** Compiles with re2js; names used twice (legal in Go) are compiled under placeholders and mapped back. */
+function compileRenamingDuplicates(expr: string): Compiled {
+  let renamed: RenamedGroups = { expr, original: new Map() };
+  let pattern: RE2JS;
+  try {
+    pattern = RE2JS.compile(expr);
+  } catch (error) {
+    if (!(error instanceof RE2JSException) || !error.message.includes('duplicate capture group name')) throw error;
+    renamed = renameDuplicateGroups(expr);
+    try {
+      pattern = RE2JS.compile(renamed.expr);
+    } catch (inner) {
+      if (!(inner instanceof RE2JSException)) throw inner;
+      let message = inner.message;
+      for (const [placeholder, name] of renamed.original) message = message.replaceAll(placeholder, name);
+      throw new RE2JSException(message);
+    }
+  }
+  const groupNames: string[] = new Array(pattern.groupCount() + 1).fill('');
+  for (const [name, index] of Object.entries(pattern.namedGroups())) {
+    groupNames[index] = renamed.original.get(name) ?? name;
+  }
+  return { pattern, groupNames };
 }
 
 /** regexp.Compile: the error is returned to the caller. */

@@ -4,8 +4,9 @@
 // Every function was checked against Go 1.26 + Sprig v3.3.0 (test/unit/template/functions-*.test.ts). Known,
 // deliberate differences:
 // - keys and values return map keys in sorted order; Go's order is random, so sorted is one of Go's outcomes.
-// - Go strings may hold invalid UTF-8 (substr/trunc cutting a rune, b64dec/b32dec of binary data); JavaScript
-//   strings cannot, so such bytes become U+FFFD.
+// - Go strings may hold invalid UTF-8 (substr/trunc cutting a rune, b64dec/b32dec/hexdec of binary data). Such
+//   bytes are carried as U+DC80..U+DCFF (crypto-bytes.ts) and survive; only functions that walk runes other than
+//   case mapping see one such character per byte where Go sees U+FFFD.
 // - repeat, indent, until/untilStep/seq and the random strings refuse results beyond MAX_BUILT_SIZE (64 Mi
 //   characters) or MAX_RANGE_LENGTH (10 M elements) with an error, where Go would try to allocate them.
 

@@ -5,6 +5,7 @@ import type { FunctionMap } from './contract.js';
 import {
   byteLength,
   checkSize,
+  decodeUtf8,
   encodeUtf8,
   fail,
   fixed,
@@ -170,10 +171,10 @@ function wrapCustom(text: string, wrapLength: number, newLine: string, wrapLongW
   if (text === '') return '';
   const separator = newLine === '' ? '\n' : newLine;
   const width = Math.max(wrapLength, 1);
-  const bytes = Buffer.from(text, 'utf8');
+  const bytes = Buffer.from(encodeUtf8(text));
   const length = bytes.length;
   const parts: Buffer[] = [];
-  const nl = Buffer.from(separator, 'utf8');
+  const nl = Buffer.from(encodeUtf8(separator));
   let offset = 0;
   while (length - offset > width) {
     if (bytes[offset] === 0x20) {
@@ -199,7 +200,7 @@ function wrapCustom(text: string, wrapLength: number, newLine: string, wrapLongW
     }
   }
   parts.push(bytes.subarray(offset));
-  return Buffer.concat(parts).toString('utf8');
+  return decodeUtf8(Buffer.concat(parts));
 }
 
 function indent(spaces: number, text: string): string {

@@ -1,9 +1,11 @@
 // Helpers shared by the Sprig function modules: building TemplateFunction entries, Go type names and kinds of
-// values in the value model, Go's %v formatting, and the numeric conversions Sprig borrows from spf13/cast.
+// values in the value model, and the numeric conversions Sprig borrows from spf13/cast.
 
 import { GoComplex } from '../complex.js';
+import { formatValue } from '../fmt.js';
 import { GoNumber, isGoMap, isGoObject, newGoMap } from '../values.js';
 import { type ParamType, type TemplateFunction, TemplateFunctionError } from './contract.js';
+import { bytesToGoString, goByteLength, goStringToBytes } from './crypto-bytes.js';
 
 /** Declares a fixed-arity function. */
 export function fixed<A extends unknown[]>(
@@ -141,90 +143,9 @@ export function intSlice(items: bigint[]): bigint[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Go's fmt %v.
+// Go's fmt %v is the engine's own (fmt.ts), so functions print values exactly as templates do.
 
-/** Go's %v for floats: strconv 'g' with the shortest representation (1e+06, 100000, 1e-05, 0.0001). */
-export function formatFloatV(f: number, bits: 32 | 64 = 64): string {
-  if (Number.isNaN(f)) return 'NaN';
-  if (f === Number.POSITIVE_INFINITY) return '+Inf';
-  if (f === Number.NEGATIVE_INFINITY) return '-Inf';
-  if (f === 0) return Object.is(f, -0) ? '-0' : '0';
-  const { negative, digits, exponent } = shortestDigits(f, bits);
-  const sign = negative ? '-' : '';
-  // strconv's shortest 'g' form switches to an exponent at 1e-5 and at 1e6 (precision 6 decides), as fmt prints.
-  if (exponent < -4 || exponent >= 6) {
-    const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    const expAbs = Math.abs(exponent);
-    return `${sign}${mantissa}e${exponent < 0 ? '-' : '+'}${expAbs < 10 ? '0' : ''}${expAbs}`;
-  }
-  return sign + placeDecimalPoint(digits, exponent);
-}
-
-function placeDecimalPoint(digits: string, exponent: number): string {
-  if (exponent < 0) return `0.${'0'.repeat(-exponent - 1)}${digits}`;
-  if (exponent + 1 >= digits.length) return digits + '0'.repeat(exponent + 1 - digits.length);
-  return `${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`;
-}
-
-/** The shortest decimal digits that round-trip `f` (as float64, or as float32), with the decimal exponent. */
-export function shortestDigits(f: number, bits: 32 | 64): { negative: boolean; digits: string; exponent: number } {
-  const negative = f < 0;
-  const abs = Math.abs(f);
-  let text = abs.toExponential();
-  if (bits === 32) {
-    for (let precision = 1; precision <= 9; precision++) {
-      const candidate = abs.toExponential(precision - 1);
-      if (Math.fround(Number(candidate)) === abs) {
-        text = candidate;
-        break;
-      }
-    }
-  }
-  const [mantissa = '', exp = '0'] = text.split('e');
-  return { negative, digits: mantissa.replace('.', ''), exponent: Number(exp) };
-}
-
-/** Go's fmt.Sprint / %v of a value in the value model. */
-export function formatValue(value: unknown): string {
-  if (value === null || value === undefined) return '<nil>';
-  switch (typeof value) {
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'string':
-      return value;
-    case 'bigint':
-      return value.toString();
-    case 'number':
-      return formatFloatV(value);
-  }
-  if (value instanceof GoNumber) {
-    if (typeof value.value === 'number') return formatFloatV(value.value, value.kind === 'float32' ? 32 : 64);
-    return value.value.toString();
-  }
-  if (value instanceof GoComplex) {
-    const imaginary = formatFloatV(value.im);
-    const sign = imaginary.startsWith('-') || imaginary.startsWith('+') ? '' : '+';
-    return `(${formatFloatV(value.re)}${sign}${imaginary}i)`;
-  }
-  if (value instanceof Uint8Array) return `[${Array.from(value).join(' ')}]`;
-  if (isGoObject(value)) return value.goString ? value.goString() : `{${value.goTypeName()}}`;
-  if (Array.isArray(value)) return `[${value.map(formatValue).join(' ')}]`;
-  if (value instanceof Map) {
-    const entries = [...value.entries()].sort((a, b) => compareMapKeys(a[0], b[0]));
-    return `map[${entries.map(([k, v]) => `${formatValue(k)}:${formatValue(v)}`).join(' ')}]`;
-  }
-  if (isGoMap(value)) {
-    const keys = Object.keys(value).sort(compareStrings);
-    return `map[${keys.map((k) => `${k}:${formatValue(value[k])}`).join(' ')}]`;
-  }
-  return String(value);
-}
-
-function compareMapKeys(a: unknown, b: unknown): number {
-  if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  return compareStrings(formatValue(a), formatValue(b));
-}
+export { formatValue };
 
 /** Byte-wise comparison of strings, as Go's `<` on strings (UTF-8 order equals code point order). */
 export function compareStrings(a: string, b: string): number {
@@ -252,23 +173,17 @@ export function toStringValue(value: unknown): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// UTF-8: Go strings are byte strings, so byte offsets (substr, trunc) work on the UTF-8 encoding.
+// UTF-8: Go strings are byte strings, so byte offsets (substr, trunc) work on the UTF-8 encoding. Bytes that are
+// not valid UTF-8 survive the round trip (crypto-bytes.ts).
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+/** The bytes of a Go string. */
+export const encodeUtf8 = goStringToBytes;
 
-export function encodeUtf8(text: string): Uint8Array {
-  return encoder.encode(text);
-}
+/** The Go string holding these bytes. */
+export const decodeUtf8 = bytesToGoString;
 
-export function decodeUtf8(bytes: Uint8Array): string {
-  return decoder.decode(bytes);
-}
-
-/** Number of bytes of the UTF-8 encoding (Go's len(s)). */
-export function byteLength(text: string): number {
-  return encoder.encode(text).length;
-}
+/** Number of bytes of the string (Go's len(s)). */
+export const byteLength = goByteLength;
 
 /** Go's s[start:end] on the UTF-8 bytes, panicking like Go when the bounds are out of range. */
 export function sliceBytes(text: string, start: number, end?: number): string {

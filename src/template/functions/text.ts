@@ -28,14 +28,22 @@ export function trimSpace(text: string): string {
 
 const ASCII = /^[\x00-\x7f]*$/;
 
+/**
+ * A byte that is not UTF-8 (U+DC80..U+DCFF, see crypto-bytes.ts) reads as utf8.RuneError, and Go's strings.Map
+ * writes the mapped rune, so case mapping turns it into U+FFFD.
+ */
+const isEscapedByte = (ch: string): boolean => ch.length === 1 && ch >= '\udc80' && ch <= '\udcff';
+
 /** unicode.ToUpper on one rune: the simple mapping, so a rune never becomes two. */
 export function upperRune(ch: string): string {
+  if (isEscapedByte(ch)) return '\ufffd';
   const upper = ch.toUpperCase();
   return [...upper].length === 1 ? upper : ch;
 }
 
 /** unicode.ToTitle on one rune: like ToUpper except for the Latin digraphs (Ǆ ǅ ǆ -> ǅ). */
 export function titleRune(ch: string): string {
+  if (isEscapedByte(ch)) return '\ufffd';
   const c = ch.codePointAt(0) ?? 0;
   if (c >= 0x1c4 && c <= 0x1cc) return String.fromCodePoint(0x1c5 + 3 * Math.floor((c - 0x1c4) / 3));
   if (c >= 0x1f1 && c <= 0x1f3) return '\u01f2';
@@ -44,6 +52,7 @@ export function titleRune(ch: string): string {
 
 /** unicode.ToLower on one rune. */
 export function lowerRune(ch: string): string {
+  if (isEscapedByte(ch)) return '\ufffd';
   const lower = ch.toLowerCase();
   if ([...lower].length === 1) return lower;
   return String.fromCodePoint(lower.codePointAt(0) ?? 0);
@@ -118,8 +127,10 @@ export function goQuote(text: string): string {
       out += shortEscapes[ch];
     } else {
       const c = ch.codePointAt(0) ?? 0;
-      // Lone surrogates cannot come from valid UTF-8; Go would print the replacement character.
-      if (c >= 0xd800 && c <= 0xdfff) out += '\\ufffd';
+      // A byte that is not UTF-8 (U+DC80..U+DCFF, see crypto-bytes.ts) is quoted as \xNN; other lone
+      // surrogates cannot come from Go strings, and Go would print the replacement character.
+      if (c >= 0xdc80 && c <= 0xdcff) out += `\\x${hex(c - 0xdc00, 2)}`;
+      else if (c >= 0xd800 && c <= 0xdfff) out += '\\ufffd';
       else if (c < 0x20 || c === 0x7f) out += `\\x${hex(c, 2)}`;
       else if (c < 0x10000) out += `\\u${hex(c, 4)}`;
       else out += `\\U${hex(c, 8)}`;

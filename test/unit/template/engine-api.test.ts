@@ -63,9 +63,10 @@ describe('template API', () => {
     );
   });
 
-  it('knows only the builtins when no functions are given', () => {
+  it('offers Sprig and ESO functions by default, and only the builtins with an empty function map', () => {
+    assert.equal(renderTemplate('t', '{{upper "a"}} {{hexdec "6869"}}', null), 'A hi');
     assert.equal(
-      renderError(() => parseTemplate('t', '{{upper "a"}}')),
+      renderError(() => parseTemplate('t', '{{upper "a"}}', { functions: {} })),
       'template: t:1: function "upper" not defined',
     );
     assert.deepEqual([...builtinFunctionNames].sort(), [
@@ -312,7 +313,7 @@ describe('sized numbers', () => {
 describe('deliberate differences from Go', () => {
   it('treats a slice capacity as its length (Go may allow slicing into spare capacity)', () => {
     assert.match(
-      renderError(() => renderTemplate('t', '{{slice .l 0 4}}', fromJsonData({ l: [1, 2, 3] }))),
+      renderError(() => renderTemplate('t', '{{slice .l 0 4}}', fromJsonData({ l: [1, 2, 3] }), { functions: {} })),
       /error calling slice: index out of range: 4$/,
     );
   });

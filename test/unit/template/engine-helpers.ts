@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sprint } from '../../../src/template/fmt.js';
 import { type FunctionMap, TemplateFunctionError } from '../../../src/template/functions/contract.js';
+import { toValidUtf8 } from '../../../src/template/functions/crypto-bytes.js';
 import { fromJsonData, type MissingKeyOption, renderTemplate } from '../../../src/template/index.js';
 import { GoNumber, newGoMap } from '../../../src/template/values.js';
 
@@ -94,9 +95,10 @@ export function runCase(c: EngineCase): { output?: string; error?: string } {
         rightDelim: c.rightDelim,
       },
     );
-    return { output };
+    // Go's expectations went through encoding/json, which writes each byte that is not UTF-8 as U+FFFD.
+    return { output: toValidUtf8(output) };
   } catch (e) {
-    return { error: (e as Error).message };
+    return { error: toValidUtf8((e as Error).message) };
   }
 }
 

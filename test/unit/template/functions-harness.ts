@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TemplateFunctionError } from '../../../src/template/functions/contract.js';
+import { toValidUtf8 } from '../../../src/template/functions/crypto-bytes.js';
 import { sprigFunctions } from '../../../src/template/functions/sprig.js';
 import { goTypeOf, withGoType } from '../../../src/template/functions/support.js';
 import { GoNumber, type GoNumericKind, isGoMap, isGoObject, newGoMap } from '../../../src/template/values.js';
@@ -67,6 +68,8 @@ export function canon(value: unknown): unknown {
     case 'number':
       return { float64: Object.is(value, -0) ? '-0' : String(value) };
     case 'string':
+      // Go's recordings went through encoding/json, which writes each byte that is not UTF-8 as U+FFFD.
+      return toValidUtf8(value);
     case 'boolean':
       return value;
   }

@@ -1,6 +1,6 @@
 // Each function declares the parameters of its Go counterpart, so the engine reports Go's arity and type errors
 // ("wrong number of args for add1: want 1 got 2"). The signatures were printed by Go 1.26 with reflect from
-// Sprig v3.3.0's TxtFuncMap.
+// Sprig v3.3.0's TxtFuncMap (plus hexdec, which ESO's vendored copy adds).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -55,6 +55,7 @@ const goSignatures: [string, string][] = [
   ['hasPrefix', 'func(string, string) bool'],
   ['hasSuffix', 'func(string, string) bool'],
   ['hello', 'func() string'],
+  ['hexdec', 'func(string) string'], // not in upstream v3.3.0: ESO's vendored Sprig adds it
   ['indent', 'func(int, string) string'],
   ['initial', 'func(interface {}) []interface {}'],
   ['initials', 'func(string) string'],

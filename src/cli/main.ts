@@ -2,7 +2,9 @@
 import { Command } from 'commander';
 import { registerCrdCommands } from './crds.js';
 import { registerDevCommands } from './dev.js';
+import { registerGatewayCommands } from './gateway.js';
 import { registerStatusCommand } from './status.js';
+import { registerStoreCommands } from './store.js';
 import { registerTemplateCommands } from './template.js';
 import { cliVersion } from './version.js';
 
@@ -17,6 +19,8 @@ registerDevCommands(program);
 registerCrdCommands(program);
 registerStatusCommand(program);
 registerTemplateCommands(program);
+registerStoreCommands(program);
+registerGatewayCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,329 @@
+// Typed HTTP client for the store protocol (docs/store-protocol.md). Item calls carry the caller's bearer token:
+// the gateway has no identity of its own for items, so the store decides every access. Failures become StoreError
+// with the protocol's error code; a store that cannot be reached is `unavailable`.
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+export type StoreErrorCode =
+  | 'not_found'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'conflict'
+  | 'invalid'
+  | 'rate_limited'
+  | 'unavailable';
+
+export class StoreError extends Error {
+  override name = 'StoreError';
+  constructor(
+    readonly code: StoreErrorCode,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type SharePurpose = 'create' | 'update' | 'read' | 'rewrap';
+
+export type LoginRequest =
+  | { type: 'api_key'; accessId: string; accessKey: string }
+  | { type: 'kubernetes'; accessId: string; jwt: string }
+  | { type: 'jwt'; accessId: string; jwt: string };
+
+export interface Identity {
+  accessId: string;
+  claims: Record<string, unknown>;
+}
+
+export interface LoginResult {
+  token: string;
+  expiresAt: string;
+  identity: Identity;
+}
+
+export interface ValidateResult {
+  valid: boolean;
+  expiresAt: string;
+  identity: Identity;
+}
+
+export interface ItemVersionInfo {
+  version: number;
+  createdAt: string;
+}
+
+export interface ItemDescription {
+  path: string;
+  version: number;
+  /** The version the envelope was sealed for (its associated data); differs from `version` after a rollback. */
+  sealedVersion?: number;
+  keyId: string;
+  generation: number;
+  type: string;
+  tags: string[];
+  description: string;
+  createdAt: string;
+  updatedAt: string;
+  versions: ItemVersionInfo[];
+}
+
+export interface ItemRecord extends ItemDescription {
+  ciphertext: string;
+  /** d_store for this version's keyId and generation, base64. */
+  share: string;
+}
+
+export interface ListedItem {
+  path: string;
+  version: number;
+  type: string;
+  tags: string[];
+  description: string;
+  updatedAt: string;
+}
+
+export interface ListResult {
+  items: ListedItem[];
+  nextCursor?: string;
+}
+
+export interface RewrapCandidate {
+  path: string;
+  version: number;
+  sealedVersion?: number;
+  ciphertext: string;
+  keyId: string;
+  generation: number;
+  share: string;
+}
+
+export interface SealedWrite {
+  path: string;
+  ciphertext: string;
+  keyId: string;
+  generation: number;
+}
+
+export interface StoreClientOptions {
+  /** Base URL of the store, e.g. https://store.example:8200 */
+  url: string;
+  /** PEM CA bundle to trust for the store's TLS certificate. */
+  ca?: string;
+  timeoutMs?: number;
+}
+
+const statusCodes: Record<number, StoreErrorCode> = {
+  400: 'invalid',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'invalid',
+  422: 'invalid',
+  429: 'rate_limited',
+};
+const knownCodes = new Set<string>([
+  'not_found',
+  'unauthorized',
+  'forbidden',
+  'conflict',
+  'invalid',
+  'rate_limited',
+  'unavailable',
+]);
+
+export class StoreClient {
+  readonly #base: URL;
+  readonly #agent: HttpAgent | HttpsAgent;
+  readonly #timeoutMs: number;
+
+  constructor(options: StoreClientOptions) {
+    let base: URL;
+    try {
+      base = new URL(options.url);
+    } catch {
+      throw new Error(`the store URL "${options.url}" is not a URL; give one like https://store.example:8200`);
+    }
+    if (base.protocol !== 'https:' && base.protocol !== 'http:') {
+      throw new Error(`the store URL must start with https:// (or http:// in tests), got ${base.protocol}`);
+    }
+    this.#base = base;
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#agent =
+      base.protocol === 'https:'
+        ? new HttpsAgent({ keepAlive: true, ca: options.ca, minVersion: 'TLSv1.2' })
+        : new HttpAgent({ keepAlive: true });
+  }
+
+  get url(): string {
+    return this.#base.toString();
+  }
+
+  close(): void {
+    this.#agent.destroy();
+  }
+
+  health(): Promise<unknown> {
+    return this.#json('GET', '/v1/health');
+  }
+
+  login(body: LoginRequest): Promise<LoginResult> {
+    return this.#json('POST', '/v1/auth/login', { body });
+  }
+
+  validate(token: string): Promise<ValidateResult> {
+    return this.#json('POST', '/v1/auth/validate', { token, body: {} });
+  }
+
+  share(
+    token: string,
+    body: { path: string; keyId: string; generation?: number; purpose: SharePurpose },
+  ): Promise<{ share: string; generation: number }> {
+    return this.#json('POST', '/v1/keys/share', { token, body });
+  }
+
+  createItem(
+    token: string,
+    body: SealedWrite & { type: 'static'; tags: string[]; description: string },
+  ): Promise<{ path: string; version: number }> {
+    return this.#json('POST', '/v1/items', { token, body });
+  }
+
+  addVersion(
+    token: string,
+    body: SealedWrite & { expectedVersion?: number },
+  ): Promise<{ path: string; version: number }> {
+    return this.#json('POST', '/v1/items/versions', { token, body });
+  }
+
+  getItem(token: string, path: string, version?: number): Promise<ItemRecord> {
+    return this.#json('GET', '/v1/items', { token, query: { path, version } });
+  }
+
+  describeItem(token: string, path: string): Promise<ItemDescription> {
+    return this.#json('GET', '/v1/items/describe', { token, query: { path } });
+  }
+
+  listItems(
+    token: string,
+    query: { prefix?: string; tag?: string; limit?: number; cursor?: string },
+  ): Promise<ListResult> {
+    return this.#json('GET', '/v1/items/list', { token, query });
+  }
+
+  patchItem(
+    token: string,
+    body: { path: string; tags?: string[]; description?: string },
+  ): Promise<{ path: string; version: number }> {
+    return this.#json('PATCH', '/v1/items', { token, body });
+  }
+
+  async deleteItem(token: string, path: string): Promise<void> {
+    await this.#json('DELETE', '/v1/items', { token, query: { path } });
+  }
+
+  rotateFragment(token: string): Promise<{ generation: number }> {
+    return this.#json('POST', '/v1/fragment/rotate', { token, body: {} });
+  }
+
+  generations(token: string): Promise<unknown> {
+    return this.#json('GET', '/v1/fragment/generations', { token });
+  }
+
+  /** A new version holding version `version`'s envelope unchanged (it keeps its sealedVersion). */
+  rollback(token: string, path: string, version: number): Promise<{ path: string; version: number }> {
+    return this.#json('POST', '/v1/items/rollback', { token, body: { path, version } });
+  }
+
+  /** Versions on generations older than the store's active one (role with the `fragment` capability). */
+  rewrapCandidates(token: string, limit: number): Promise<{ activeGeneration: number; items: RewrapCandidate[] }> {
+    return this.#json('POST', '/v1/items/rewrap-candidates', { token, body: { limit } });
+  }
+
+  rewrap(
+    token: string,
+    body: SealedWrite & { version: number; fromGeneration: number },
+  ): Promise<{ path: string; version: number; generation: number }> {
+    return this.#json('POST', '/v1/items/rewrap', { token, body });
+  }
+
+  /** Opens the change feed; the caller owns (and must destroy) the returned stream. */
+  async events(token: string, query: { prefix?: string; since?: string }): Promise<IncomingMessage> {
+    const response = await this.#send('GET', '/v1/events', { token, query, accept: 'text/event-stream' }, false);
+    if (response.statusCode !== 200) throw await errorFrom(response);
+    return response;
+  }
+
+  async #json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.#send(method, path, options, true);
+    if ((response.statusCode ?? 500) >= 300) throw await errorFrom(response);
+    const text = await readBody(response);
+    if (text.length === 0) return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new StoreError('unavailable', 502, `the store answered ${method} ${path} with a body that is not JSON`);
+    }
+  }
+
+  #send(method: string, path: string, options: RequestOptions, timeout: boolean): Promise<IncomingMessage> {
+    const url = new URL(path, this.#base);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const body = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body), 'utf8');
+    const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
+    if (body) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(body.length);
+    }
+    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(url, { method, headers, agent: this.#agent }, resolve);
+      if (timeout) {
+        req.setTimeout(this.#timeoutMs, () =>
+          req.destroy(new StoreError('unavailable', 504, `the store did not answer within ${this.#timeoutMs} ms`)),
+        );
+      }
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (error instanceof StoreError) reject(error);
+        else {
+          const reason = error.code ?? error.message;
+          reject(new StoreError('unavailable', 503, `the store at ${this.#base.origin} is unreachable (${reason})`));
+        }
+      });
+      req.end(body);
+    });
+  }
+}
+
+interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  query?: Record<string, string | number | undefined>;
+  accept?: string;
+}
+
+function readBody(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    response.on('data', (c: Buffer) => chunks.push(c));
+    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    response.on('error', () => reject(new StoreError('unavailable', 503, 'the store connection broke mid-answer')));
+  });
+}
+
+async function errorFrom(response: IncomingMessage): Promise<StoreError> {
+  const status = response.statusCode ?? 500;
+  const text = await readBody(response).catch(() => '');
+  let code: StoreErrorCode = statusCodes[status] ?? (status >= 500 ? 'unavailable' : 'invalid');
+  let message = `the store answered HTTP ${status}`;
+  try {
+    const parsed = JSON.parse(text) as { error?: { code?: string; message?: string } };
+    if (parsed.error?.code && knownCodes.has(parsed.error.code)) code = parsed.error.code as StoreErrorCode;
+    if (typeof parsed.error?.message === 'string') message = parsed.error.message;
+  } catch {
+    // not the protocol's error shape: keep the status-derived code
+  }
+  return new StoreError(code, status, message);
+}

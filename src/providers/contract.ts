@@ -59,6 +59,31 @@ export interface Validation {
 
 export type Capabilities = 'ReadOnly' | 'WriteOnly' | 'ReadWrite';
 
+/** What a watcher cares about: one remote key (`remoteRef.key`, `extract.key`) or everything below a path. */
+export interface WatchRef {
+  /** An exact remote key. */
+  key?: string;
+  /** A path prefix (`find.path`); "" or "/" means everything the store's identity may read. */
+  path?: string;
+}
+
+/** A change of a remote secret, as the provider's change feed reports it; never carries a value. */
+export interface RemoteChange {
+  key: string;
+  op: 'create' | 'update' | 'delete';
+  version?: number;
+}
+
+export interface WatchOptions {
+  /** Feed trouble (disconnects, refused logins); the watch keeps reconnecting. Messages never hold values. */
+  onError?(error: Error): void;
+}
+
+/** A running subscription; close() stops it (SecretsClient.close() stops every watch of the client too). */
+export interface Watch {
+  close(): Promise<void>;
+}
+
 /** A client bound to one store (and, for referent ClusterSecretStores, one namespace). */
 export interface SecretsClient {
   /** One value. Throws NoSecretError when the secret (or its property/version) does not exist. */
@@ -72,6 +97,13 @@ export interface SecretsClient {
   secretExists(ref: PushRemoteRef): Promise<boolean>;
   /** Whether the store can be used; the SecretStore controller turns this into the Ready condition. */
   validate(): Promise<Validation>;
+  /**
+   * Optional push notifications for providers with a change feed (custos): calls onChange soon after a watched
+   * secret changes, so the operator can refresh the ExternalSecrets reading it at once instead of waiting for
+   * refreshInterval (which stays the safety net: a watch may miss changes while it reconnects). The watch
+   * reconnects by itself with backoff and resumes where it left off.
+   */
+  watch?(refs: WatchRef[], onChange: (change: RemoteChange) => void, options?: WatchOptions): Watch;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 // The provider contract and the providers Custos implements.
+export { AkeylessSecretsProvider } from './akeyless/index.js';
 export * from './contract.js';
 export * from './errors.js';
 export { FakeCallLog, type FakeProviderOptions, FakeSecretsProvider } from './fake/index.js';
@@ -6,6 +7,7 @@ export { GjsonPathError, type GjsonResult, gjsonGet } from './gjson.js';
 export { KubernetesSecretsProvider } from './kubernetes/index.js';
 export { ProviderRegistry } from './registry.js';
 
+import { AkeylessSecretsProvider } from './akeyless/index.js';
 import { type FakeProviderOptions, FakeSecretsProvider } from './fake/index.js';
 import { KubernetesSecretsProvider } from './kubernetes/index.js';
 import { ProviderRegistry } from './registry.js';
@@ -15,5 +17,5 @@ export function defaultProviderRegistry(
   options: { fake?: FakeSecretsProvider | FakeProviderOptions } = {},
 ): ProviderRegistry {
   const fake = options.fake instanceof FakeSecretsProvider ? options.fake : new FakeSecretsProvider(options.fake);
-  return new ProviderRegistry([fake, new KubernetesSecretsProvider()]);
+  return new ProviderRegistry([fake, new KubernetesSecretsProvider(), new AkeylessSecretsProvider()]);
 }

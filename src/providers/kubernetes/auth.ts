@@ -3,15 +3,15 @@
 // caBundle/caProvider and one of auth.token, auth.serviceAccount (TokenRequest), auth.cert; no auth means
 // anonymous. Secrets named by the store are read in the namespace of the object using the store, or — for a
 // ClusterSecretStore only — in the namespace the reference names.
-import { X509Certificate } from 'node:crypto';
 import type { RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import type { KubernetesProvider, SecretKeySelector } from '../../api/generated/types.js';
+import { decodeCaBundle, readCaProvider } from '../ca-bundle.js';
 import type { StoreKind } from '../contract.js';
 import { ProviderConfigError } from '../errors.js';
 import type { KubeTransport } from './http.js';
-import { type IssuedToken, readConfigMapKey, readSecretKey, requestServiceAccountToken } from './own-cluster.js';
+import { type IssuedToken, readSecretKey, requestServiceAccountToken } from './own-cluster.js';
 
 /** Lifetime ESO requests for service account tokens. */
 export const TOKEN_EXPIRATION_SECONDS = 3600;
@@ -66,49 +66,11 @@ async function secretKey(ctx: AuthContext, ref: SecretKeySelector | undefined, f
   return readSecretKey(ctx.operator, refNamespace(ctx, ref), ref.name, ref.key, `reading ${field}`);
 }
 
-function isPem(bytes: Buffer): boolean {
-  return bytes.toString('utf8').includes('-----BEGIN CERTIFICATE-----');
-}
-
-function checkPem(bytes: Buffer, field: string): Buffer {
-  try {
-    new X509Certificate(bytes);
-  } catch (error) {
-    throw new ProviderConfigError(`${field} is not a valid PEM certificate: ${(error as Error).message}`);
-  }
-  return bytes;
-}
-
-/** caBundle: base64 of PEM in the CRD; a second base64 layer (as ESO accepts) or raw PEM are tolerated. */
-function decodeCaBundle(value: string): Buffer {
-  const field = 'spec.provider.kubernetes.server.caBundle';
-  if (value.includes('-----BEGIN')) return checkPem(Buffer.from(value, 'utf8'), field);
-  let bytes = Buffer.from(value, 'base64');
-  if (!isPem(bytes)) bytes = Buffer.from(bytes.toString('utf8'), 'base64');
-  return checkPem(bytes, field);
-}
-
 async function resolveCa(ctx: AuthContext): Promise<Buffer | undefined> {
   const server = ctx.spec.server ?? {};
-  if (server.caBundle) return decodeCaBundle(server.caBundle);
-  const provider = server.caProvider;
-  if (!provider) return undefined;
-  const field = 'spec.provider.kubernetes.server.caProvider';
-  if (ctx.storeKind !== 'ClusterSecretStore' && provider.namespace && provider.namespace !== ctx.namespace) {
-    throw new ProviderConfigError(`${field}.namespace must be empty (or the store's namespace) for a SecretStore`);
-  }
-  if (ctx.storeKind === 'ClusterSecretStore' && !provider.namespace) {
-    throw new ProviderConfigError(`${field}.namespace is required for a ClusterSecretStore`);
-  }
-  if (!provider.key) throw new ProviderConfigError(`${field}.key is required: the key that holds the PEM CA bundle`);
-  const namespace = provider.namespace ?? ctx.namespace;
-  if (provider.type === 'ConfigMap') {
-    return readConfigMapKey(ctx.operator, namespace, provider.name, provider.key, `reading ${field}`);
-  }
-  if (provider.type === 'Secret') {
-    return readSecretKey(ctx.operator, namespace, provider.name, provider.key, `reading ${field}`);
-  }
-  throw new ProviderConfigError(`${field}.type must be Secret or ConfigMap, not "${String(provider.type)}"`);
+  if (server.caBundle) return decodeCaBundle(server.caBundle, 'spec.provider.kubernetes.server.caBundle');
+  if (!server.caProvider) return undefined;
+  return readCaProvider(ctx, server.caProvider, 'spec.provider.kubernetes.server.caProvider');
 }
 
 /** TLS settings of the operator's own cluster (CA, server name, skip-verify), without its credentials. */

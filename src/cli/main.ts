@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerCrdCommands } from './crds.js';
 import { registerDevCommands } from './dev.js';
 import { registerGatewayCommands } from './gateway.js';
+import { registerOperatorCommand } from './operator.js';
 import { registerStatusCommand } from './status.js';
 import { registerStoreCommands } from './store.js';
 import { registerTemplateCommands } from './template.js';
@@ -21,6 +22,7 @@ registerStatusCommand(program);
 registerTemplateCommands(program);
 registerStoreCommands(program);
 registerGatewayCommands(program);
+registerOperatorCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -77,6 +77,8 @@ export async function buildGatewayApp(context: GatewayContext, options: GatewayA
     // A value's JSON text can be up to 6x its bytes (\u escapes); the exact limit is checked on the decoded value.
     bodyLimit: options.maxValueBytes * 6 + 64 * 1024,
     routerOptions: { ignoreTrailingSlash: true },
+    // Change-feed relays are hijacked, long-lived responses: close() must cut them or it waits for clients forever.
+    forceCloseConnections: true,
     ...(options.https ? { https: { ...options.https, minVersion: 'TLSv1.2' } } : {}),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   installJsonParser(app);

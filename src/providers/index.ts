@@ -1,6 +1,7 @@
 // The provider contract and the providers Custos implements.
 export { AkeylessSecretsProvider } from './akeyless/index.js';
 export * from './contract.js';
+export { CustosSecretsProvider } from './custos/index.js';
 export * from './errors.js';
 export { FakeCallLog, type FakeProviderOptions, FakeSecretsProvider } from './fake/index.js';
 export { GjsonPathError, type GjsonResult, gjsonGet } from './gjson.js';
@@ -8,6 +9,7 @@ export { KubernetesSecretsProvider } from './kubernetes/index.js';
 export { ProviderRegistry } from './registry.js';
 
 import { AkeylessSecretsProvider } from './akeyless/index.js';
+import { CustosSecretsProvider } from './custos/index.js';
 import { type FakeProviderOptions, FakeSecretsProvider } from './fake/index.js';
 import { KubernetesSecretsProvider } from './kubernetes/index.js';
 import { ProviderRegistry } from './registry.js';
@@ -17,5 +19,10 @@ export function defaultProviderRegistry(
   options: { fake?: FakeSecretsProvider | FakeProviderOptions } = {},
 ): ProviderRegistry {
   const fake = options.fake instanceof FakeSecretsProvider ? options.fake : new FakeSecretsProvider(options.fake);
-  return new ProviderRegistry([fake, new KubernetesSecretsProvider(), new AkeylessSecretsProvider()]);
+  return new ProviderRegistry([
+    fake,
+    new KubernetesSecretsProvider(),
+    new AkeylessSecretsProvider(),
+    new CustosSecretsProvider(),
+  ]);
 }

@@ -363,6 +363,8 @@ export interface CAProvider {
 export interface CustosAuth {
   /** Authenticate with a Kubernetes ServiceAccount token. */
   kubernetes?: {
+    /** Access id of the store's kubernetes auth method that checks the token (p-...). */
+    accessId: string;
     /** A ServiceAccount whose token is requested (with audiences). */
     serviceAccountRef?: ServiceAccountSelector;
     /** Audiences of the projected token. */

@@ -36,10 +36,14 @@ const custos = named(
             {
               kubernetes: obj(
                 {
+                  accessId: str({
+                    minLength: 1,
+                    description: "Access id of the store's kubernetes auth method that checks the token (p-...).",
+                  }),
                   serviceAccountRef: serviceAccountSelector,
                   audiences: arr(str(), { description: 'Audiences of the projected token.' }),
                 },
-                { description: 'Authenticate with a Kubernetes ServiceAccount token.' },
+                { required: ['accessId'], description: 'Authenticate with a Kubernetes ServiceAccount token.' },
               ),
               apiKeyRef: obj(
                 { accessId: secretKeySelector, accessKey: secretKeySelector },

@@ -291,6 +291,40 @@ describe('gateway against the real store', () => {
     assert.ok(!plaintexts.some((p) => text.includes(p)));
   });
 
+  it('closes promptly while a client still holds a change-feed stream open', async () => {
+    const token = await login(app.accessId, app.accessKey);
+    const second = await createGatewayServer({ storeUrl: proxy.url, configDir, unsealKeyFile: keyFile, logger: false });
+    let streamEnded!: Promise<void>;
+    await new Promise<void>((opened, reject) => {
+      streamEnded = new Promise<void>((ended) => {
+        const req = httpsRequest(
+          new URL('/v1/events?prefix=/mdapi/joplin/feed/', second.url),
+          { headers: { authorization: `Bearer ${token}` }, ca: second.caPem },
+          (res) => {
+            assert.equal(res.statusCode, 200);
+            res.once('data', () => opened());
+            res.on('close', () => ended());
+          },
+        );
+        req.on('error', (error) => {
+          reject(error);
+          ended();
+        });
+        req.end();
+      });
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const closed = await Promise.race([
+      second.close().then(() => 'closed'),
+      new Promise((r) => {
+        timer = setTimeout(() => r('still open after 10 s'), 10_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    assert.equal(closed, 'closed');
+    await streamEnded;
+  });
+
   it('rotates both halves, re-wraps old versions without losing a value', async () => {
     const path = '/mdapi/joplin/rotate/item';
     const before = value('before-rotation');

@@ -1,0 +1,123 @@
+// Peak memory of the operator process alone: N ExternalSecrets over M namespaces (fake provider), the operator in
+// a child process, its peak RSS read from /proc/<pid>/status (VmHWM) once all are Ready and after two refresh
+// intervals of steady state. Linux only.
+//
+// Run: npx tsx bench/operator/rss.ts [--count 1000] [--namespaces 20] [--keys 10] [--refresh 10s]
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { installCrds } from '../../src/api/install.js';
+import { startControlPlane } from '../../src/kube/controlplane/index.js';
+import { Informer, KubeClient, type KubeObject, Resources } from '../../src/kube/index.js';
+import { parseGoDuration } from '../../src/operator/duration.js';
+import { OperatorResources } from '../../src/operator/resources.js';
+
+const { values: args } = parseArgs({
+  options: {
+    count: { type: 'string', default: '1000' },
+    namespaces: { type: 'string', default: '20' },
+    keys: { type: 'string', default: '10' },
+    refresh: { type: 'string', default: '10s' },
+    concurrency: { type: 'string', default: '10' },
+  },
+});
+const N = Number(args.count);
+const NS = Number(args.namespaces);
+const KEYS = Number(args.keys);
+const REFRESH = args.refresh as string;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const kib = (pid: number, field: 'VmHWM' | 'VmRSS') =>
+  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}
+
+const plane = await startControlPlane();
+try {
+  const kc = new KubeConfig();
+  kc.loadFromFile(plane.kubeconfigPath);
+  await installCrds(kc);
+  const client = new KubeClient(kc, { qps: 1000, burst: 2000 });
+  const namespaces = Array.from({ length: NS }, (_, i) => `rss-${i}`);
+  for (const name of namespaces) {
+    await client.create(Resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    await client.create(OperatorResources.secretStores, {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'SecretStore',
+      metadata: { name: 'store', namespace: name },
+      spec: {
+        provider: {
+          fake: { data: Array.from({ length: KEYS }, (_, k) => ({ key: `key-${k}`, value: `value-${k}` })) },
+        },
+      },
+    });
+  }
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'run-operator.ts'), plane.kubeconfigPath, args.concurrency as string],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
+  const pid = child.pid as number;
+  const idle = kib(pid, 'VmRSS');
+  const watcher = new Informer<KubeObject>(client, OperatorResources.externalSecrets);
+  watcher.start();
+  await watcher.waitForSync();
+  const t0 = performance.now();
+  await pool(
+    Array.from({ length: N }, (_, i) => i),
+    10,
+    (i) =>
+      client.create(OperatorResources.externalSecrets, {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: { name: `es-${i}`, namespace: namespaces[i % NS] },
+        spec: {
+          secretStoreRef: { name: 'store' },
+          refreshInterval: REFRESH,
+          data: [{ secretKey: 'a', remoteRef: { key: `key-${Math.floor(i / NS) % KEYS}` } }],
+        },
+      }),
+  );
+  const ready = (es: KubeObject) =>
+    ((es.status as { conditions?: Array<{ type: string; status: string }> })?.conditions ?? []).some(
+      (c) => c.type === 'Ready' && c.status === 'True',
+    );
+  while (watcher.list().filter(ready).length < N) await sleep(100);
+  const readyMs = performance.now() - t0;
+  const atReady = { rss: kib(pid, 'VmRSS'), peak: kib(pid, 'VmHWM') };
+  await sleep(2 * parseGoDuration(REFRESH));
+  const steady = { rss: kib(pid, 'VmRSS'), peak: kib(pid, 'VmHWM') };
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  await watcher.stop();
+  client.close();
+  const mb = (k: number) => Math.round(k / 1024);
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        params: { N, NS, KEYS, REFRESH, node: process.version },
+        allReadyMs: Math.round(readyMs),
+        operatorRssMB: {
+          idle: mb(idle),
+          atAllReady: mb(atReady.rss),
+          afterTwoIntervals: mb(steady.rss),
+          peak: mb(steady.peak),
+        },
+      },
+      null,
+      2,
+    )}\n`,
+  );
+} finally {
+  await plane.stop();
+}

@@ -1,0 +1,264 @@
+// Benchmark: N ExternalSecrets over M namespaces on a real control plane with the fake provider (with an
+// artificial provider latency), comparing Custos's defaults with an ESO-like baseline measured in the same run:
+//   custos   — coalesced provider reads, no status write when a refresh changed nothing
+//   baseline — no coalescing, status.refreshTime written on every refresh (what ESO does)
+// plus the floor: a plain client creating the same N Secrets at the same client rate limit and concurrency.
+// Reported per mode: time until all are Ready, API requests by verb/resource (kube-apiserver /metrics deltas),
+// provider calls, writes in steady state over two refresh intervals, and the latency of one new ExternalSecret
+// while all N keep refreshing.
+//
+// Run: npx tsx bench/operator/sync.ts [--count 1000] [--namespaces 20] [--keys 10] [--refresh 10s]
+//        [--concurrency 10] [--qps 200] [--burst 400] [--provider-delay-ms 20] [--modes baseline,custos]
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { installCrds } from '../../src/api/install.js';
+import { startControlPlane } from '../../src/kube/controlplane/index.js';
+import { Informer, KubeClient, type KubeObject, Resources } from '../../src/kube/index.js';
+import { parseGoDuration } from '../../src/operator/duration.js';
+import { startOperator } from '../../src/operator/index.js';
+import { OperatorResources } from '../../src/operator/resources.js';
+import { defaultProviderRegistry, FakeSecretsProvider } from '../../src/providers/index.js';
+
+const { values: args } = parseArgs({
+  options: {
+    count: { type: 'string', default: '1000' },
+    namespaces: { type: 'string', default: '20' },
+    keys: { type: 'string', default: '10' },
+    refresh: { type: 'string', default: '10s' },
+    concurrency: { type: 'string', default: '10' },
+    qps: { type: 'string', default: '200' },
+    burst: { type: 'string', default: '400' },
+    'provider-delay-ms': { type: 'string', default: '20' },
+    modes: { type: 'string', default: 'baseline,custos' },
+    samples: { type: 'string', default: '5' },
+  },
+});
+const N = Number(args.count);
+const NS = Number(args.namespaces);
+const KEYS = Number(args.keys);
+const REFRESH = args.refresh as string;
+const REFRESH_MS = parseGoDuration(REFRESH);
+const CONCURRENCY = Number(args.concurrency);
+const QPS = Number(args.qps);
+const BURST = Number(args.burst);
+const DELAY = Number(args['provider-delay-ms']);
+const SAMPLES = Number(args.samples);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs fn over items with at most `limit` in flight. */
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}
+
+/** apiserver_request_total summed by "VERB resource[/subresource]". */
+async function apiRequests(client: KubeClient): Promise<Map<string, number>> {
+  const stream = await client.stream('/metrics');
+  let text = '';
+  for await (const chunk of stream) text += chunk;
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (!['secrets', 'externalsecrets', 'events'].includes(labels.resource ?? '')) continue;
+    if (labels.verb === 'WATCH' || labels.verb === 'LIST' || labels.verb === 'GET') {
+      if (labels.resource === 'events') continue;
+    }
+    const key = `${labels.verb} ${labels.resource}${labels.subresource ? `/${labels.subresource}` : ''}`;
+    out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return out;
+}
+
+function delta(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of after) {
+    const d = value - (before.get(key) ?? 0);
+    if (d > 0) out[key] = d;
+  }
+  return Object.fromEntries(Object.entries(out).sort());
+}
+
+function isReady(es: KubeObject): boolean {
+  const conditions = (es.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions;
+  return conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+async function main(): Promise<void> {
+  process.stderr.write('starting a control plane...\n');
+  const plane = await startControlPlane();
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  kc.loadFromFile(plane.kubeconfigPath);
+  await installCrds(kc);
+  const client = new KubeClient(kc, { qps: QPS, burst: BURST });
+  const results: Record<string, unknown> = {
+    params: { N, NS, KEYS, REFRESH, CONCURRENCY, QPS, BURST, providerDelayMs: DELAY, node: process.version },
+  };
+
+  try {
+    // Floor: a plain client creating N Secrets at the same rate limit and concurrency.
+    {
+      const namespaces = Array.from({ length: NS }, (_, i) => `floor-${i}`);
+      for (const name of namespaces) {
+        await client.create(Resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      }
+      const t0 = performance.now();
+      await pool(
+        Array.from({ length: N }, (_, i) => i),
+        CONCURRENCY,
+        (i) =>
+          client.create(Resources.secrets, {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name: `s-${i}`, namespace: namespaces[i % NS] },
+            data: { a: Buffer.from(`value-${i % KEYS}`).toString('base64') },
+          }),
+      );
+      results.floorMs = Math.round(performance.now() - t0);
+      process.stderr.write(`floor: ${N} Secrets in ${results.floorMs} ms\n`);
+    }
+
+    for (const mode of (args.modes as string).split(',')) {
+      const fake = new FakeSecretsProvider({ delayMs: DELAY });
+      const namespaces = Array.from({ length: NS }, (_, i) => `${mode}-${i}`);
+      for (const name of namespaces) {
+        await client.create(Resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+        await client.create(OperatorResources.secretStores, {
+          apiVersion: 'external-secrets.io/v1',
+          kind: 'SecretStore',
+          metadata: { name: 'store', namespace: name },
+          spec: {
+            // Each mode's operator handles only its own stores (controller class), so the ExternalSecrets of an
+            // earlier mode (still in the cluster) cost the next one nothing but a skip.
+            controller: mode,
+            provider: {
+              fake: { data: Array.from({ length: KEYS }, (_, k) => ({ key: `key-${k}`, value: `value-${k}` })) },
+            },
+          },
+        });
+      }
+      const memory = { peakRss: 0 };
+      const rssTimer = setInterval(() => {
+        memory.peakRss = Math.max(memory.peakRss, process.memoryUsage().rss);
+      }, 200);
+      const op = await startOperator({
+        kubeConfig: kc,
+        logger: pino({ level: 'warn' }),
+        concurrency: CONCURRENCY,
+        controllerClass: mode,
+        clientQps: QPS,
+        clientBurst: BURST,
+        providers: defaultProviderRegistry({ fake }),
+        coalesceWindowMs: mode === 'baseline' ? 0 : undefined,
+        alwaysWriteRefreshTime: mode === 'baseline',
+        leaderElection: undefined,
+      });
+      // Watch readiness through an informer (one watch, no polling load on the server).
+      const watcher = new Informer<KubeObject>(client, OperatorResources.externalSecrets);
+      watcher.start();
+      await watcher.waitForSync();
+      const readyCount = () =>
+        watcher.list().filter((es) => es.metadata?.namespace?.startsWith(`${mode}-`) && isReady(es)).length;
+      await sleep(1000); // stores validated
+
+      const apiBefore = await apiRequests(client);
+      const callsBefore = fake.calls.count('getSecret');
+      const t0 = performance.now();
+      await pool(
+        Array.from({ length: N }, (_, i) => i),
+        CONCURRENCY,
+        (i) =>
+          client.create(OperatorResources.externalSecrets, {
+            apiVersion: 'external-secrets.io/v1',
+            kind: 'ExternalSecret',
+            metadata: { name: `es-${i}`, namespace: namespaces[i % NS] },
+            spec: {
+              secretStoreRef: { name: 'store' },
+              refreshInterval: REFRESH,
+              // Every namespace reads every key: NS x KEYS distinct (store, key) pairs.
+              data: [{ secretKey: 'a', remoteRef: { key: `key-${Math.floor(i / NS) % KEYS}` } }],
+            },
+          }),
+      );
+      const createdMs = performance.now() - t0;
+      while (readyCount() < N) await sleep(50);
+      const allReadyMs = performance.now() - t0;
+      const apiCreate = delta(apiBefore, await apiRequests(client));
+      const providerCallsCreate = fake.calls.count('getSecret') - callsBefore;
+      process.stderr.write(`${mode}: all ${N} Ready after ${Math.round(allReadyMs)} ms\n`);
+
+      // Steady state: two refresh intervals in which nothing changes; meanwhile time single new ExternalSecrets.
+      const steadyBefore = await apiRequests(client);
+      const steadyCallsBefore = fake.calls.count('getSecret');
+      const tSteady = performance.now();
+      const latencies: number[] = [];
+      for (let s = 0; s < SAMPLES; s++) {
+        await sleep((2 * REFRESH_MS) / (SAMPLES + 1));
+        const name = `probe-${s}`;
+        const t = performance.now();
+        await client.create(OperatorResources.externalSecrets, {
+          apiVersion: 'external-secrets.io/v1',
+          kind: 'ExternalSecret',
+          metadata: { name, namespace: namespaces[0] },
+          spec: {
+            secretStoreRef: { name: 'store' },
+            refreshInterval: REFRESH,
+            data: [{ secretKey: 'a', remoteRef: { key: 'key-0' } }],
+          },
+        });
+        while (
+          !watcher
+            .list()
+            .some((es) => es.metadata?.name === name && es.metadata?.namespace === namespaces[0] && isReady(es))
+        ) {
+          await sleep(10);
+        }
+        latencies.push(performance.now() - t);
+      }
+      const remaining = 2 * REFRESH_MS - (performance.now() - tSteady);
+      if (remaining > 0) await sleep(remaining);
+      const apiSteady = delta(steadyBefore, await apiRequests(client));
+      // The probes' own creation is not steady-state work: subtract what SAMPLES new ExternalSecrets cost.
+      const providerCallsSteady = fake.calls.count('getSecret') - steadyCallsBefore;
+      const text = await op.metrics.registry.metrics();
+      clearInterval(rssTimer);
+      results[mode] = {
+        createRequestsMs: Math.round(createdMs),
+        readyAfterLastCreateMs: Math.round(allReadyMs - createdMs),
+        allReadyMs: Math.round(allReadyMs),
+        vsFloor: Number((allReadyMs / (results.floorMs as number)).toFixed(2)),
+        apiRequestsUntilReady: apiCreate,
+        providerCallsUntilReady: providerCallsCreate,
+        steadyStateApiRequests: apiSteady,
+        steadyStateProviderCalls: providerCallsSteady,
+        newExternalSecretLatencyMs: {
+          samples: latencies.map(Math.round),
+          p50: Math.round(percentile(latencies, 50)),
+          max: Math.round(Math.max(...latencies)),
+        },
+        // The whole benchmark process (operator, control-plane client, readiness watch), not the operator alone.
+        peakRssMB: Math.round(memory.peakRss / 1e6),
+        coalescedReads: Number(/custos_provider_reads_coalesced_total\{[^}]*\} (\d+)/.exec(text)?.[1] ?? 0),
+      };
+      await watcher.stop();
+      await op.stop();
+    }
+  } finally {
+    client.close();
+    await plane.stop();
+  }
+  process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+}
+
+await main();

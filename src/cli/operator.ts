@@ -1,0 +1,112 @@
+// `custos operator`: runs the ExternalSecret / SecretStore / ClusterSecretStore controllers against a cluster.
+// Flags follow ESO's controller flags where they overlap (--concurrent is --concurrency here).
+import { KubeConfig } from '@kubernetes/client-node';
+import { type Command, InvalidArgumentError } from 'commander';
+import pino from 'pino';
+import { onTerminationSignal } from '../kube/index.js';
+import { clusterExternalSecretOperatorController } from '../operator/clusterexternalsecret/operator-controller.js';
+import { parseGoDuration } from '../operator/duration.js';
+import { startOperator } from '../operator/index.js';
+
+interface OperatorFlags {
+  kubeconfig?: string;
+  context?: string;
+  concurrency: number;
+  namespace?: string;
+  controllerClass: string;
+  metricsAddr: string;
+  leaderElect: boolean;
+  leaderElectionNamespace?: string;
+  leaderElectionId: string;
+  clientQps: number;
+  clientBurst: number;
+  coalesceWindow: string;
+  storeRequeueInterval: string;
+  esoStatusWrites: boolean;
+  floodGate: boolean;
+  logLevel: string;
+}
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number >= 1`);
+    return n;
+  };
+}
+
+function loadKubeConfig(path: string | undefined, context: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else kc.loadFromDefault();
+  if (context) kc.setCurrentContext(context);
+  return kc;
+}
+
+export function registerOperatorCommand(program: Command): void {
+  program
+    .command('operator')
+    .description('run the ESO-compatible operator (ExternalSecret, SecretStore, ClusterSecretStore)')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config or in-cluster)')
+    .option('--context <name>', 'kubeconfig context to use')
+    .option(
+      '--concurrency <n>',
+      'workers per controller (ESO --concurrent, default there 1)',
+      positiveInt('--concurrency'),
+      5,
+    )
+    .option('-n, --namespace <ns>', 'only watch and write in this namespace')
+    .option('--controller-class <class>', 'handle only stores whose spec.controller is empty or this class', 'default')
+    .option('--metrics-addr <addr>', 'listen address for /metrics, /healthz and /readyz', ':8080')
+    .option('--leader-elect', 'run leader election (Lease; 15 s / 10 s / 2 s) so only one replica works', false)
+    .option('--leader-election-namespace <ns>', 'namespace of the Lease (default: --namespace or "default")')
+    .option('--leader-election-id <name>', 'name of the Lease', 'custos-operator-leader')
+    .option('--client-qps <n>', 'Kubernetes API requests per second', positiveInt('--client-qps'), 50)
+    .option('--client-burst <n>', 'Kubernetes API burst', positiveInt('--client-burst'), 100)
+    .option(
+      '--coalesce-window <duration>',
+      'longest time a provider read is shared between ExternalSecrets (0 disables)',
+      '5m',
+    )
+    .option('--store-requeue-interval <duration>', 'store re-validation period when a store sets none', '5m')
+    .option('--eso-status-writes', 'write status.refreshTime on every refresh, as ESO does', false)
+    .option('--no-flood-gate', 'let ExternalSecrets use stores that are not Ready')
+    .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
+    .action(async (flags: OperatorFlags) => {
+      const logger = pino({ name: 'custos-operator', level: flags.logLevel });
+      let coalesceWindowMs: number;
+      let storeRequeueIntervalMs: number;
+      try {
+        coalesceWindowMs = parseGoDuration(flags.coalesceWindow);
+        storeRequeueIntervalMs = parseGoDuration(flags.storeRequeueInterval);
+      } catch (error) {
+        throw new InvalidArgumentError((error as Error).message);
+      }
+      const handle = await startOperator({
+        kubeConfig: loadKubeConfig(flags.kubeconfig, flags.context),
+        namespace: flags.namespace,
+        concurrency: flags.concurrency,
+        controllerClass: flags.controllerClass,
+        metricsAddr: flags.metricsAddr,
+        leaderElect: flags.leaderElect,
+        leaderElection: { namespace: flags.leaderElectionNamespace, name: flags.leaderElectionId },
+        clientQps: flags.clientQps,
+        clientBurst: flags.clientBurst,
+        coalesceWindowMs,
+        storeRequeueIntervalMs,
+        alwaysWriteRefreshTime: flags.esoStatusWrites,
+        floodGate: flags.floodGate,
+        // ClusterExternalSecret is cluster-scoped: a namespace-limited operator must not provision other namespaces.
+        controllers: flags.namespace ? [] : [clusterExternalSecretOperatorController],
+        logger,
+      });
+      logger.info({ metrics: handle.httpAddress, identity: handle.identity }, 'operator started');
+      const removeSignals = onTerminationSignal(async (signal) => {
+        logger.info({ signal }, 'shutting down');
+        await handle.stop();
+      });
+      const reason = await handle.done;
+      removeSignals();
+      if (reason === 'lost-leadership') process.exitCode = 1;
+    });
+}

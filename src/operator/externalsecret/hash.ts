@@ -1,0 +1,50 @@
+// ESO's esutils.ObjectHash: lowercase hex SHA3-224 of Go's fmt.Sprintf("%+v", x). The data-hash annotation,
+// the created-by label and syncedResourceVersion all use it, so the text must match Go's byte for byte:
+//   map[string][]byte  -> map[k1:[98 121] k2:[]]   (keys sorted by bytes, bytes as decimal)
+//   map[string]string  -> map[k1:v1 k2:v2]
+//   struct{annotations, labels map[string]string} -> {annotations:map[...] labels:map[...]}
+import { sha3_224 } from '@noble/hashes/sha3.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+
+const encoder = new TextEncoder();
+
+/** Go's fmt sorts string map keys by their bytes; JavaScript's default sort compares UTF-16 units. */
+function sortedKeys(map: Record<string, unknown>): string[] {
+  return Object.keys(map).sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+}
+
+export function goFormatBytesMap(map: Record<string, Uint8Array> | undefined): string {
+  if (!map) return 'map[]';
+  const parts = sortedKeys(map).map((key) => `${key}:[${Array.from(map[key] as Uint8Array).join(' ')}]`);
+  return `map[${parts.join(' ')}]`;
+}
+
+export function goFormatStringMap(map: Record<string, string> | undefined): string {
+  if (!map) return 'map[]';
+  return `map[${sortedKeys(map)
+    .map((key) => `${key}:${map[key]}`)
+    .join(' ')}]`;
+}
+
+function sha3Hex(text: string): string {
+  return bytesToHex(sha3_224(encoder.encode(text)));
+}
+
+/** data-hash annotation value for Secret data. */
+export function dataHash(data: Record<string, Uint8Array> | undefined): string {
+  return sha3Hex(goFormatBytesMap(data));
+}
+
+export function objectHashOfString(text: string): string {
+  return sha3Hex(text);
+}
+
+/** ESO's GetResourceVersion: "<generation>-<hash of {annotations, labels}>". */
+export function resourceVersionOf(meta: {
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}): string {
+  const text = `{annotations:${goFormatStringMap(meta.annotations)} labels:${goFormatStringMap(meta.labels)}}`;
+  return `${meta.generation ?? 0}-${sha3Hex(text)}`;
+}

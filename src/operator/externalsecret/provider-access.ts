@@ -1,0 +1,147 @@
+// Provider reads for every ExternalSecret go through here, which is where Custos is cheaper than ESO:
+// * provider clients are reused per store (and per namespace for referent ClusterSecretStores) for clientTtlMs,
+//   instead of one client (and one login) per reconcile;
+// * reads are coalesced: identical reads (same store spec, namespace, call and reference) share one provider
+//   call while it is in flight, and its result for up to the caller's maxAgeMs afterwards. Many ExternalSecrets
+//   reading the same remote key in one refresh window cost one provider call.
+// Results are shared between callers: treat returned maps and byte arrays as read-only.
+import type { FindRef, KubeAccess, ProviderRegistry, RemoteRef, SecretsClient } from '../../providers/index.js';
+import type { ResolvedStore } from './stores.js';
+
+export type ProviderCall = 'GetSecret' | 'GetSecretMap' | 'GetAllSecrets';
+
+export interface ProviderAccessOptions {
+  registry: ProviderRegistry;
+  kube: KubeAccess;
+  /** How long a provider client is reused (default 5 minutes). */
+  clientTtlMs?: number;
+  /** Longest time a read result is shared, whatever callers ask (default 5 minutes; 0 disables coalescing). */
+  coalesceWindowMs?: number;
+  /** Every real provider call (for externalsecret_provider_api_calls_count). */
+  onCall?(provider: string, call: ProviderCall, status: 'success' | 'error'): void;
+  /** A read answered from a shared result or an in-flight call. */
+  onCoalesced?(provider: string, call: ProviderCall): void;
+  now?: () => number;
+}
+
+interface CachedRead {
+  at: number;
+  settled: boolean;
+  value: Promise<unknown>;
+}
+
+interface CachedClient {
+  at: number;
+  client: Promise<SecretsClient>;
+}
+
+export class ProviderAccess {
+  readonly #options: ProviderAccessOptions;
+  readonly #reads = new Map<string, CachedRead>();
+  readonly #clients = new Map<string, CachedClient>();
+  readonly #now: () => number;
+  #lastSweep = 0;
+
+  constructor(options: ProviderAccessOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get coalesceWindowMs(): number {
+    return this.#options.coalesceWindowMs ?? 300_000;
+  }
+
+  getSecret(store: ResolvedStore, namespace: string, ref: RemoteRef, maxAgeMs: number): Promise<Uint8Array> {
+    return this.#read(store, namespace, 'GetSecret', ref, maxAgeMs, (c) => c.getSecret(ref));
+  }
+
+  getSecretMap(store: ResolvedStore, namespace: string, ref: RemoteRef, maxAgeMs: number) {
+    return this.#read(store, namespace, 'GetSecretMap', ref, maxAgeMs, (c) => c.getSecretMap(ref));
+  }
+
+  getAllSecrets(store: ResolvedStore, namespace: string, find: FindRef, maxAgeMs: number) {
+    return this.#read(store, namespace, 'GetAllSecrets', find, maxAgeMs, (c) => c.getAllSecrets(find));
+  }
+
+  /** Closes every cached client. */
+  async close(): Promise<void> {
+    const clients = [...this.#clients.values()];
+    this.#clients.clear();
+    this.#reads.clear();
+    await Promise.all(
+      clients.map(async (c) => (await c.client.catch(() => undefined))?.close().catch(() => undefined)),
+    );
+  }
+
+  #clientFor(store: ResolvedStore, namespace: string): Promise<SecretsClient> {
+    const key = `${store.identity}|${namespace}`;
+    const now = this.#now();
+    const cached = this.#clients.get(key);
+    if (cached && now - cached.at < (this.#options.clientTtlMs ?? 300_000)) return cached.client;
+    if (cached) {
+      this.#clients.delete(key);
+      void cached.client.then((c) => c.close()).catch(() => undefined);
+    }
+    const provider = this.#options.registry.forStore(store.object.spec);
+    const client = provider.newClient({ store: store.object, namespace, kube: this.#options.kube });
+    const entry = { at: now, client };
+    this.#clients.set(key, entry);
+    // A failed client is not cached: the next read tries again.
+    client.catch(() => {
+      if (this.#clients.get(key) === entry) this.#clients.delete(key);
+    });
+    return client;
+  }
+
+  async #read<T>(
+    store: ResolvedStore,
+    namespace: string,
+    call: ProviderCall,
+    ref: unknown,
+    maxAgeMs: number,
+    run: (client: SecretsClient) => Promise<T>,
+  ): Promise<T> {
+    const provider = Object.keys(store.object.spec.provider ?? {})[0] ?? 'unknown';
+    const key = `${store.identity}|${namespace}|${call}|${JSON.stringify(ref)}`;
+    const now = this.#now();
+    this.#sweep(now);
+    const window = Math.min(maxAgeMs, this.coalesceWindowMs);
+    const cached = this.#reads.get(key);
+    if (cached && (!cached.settled || now - cached.at < window)) {
+      this.#options.onCoalesced?.(provider, call);
+      return cached.value as Promise<T>;
+    }
+    const entry: CachedRead = { at: now, settled: false, value: Promise.resolve() };
+    entry.value = (async () => {
+      const client = await this.#clientFor(store, namespace);
+      try {
+        const result = await run(client);
+        this.#options.onCall?.(provider, call, 'success');
+        return result;
+      } catch (error) {
+        this.#options.onCall?.(provider, call, 'error');
+        throw error;
+      }
+    })();
+    this.#reads.set(key, entry);
+    entry.value.then(
+      () => {
+        entry.settled = true;
+        entry.at = this.#now();
+      },
+      () => {
+        // Errors are shared only while in flight; the next read asks the provider again.
+        if (this.#reads.get(key) === entry) this.#reads.delete(key);
+      },
+    );
+    return entry.value as Promise<T>;
+  }
+
+  #sweep(now: number): void {
+    if (now - this.#lastSweep < 10_000) return;
+    this.#lastSweep = now;
+    for (const [key, entry] of this.#reads) {
+      if (entry.settled && now - entry.at > this.coalesceWindowMs) this.#reads.delete(key);
+    }
+  }
+}

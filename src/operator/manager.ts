@@ -1,0 +1,433 @@
+// Runs the operator: shared informers, one laned work queue and worker pool per controller, leader election,
+// the HTTP endpoint and graceful shutdown. Controllers are plugged in through OperatorController, so further
+// ones (ClusterExternalSecret, PushSecret...) are added with registerController() without touching this file.
+//
+// Lifecycle: informers start at once (a standby replica keeps warm caches), workers start only while leading.
+// Losing leadership stops the operator (as controller-runtime does): the `done` promise resolves with
+// reason 'lost-leadership' and the process should exit so it restarts as a clean standby.
+import { hostname } from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
+import pino, { type Logger } from 'pino';
+import { Registry } from 'prom-client';
+import {
+  type Informer,
+  InformerFactory,
+  isNotFound,
+  KubeClient,
+  type KubeObject,
+  kubeLeaseLock,
+  LeaderElector,
+  type ReconcileHandler,
+  type ReconcileResult,
+  Resources,
+  runWorkers,
+  type ShutdownResult,
+  shutdownGracefully,
+  type WorkerContext,
+  type WorkersHandle,
+  WorkQueue,
+  workQueuePrometheus,
+} from '../kube/index.js';
+import { defaultProviderRegistry, type ProviderRegistry } from '../providers/index.js';
+import { EventRecorder } from './events.js';
+import { EVENT_COMPONENT, LABEL_MANAGED } from './externalsecret/constants.js';
+import type { GeneratorRunner } from './externalsecret/fetch.js';
+import { ProviderAccess } from './externalsecret/provider-access.js';
+import { type ExternalSecretObject, ExternalSecretReconciler, LANES, type Lane } from './externalsecret/reconciler.js';
+import { StoreResolver, type StoreResource } from './externalsecret/stores.js';
+import { resolveGenerator } from './generators/index.js';
+import { type OperatorHttp, startOperatorHttp } from './http.js';
+import { OperatorMetrics } from './metrics.js';
+import { OperatorResources } from './resources.js';
+import { SecretStoreReconciler } from './secretstore/reconciler.js';
+
+/** What a controller gets to build itself: shared clients, caches, metrics and settings. */
+export interface ControllerContext {
+  client: KubeClient;
+  informers: InformerFactory;
+  metrics: OperatorMetrics;
+  events: EventRecorder;
+  logger: Logger;
+  providers: ProviderRegistry;
+  kubeConfig: KubeConfig;
+  /** Only this namespace, if set. */
+  namespace: string | undefined;
+  controllerClass: string;
+}
+
+/** A running controller: its queue lanes, how events reach the queue and how one key is reconciled. */
+export interface ControllerRuntime<L extends string = string> {
+  lanes: readonly L[];
+  /** Called once before informers start; register informer handlers that call enqueue. */
+  watch(enqueue: (key: string, lane: L) => void): void;
+  reconcile: ReconcileHandler<L>;
+  /** Runs after caches synced and before workers start (e.g. priming in-memory state). */
+  warmUp?(signal: AbortSignal): Promise<void>;
+  /** Workers for this controller (default: the operator's concurrency). */
+  concurrency?: number;
+  close?(): Promise<void>;
+}
+
+export interface OperatorController {
+  /** Queue and metrics name, e.g. "externalsecret". */
+  name: string;
+  setup(context: ControllerContext): ControllerRuntime<string>;
+}
+
+const registered: OperatorController[] = [];
+
+/** Adds a controller to every operator started afterwards (e.g. the ClusterExternalSecret controller). */
+export function registerController(controller: OperatorController): void {
+  if (registered.some((c) => c.name === controller.name)) {
+    throw new Error(`a controller named "${controller.name}" is already registered`);
+  }
+  registered.push(controller);
+}
+
+export interface OperatorOptions {
+  kubeConfig: KubeConfig;
+  /** Watch and write only in this namespace (ClusterSecretStores are still read cluster-wide). */
+  namespace?: string;
+  /** Workers per controller (default 5; ESO's --concurrent defaults to 1). */
+  concurrency?: number;
+  /** Stores whose spec.controller is set to another class are ignored (default "default"). */
+  controllerClass?: string;
+  /** "host:port" or ":port" for /healthz, /readyz, /metrics; undefined serves nothing. */
+  metricsAddr?: string;
+  leaderElect?: boolean;
+  leaderElection?: {
+    namespace?: string;
+    name?: string;
+    identity?: string;
+    leaseDurationMs?: number;
+    renewDeadlineMs?: number;
+    retryPeriodMs?: number;
+  };
+  providers?: ProviderRegistry;
+  logger?: Logger;
+  /** Kubernetes client rate limit (ESO: --client-qps 50, --client-burst 100). */
+  clientQps?: number;
+  clientBurst?: number;
+  /** Longest time a provider read is shared between ExternalSecrets (default 5 min; 0 disables coalescing). */
+  coalesceWindowMs?: number;
+  /** Write status.refreshTime on every refresh as ESO does (default false: only when something changed). */
+  alwaysWriteRefreshTime?: boolean;
+  /** Require stores to be Ready before use (ESO's flood gate, default true). */
+  floodGate?: boolean;
+  /** Store re-validation period when a store sets none (default 5 min). */
+  storeRequeueIntervalMs?: number;
+  generators?: GeneratorRunner;
+  /** Controllers in addition to the built-in ones and those given to registerController(). */
+  controllers?: OperatorController[];
+  metricsRegistry?: Registry;
+  /** Drain time on stop (default 20 s). */
+  drainTimeoutMs?: number;
+}
+
+export interface OperatorHandle {
+  metrics: OperatorMetrics;
+  client: KubeClient;
+  /** Bound address of the HTTP endpoint, if one was asked for. */
+  httpAddress: string | undefined;
+  identity: string;
+  isLeader(): boolean;
+  /** Caches synced and (without leader election, or while leading) workers running. */
+  ready(): boolean;
+  /** Resolves when the operator stopped, with why. */
+  done: Promise<'stopped' | 'lost-leadership'>;
+  stop(): Promise<ShutdownResult>;
+}
+
+/** The built-in controllers: ExternalSecret, SecretStore, ClusterSecretStore. */
+export function builtinControllers(options: OperatorOptions): OperatorController[] {
+  const storeEnqueue: Array<(kind: string, namespace: string, name: string) => void> = [];
+  const onStoreChanged = (kind: string, namespace: string, name: string) => {
+    for (const fn of storeEnqueue) fn(kind, namespace, name);
+  };
+  const externalSecret: OperatorController = {
+    name: 'externalsecret',
+    setup(ctx) {
+      const stripManagedFields = (o: KubeObject): KubeObject => {
+        if (o.metadata?.managedFields) o.metadata = { ...o.metadata, managedFields: undefined };
+        return o;
+      };
+      const externalSecrets = ctx.informers.informer<ExternalSecretObject>(OperatorResources.externalSecrets, {
+        namespace: ctx.namespace,
+        transform: stripManagedFields,
+      });
+      const managedSecrets = ctx.informers.informer<KubeObject>(Resources.secrets, {
+        namespace: ctx.namespace,
+        labelSelector: `${LABEL_MANAGED}=true`,
+        metadataOnly: true,
+        transform: stripManagedFields,
+      });
+      const storeResolver = new StoreResolver({
+        secretStores: storeInformer(ctx, 'SecretStore'),
+        clusterSecretStores: storeInformer(ctx, 'ClusterSecretStore'),
+        namespaces: ctx.informers.informer<KubeObject>(Resources.namespaces, {
+          metadataOnly: true,
+          fieldSelector: ctx.namespace ? `metadata.name=${ctx.namespace}` : undefined,
+        }),
+        controllerClass: ctx.controllerClass,
+        floodGate: options.floodGate ?? true,
+      });
+      const access = new ProviderAccess({
+        registry: ctx.providers,
+        kube: { kubeConfig: ctx.kubeConfig },
+        coalesceWindowMs: options.coalesceWindowMs,
+        onCall: (provider, call, status) => ctx.metrics.providerCall(provider, call, status),
+        onCoalesced: (provider, call) => ctx.metrics.coalesced(provider, call),
+      });
+      const reconciler = new ExternalSecretReconciler({
+        client: ctx.client,
+        externalSecrets,
+        managedSecrets,
+        stores: storeResolver,
+        access,
+        events: ctx.events,
+        metrics: ctx.metrics,
+        logger: ctx.logger.child({ controller: 'externalsecret' }),
+        // Generators (Password, UUID, Fake, ClusterGenerator) run in-process unless a runner is given.
+        generators: options.generators ?? ((ref, namespace) => resolveGenerator(ctx.client, namespace, ref)),
+        alwaysWriteRefreshTime: options.alwaysWriteRefreshTime,
+      });
+      return {
+        lanes: LANES,
+        watch: (enqueue: (key: string, lane: Lane) => void) => {
+          reconciler.watch(enqueue);
+          storeEnqueue.push((kind, namespace, name) => {
+            for (const key of reconciler.notReadyUsersOf(kind, namespace, name)) enqueue(key, 'urgent');
+          });
+        },
+        reconcile: (key: string, context: WorkerContext<Lane>) => reconciler.reconcile(key, context),
+        warmUp: (signal: AbortSignal) => reconciler.warmUp(ctx.namespace, signal),
+        close: () => access.close(),
+      } as ControllerRuntime<string>;
+    },
+  };
+  const storeController = (kind: 'SecretStore' | 'ClusterSecretStore'): OperatorController => ({
+    name: kind.toLowerCase(),
+    setup(ctx) {
+      const stores = storeInformer(ctx, kind);
+      const reconciler = new SecretStoreReconciler({
+        kind,
+        client: ctx.client,
+        stores,
+        registry: ctx.providers,
+        kube: { kubeConfig: ctx.kubeConfig },
+        events: ctx.events,
+        metrics: ctx.metrics,
+        logger: ctx.logger.child({ controller: kind.toLowerCase() }),
+        controllerClass: ctx.controllerClass,
+        requeueIntervalMs: options.storeRequeueIntervalMs,
+      });
+      const keyOf = (s: KubeObject) =>
+        kind === 'ClusterSecretStore' ? (s.metadata?.name ?? '') : `${s.metadata?.namespace}/${s.metadata?.name}`;
+      return {
+        lanes: ['default'],
+        watch: (enqueue) => {
+          stores.addEventHandler({
+            onAdd: (s) => enqueue(keyOf(s), 'default'),
+            onUpdate: (old, s) => {
+              if (old.metadata?.generation !== s.metadata?.generation) enqueue(keyOf(s), 'default');
+              const wasReady = old.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+              const isReady = s.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+              if (wasReady !== isReady || old.metadata?.generation !== s.metadata?.generation) {
+                onStoreChanged(kind, s.metadata?.namespace ?? '', s.metadata?.name ?? '');
+              }
+            },
+            onDelete: (s) => enqueue(keyOf(s), 'default'),
+          });
+        },
+        reconcile: (key) => reconciler.reconcile(key) as Promise<ReconcileResult<string> | undefined>,
+      };
+    },
+  });
+  return [externalSecret, storeController('SecretStore'), storeController('ClusterSecretStore')];
+}
+
+function storeInformer(ctx: ControllerContext, kind: 'SecretStore' | 'ClusterSecretStore'): Informer<StoreResource> {
+  return kind === 'ClusterSecretStore'
+    ? ctx.informers.informer<StoreResource>(OperatorResources.clusterSecretStores)
+    : ctx.informers.informer<StoreResource>(OperatorResources.secretStores, { namespace: ctx.namespace });
+}
+
+/** Fails fast, saying what to do, when the cluster does not serve the ESO API (informers would retry forever). */
+async function requireCrds(client: KubeClient): Promise<void> {
+  let served: Array<{ name: string }>;
+  try {
+    served = ((await client.request<{ resources?: Array<{ name: string }> }>('GET', '/apis/external-secrets.io/v1'))
+      ?.resources ?? []) as Array<{ name: string }>;
+  } catch (error) {
+    if (isNotFound(error)) served = [];
+    else throw error;
+  }
+  const names = new Set(served.map((r) => r.name));
+  const missing = ['externalsecrets', 'secretstores', 'clustersecretstores'].filter((n) => !names.has(n));
+  if (missing.length > 0) {
+    throw new Error(
+      `the cluster does not serve external-secrets.io/v1 ${missing.join(', ')}: install the CRDs first ` +
+        '(kubectl apply --server-side -f deploy/crds/)',
+    );
+  }
+}
+
+interface Running {
+  name: string;
+  runtime: ControllerRuntime<string>;
+  queue: WorkQueue<string>;
+  workers?: WorkersHandle;
+}
+
+export async function startOperator(options: OperatorOptions): Promise<OperatorHandle> {
+  const logger = options.logger ?? pino({ name: 'custos-operator' });
+  const client = new KubeClient(options.kubeConfig, {
+    qps: options.clientQps ?? 50,
+    burst: options.clientBurst ?? 100,
+    userAgent: 'custos-operator',
+  });
+  const metrics = new OperatorMetrics(options.metricsRegistry ?? new Registry());
+  const informers = new InformerFactory(client, {
+    onError: (error, during) => logger.warn({ err: (error as Error)?.message, during }, 'informer error (retrying)'),
+  });
+  // Events go through their own client (own rate limit), as client-go's broadcaster does: a burst of events
+  // never delays the writes that make Secrets appear.
+  const eventClient = new KubeClient(options.kubeConfig, {
+    qps: options.clientQps ?? 50,
+    burst: options.clientBurst ?? 100,
+    userAgent: 'custos-operator-events',
+  });
+  const events = new EventRecorder(eventClient, EVENT_COMPONENT, (error) =>
+    logger.debug({ err: (error as Error)?.message }, 'could not send event'),
+  );
+  const context: ControllerContext = {
+    client,
+    informers,
+    metrics,
+    events,
+    logger,
+    providers: options.providers ?? defaultProviderRegistry(),
+    kubeConfig: options.kubeConfig,
+    namespace: options.namespace,
+    controllerClass: options.controllerClass ?? 'default',
+  };
+  const concurrency = options.concurrency ?? 5;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new Error(`concurrency must be a whole number >= 1, got ${options.concurrency}`);
+  }
+
+  await requireCrds(client);
+  const controllers = [...builtinControllers(options), ...registered, ...(options.controllers ?? [])];
+  const running: Running[] = controllers.map((controller) => {
+    const runtime = controller.setup(context);
+    const prom = workQueuePrometheus(controller.name, metrics.registry);
+    const queue = new WorkQueue<string>({ lanes: runtime.lanes, metrics: prom.hooks });
+    prom.attach(queue);
+    runtime.watch((key, lane) => queue.add(key, lane));
+    return { name: controller.name, runtime, queue };
+  });
+
+  const stopSignal = new AbortController();
+  let synced = false;
+  let workersRunning = false;
+  let resolveDone!: (reason: 'stopped' | 'lost-leadership') => void;
+  const done = new Promise<'stopped' | 'lost-leadership'>((resolve) => {
+    resolveDone = resolve;
+  });
+
+  const startWorkers = async (signal: AbortSignal) => {
+    for (const r of running)
+      await r.runtime.warmUp?.(signal).catch((error) => {
+        logger.warn({ controller: r.name, err: (error as Error)?.message }, 'warm-up failed; continuing without it');
+      });
+    if (signal.aborted) return;
+    for (const r of running) {
+      r.workers = runWorkers(r.queue, r.runtime.concurrency ?? concurrency, r.runtime.reconcile, {
+        onError: (key, error, kind) =>
+          logger.debug({ controller: r.name, key, kind, err: (error as Error)?.message }, 'reconcile failed'),
+      });
+    }
+    workersRunning = true;
+    logger.info({ concurrency }, 'workers started');
+  };
+
+  informers.start();
+  let http: OperatorHttp | undefined;
+  const identity = options.leaderElection?.identity ?? `${hostname()}_${Math.random().toString(36).slice(2, 10)}`;
+  let elector: LeaderElector | undefined;
+  let election: { stop: AbortController; done: Promise<void> } | undefined;
+
+  if (options.metricsAddr !== undefined) {
+    http = await startOperatorHttp({
+      address: options.metricsAddr,
+      registry: metrics.registry,
+      ready: () => synced && (elector === undefined || workersRunning || !elector.isLeader()),
+    });
+  }
+
+  const syncedOk = await informers.waitForSync(stopSignal.signal);
+  synced = syncedOk;
+  logger.info({ namespace: options.namespace ?? '(all)', identity }, 'caches synced');
+
+  let stopping: Promise<ShutdownResult> | undefined;
+  const stop = (reason: 'stopped' | 'lost-leadership' = 'stopped'): Promise<ShutdownResult> => {
+    stopping ??= (async () => {
+      stopSignal.abort();
+      const result = await shutdownGracefully({
+        informers: informers.informers(),
+        queues: running.map((r) => r.queue),
+        workers: running.flatMap((r) => (r.workers ? [r.workers] : [])),
+        leaderElection: election,
+        drainTimeoutMs: options.drainTimeoutMs,
+        onStep: (step, outcome, ms) => logger.info({ step, outcome, ms }, 'shutdown step'),
+      });
+      for (const r of running) await r.runtime.close?.().catch(() => undefined);
+      await http?.close();
+      client.close();
+      eventClient.close();
+      resolveDone(reason);
+      return result;
+    })();
+    return stopping;
+  };
+
+  if (options.leaderElect) {
+    const le = options.leaderElection ?? {};
+    const stopElection = new AbortController();
+    elector = new LeaderElector({
+      identity,
+      lock: kubeLeaseLock(client, le.namespace ?? options.namespace ?? 'default', le.name ?? 'custos-operator-leader'),
+      leaseDurationMs: le.leaseDurationMs,
+      renewDeadlineMs: le.renewDeadlineMs,
+      retryPeriodMs: le.retryPeriodMs,
+      callbacks: {
+        onStartedLeading: (signal) => {
+          logger.info({ identity }, 'became leader');
+          void startWorkers(signal);
+        },
+        onStoppedLeading: () => {
+          if (!stopSignal.signal.aborted) {
+            logger.warn({ identity }, 'lost leadership; stopping');
+            void stop('lost-leadership');
+          }
+        },
+        onNewLeader: (leader) => logger.info({ leader }, 'leader observed'),
+      },
+      onError: (error) => logger.debug({ err: (error as Error)?.message }, 'leader election attempt failed'),
+    });
+    election = { stop: stopElection, done: elector.run(stopElection.signal) };
+  } else if (syncedOk) {
+    await startWorkers(stopSignal.signal);
+  }
+
+  return {
+    metrics,
+    client,
+    httpAddress: http?.address,
+    identity,
+    isLeader: () => (elector ? elector.isLeader() : true),
+    ready: () => synced && (elector === undefined ? workersRunning : true),
+    done,
+    stop: () => stop('stopped'),
+  };
+}

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { KubeClient } from '../../../src/kube/index.js';
+import { EventRecorder } from '../../../src/operator/events.js';
+
+function recorder(now: { t: number }) {
+  const calls: Array<{ verb: string; body: Record<string, unknown> }> = [];
+  const client = {
+    create: async (_type: unknown, body: Record<string, unknown>) => {
+      calls.push({ verb: 'create', body });
+      return body;
+    },
+    patch: async (_type: unknown, _name: string, body: Record<string, unknown>) => {
+      calls.push({ verb: 'patch', body });
+      return body;
+    },
+  } as unknown as KubeClient;
+  return { calls, events: new EventRecorder(client, 'external-secrets', () => {}, { now: () => now.t }) };
+}
+
+const target = {
+  apiVersion: 'external-secrets.io/v1',
+  kind: 'ExternalSecret',
+  metadata: { name: 'es', namespace: 'ns', uid: 'u1' },
+};
+
+describe('EventRecorder', () => {
+  it('creates an event with ESO component and the involved object', async () => {
+    const { calls, events } = recorder({ t: 0 });
+    await events.record(target, 'Normal', 'Created', 'secret created');
+    assert.equal(calls.length, 1);
+    const body = calls[0]?.body as Record<string, unknown>;
+    assert.equal(body.reason, 'Created');
+    assert.deepEqual(body.source, { component: 'external-secrets' });
+    assert.equal((body.involvedObject as { uid: string }).uid, 'u1');
+  });
+  it('counts repeats and writes them at most once per interval', async () => {
+    const now = { t: 0 };
+    const { calls, events } = recorder(now);
+    for (let i = 0; i < 5; i++) await events.record(target, 'Warning', 'UpdateFailed', 'could not get secret data');
+    assert.deepEqual(
+      calls.map((c) => c.verb),
+      ['create'],
+    );
+    now.t = 300_000;
+    await events.record(target, 'Warning', 'UpdateFailed', 'could not get secret data');
+    assert.deepEqual(
+      calls.map((c) => c.verb),
+      ['create', 'patch'],
+    );
+    assert.equal(calls[1]?.body.count, 6);
+  });
+  it('a different event is written at once', async () => {
+    const { calls, events } = recorder({ t: 0 });
+    await events.record(target, 'Warning', 'UpdateFailed', 'x');
+    await events.record(target, 'Normal', 'Updated', 'secret updated');
+    assert.deepEqual(
+      calls.map((c) => c.verb),
+      ['create', 'create'],
+    );
+  });
+});

@@ -1,5 +1,5 @@
-// Runs the operator alone in this process (for bench/operator/rss.ts, which measures its memory from outside).
-// Usage: node --import tsx bench/operator/run-operator.ts <kubeconfig> <concurrency> <qps> <burst>
+// Runs the operator alone in this process (for bench/sync/rss.ts, which measures its memory from outside).
+// Usage: node --import tsx bench/sync/run-operator.ts <kubeconfig> <concurrency> <qps> <burst>
 import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { startOperator } from '../../src/operator/index.js';

@@ -7,7 +7,7 @@
 // provider calls, writes in steady state over two refresh intervals, and the latency of one new ExternalSecret
 // while all N keep refreshing.
 //
-// Run: npx tsx bench/operator/sync.ts [--count 1000] [--namespaces 20] [--keys 10] [--refresh 10s]
+// Run: npx tsx bench/sync/sync.ts [--count 1000] [--namespaces 20] [--keys 10] [--refresh 10s]
 //        [--concurrency 10] [--qps 200] [--burst 400] [--provider-delay-ms 20] [--modes baseline,custos]
 import { parseArgs } from 'node:util';
 import pino from 'pino';

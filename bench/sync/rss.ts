@@ -2,7 +2,7 @@
 // a child process, its peak RSS read from /proc/<pid>/status (VmHWM) once all are Ready and after two refresh
 // intervals of steady state. Linux only.
 //
-// Run: npx tsx bench/operator/rss.ts [--count 1000] [--namespaces 20] [--keys 10] [--refresh 10s]
+// Run: npx tsx bench/sync/rss.ts [--count 1000] [--namespaces 20] [--keys 10] [--refresh 10s]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

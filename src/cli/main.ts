@@ -1,9 +1,15 @@
 // Entry point of the custos command line: wires subcommands; business logic lives in the rooms below.
 import { Command } from 'commander';
+import { registerAuditCommands } from './audit.js';
+import { registerAuthMethodCommands } from './auth-method.js';
+import { registerBackupCommands } from './backup.js';
 import { registerCrdCommands } from './crds.js';
 import { registerDevCommands } from './dev.js';
 import { registerGatewayCommands } from './gateway.js';
+import { registerLoginCommands } from './login.js';
 import { registerOperatorCommand } from './operator.js';
+import { registerRoleCommands } from './role.js';
+import { registerSecretCommands } from './secret.js';
 import { registerStatusCommand } from './status.js';
 import { registerStoreCommands } from './store.js';
 import { registerTemplateCommands } from './template.js';
@@ -23,6 +29,12 @@ registerTemplateCommands(program);
 registerStoreCommands(program);
 registerGatewayCommands(program);
 registerOperatorCommand(program);
+registerLoginCommands(program);
+registerSecretCommands(program);
+registerAuthMethodCommands(program);
+registerRoleCommands(program);
+registerAuditCommands(program);
+registerBackupCommands(program);
 
 try {
   await program.parseAsync(process.argv);

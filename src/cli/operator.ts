@@ -7,6 +7,7 @@ import { onTerminationSignal } from '../kube/index.js';
 import { clusterExternalSecretOperatorController } from '../operator/clusterexternalsecret/operator-controller.js';
 import { parseGoDuration } from '../operator/duration.js';
 import { startOperator } from '../operator/index.js';
+import { clusterPushSecretOperatorController, pushSecretController } from '../operator/pushsecret/index.js';
 
 interface OperatorFlags {
   kubeconfig?: string;
@@ -96,8 +97,11 @@ export function registerOperatorCommand(program: Command): void {
         storeRequeueIntervalMs,
         alwaysWriteRefreshTime: flags.esoStatusWrites,
         floodGate: flags.floodGate,
-        // ClusterExternalSecret is cluster-scoped: a namespace-limited operator must not provision other namespaces.
-        controllers: flags.namespace ? [] : [clusterExternalSecretOperatorController],
+        // The cluster-scoped kinds provision other namespaces: a namespace-limited operator does not run them.
+        controllers: [
+          pushSecretController({ floodGate: flags.floodGate }),
+          ...(flags.namespace ? [] : [clusterExternalSecretOperatorController, clusterPushSecretOperatorController]),
+        ],
         logger,
       });
       logger.info({ metrics: handle.httpAddress, identity: handle.identity }, 'operator started');

@@ -16,8 +16,10 @@ export interface BackendResult {
   bulkSeeded: number;
   writes: Measured;
   storeRounds: Measured[];
+  describeRounds: Measured[];
   gatewayRounds: Measured[];
   store: PhaseResult;
+  describe: PhaseResult;
   gateway: PhaseResult;
 }
 
@@ -51,23 +53,35 @@ export function formatReport(r: Report): string {
   const lines = [
     `Command: \`${r.command}\``,
     `Started ${r.startedAt}; ${r.cpu}; Node ${r.node}; load average (1/5/15 min) ${r.loadBefore} before, ${r.loadAfter} after.`,
-    `Concurrency ${r.concurrency}; reads: ${r.rounds} rounds of ${r.seconds} s per side, alternating store / gateway; values ${r.valueBytes} bytes.`,
+    `Concurrency ${r.concurrency}; reads: ${r.rounds} rounds of ${r.seconds} s per kind, in the order store direct, gateway describe, gateway read; values ${r.valueBytes} bytes.`,
     `Crypto only (in the client process, best of 5 samples): openValue ${r.cryptoOnly.openMicros.toFixed(1)} us per read, sealValue ${r.cryptoOnly.sealMicros.toFixed(1)} us per write.`,
     '',
-    '| backend | items | store direct reads/s | p50 / p99 ms | gateway reads/s (decrypting) | p50 / p99 ms | throughput ratio | p50 ratio | server CPU ms per read, direct: store (+pg) | gateway read: store + gateway (+pg) | gateway writes/s | write p50 / p99 ms |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| backend | items | store direct: reads/s, p50 / p99 ms | gateway, no decryption (describe) | gateway read with decryption | direct / decrypting | describe / decrypting |',
+    '|---|---:|---:|---:|---:|---:|---:|',
   ];
+  const cell = (p: PhaseResult) => `${n(p.perSecond)}, ${ms(p.p50Ms)} / ${ms(p.p99Ms)}${errors(p)}`;
   for (const b of r.results) {
-    const pg = (rounds: Measured[]) => (b.backend === 'postgres' ? ` (+${cpuSum(rounds, 'postgres')})` : '');
     lines.push(
-      `| ${b.backend} | ${n(b.items)} | ${n(b.store.perSecond)}${errors(b.store)} | ${ms(b.store.p50Ms)} / ${ms(b.store.p99Ms)} | ${n(b.gateway.perSecond)}${errors(b.gateway)} | ${ms(b.gateway.p50Ms)} / ${ms(b.gateway.p99Ms)} | ${(b.store.perSecond / b.gateway.perSecond).toFixed(2)} | ${(b.gateway.p50Ms / b.store.p50Ms).toFixed(2)} | ${cpuSum(b.storeRounds, 'store')}${pg(b.storeRounds)} | ${cpuSum(b.gatewayRounds, 'store')} + ${cpuSum(b.gatewayRounds, 'gateway')}${pg(b.gatewayRounds)} | ${n(b.writes.perSecond)}${errors(b.writes)} | ${ms(b.writes.p50Ms)} / ${ms(b.writes.p99Ms)} |`,
+      `| ${b.backend} | ${n(b.items)} | ${cell(b.store)} | ${cell(b.describe)} | ${cell(b.gateway)} | ${(b.store.perSecond / b.gateway.perSecond).toFixed(2)} | ${(b.describe.perSecond / b.gateway.perSecond).toFixed(2)} |`,
     );
   }
-  lines.push('', 'Per round (reads/s, store direct vs gateway; load average during the round):', '');
+  lines.push(
+    '',
+    '| backend | items | server CPU ms per read: store direct | describe: store + gateway | decrypting: store + gateway | gateway writes/s, p50 / p99 ms |',
+    '|---|---:|---:|---:|---:|---:|',
+  );
+  for (const b of r.results) {
+    const pg = (rounds: Measured[]) => (b.backend === 'postgres' ? ` + pg ${cpuSum(rounds, 'postgres')}` : '');
+    const both = (rounds: Measured[]) => `${cpuSum(rounds, 'store')} + ${cpuSum(rounds, 'gateway')}${pg(rounds)}`;
+    lines.push(
+      `| ${b.backend} | ${n(b.items)} | ${cpuSum(b.storeRounds, 'store')}${pg(b.storeRounds)} | ${both(b.describeRounds)} | ${both(b.gatewayRounds)} | ${cell(b.writes)} |`,
+    );
+  }
+  lines.push('', 'Per round, reads/s store direct / describe / decrypting (load average after the round):', '');
   for (const b of r.results) {
     const rounds = b.storeRounds.map(
       (s, i) =>
-        `${n(s.perSecond)} vs ${n(b.gatewayRounds[i]?.perSecond ?? Number.NaN)} (load ${b.gatewayRounds[i]?.load})`,
+        `${n(s.perSecond)} / ${n(b.describeRounds[i]?.perSecond ?? Number.NaN)} / ${n(b.gatewayRounds[i]?.perSecond ?? Number.NaN)} (load ${b.gatewayRounds[i]?.load})`,
     );
     const seeding = b.bulkSeeded ? `; ${n(b.bulkSeeded)} items bulk-seeded in ${n(b.seedSeconds, 1)} s` : '';
     lines.push(

@@ -167,6 +167,14 @@ async function runBackend(backend: 'sqlite' | 'postgres'): Promise<BackendResult
       return JSON.parse(r.body).ciphertext ? undefined : 'no ciphertext';
     };
 
+    // The same gateway hop without decryption: describe relays the store's metadata (no ciphertext, no share).
+    const gatewayDescribe = async () => {
+      const i = randomItem();
+      const r = await toGateway.send('GET', `/v1/secrets/describe?path=${encodeURIComponent(itemPath(i))}`, { token });
+      if (r.status !== 200) return `HTTP ${r.status} ${r.body.slice(0, 120)}`;
+      return JSON.parse(r.body).path === itemPath(i) ? undefined : 'wrong item';
+    };
+
     const measured = async <T extends PhaseResult>(run: () => Promise<T>) => {
       const before = { store: cpuMs(store.pid), gateway: cpuMs(gateway.pid), pg: pg ? cpuMsWithChildren(pg.pid) : 0 };
       const result = await run();
@@ -186,12 +194,17 @@ async function runBackend(backend: 'sqlite' | 'postgres'): Promise<BackendResult
     const writePhase = await measured(() => runPhase(writeOp, { concurrency, count: writes }));
     log(`${backend}: warm-up`);
     await runPhase(storeRead, { concurrency, seconds: 2 });
+    await runPhase(gatewayDescribe, { concurrency, seconds: 2 });
     await runPhase(gatewayRead, { concurrency, seconds: 2 });
     const storeRounds = [];
+    const describeRounds = [];
     const gatewayRounds = [];
     for (let round = 1; round <= rounds; round++) {
-      log(`${backend}: round ${round}/${rounds}: store direct ${seconds} s, gateway ${seconds} s (load ${load()})`);
+      log(
+        `${backend}: round ${round}/${rounds}: store direct, gateway describe, gateway read, ${seconds} s each (load ${load()})`,
+      );
       storeRounds.push(await measured(() => runPhase(storeRead, { concurrency, seconds })));
+      describeRounds.push(await measured(() => runPhase(gatewayDescribe, { concurrency, seconds })));
       gatewayRounds.push(await measured(() => runPhase(gatewayRead, { concurrency, seconds })));
     }
     return {
@@ -202,8 +215,10 @@ async function runBackend(backend: 'sqlite' | 'postgres'): Promise<BackendResult
       bulkSeeded: items - writes,
       writes: writePhase,
       storeRounds,
+      describeRounds,
       gatewayRounds,
       store: combine(storeRounds),
+      describe: combine(describeRounds),
       gateway: combine(gatewayRounds),
     };
   } finally {
@@ -241,6 +256,8 @@ if (args.json) {
         ...r,
         writes: strip(r.writes),
         storeRounds: r.storeRounds.map(strip),
+        describeRounds: r.describeRounds.map(strip),
+        describe: strip(r.describe),
         gatewayRounds: r.gatewayRounds.map(strip),
         store: strip(r.store),
         gateway: strip(r.gateway),

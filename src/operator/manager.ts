@@ -33,6 +33,7 @@ import { EventRecorder } from './events.js';
 import { EVENT_COMPONENT, LABEL_MANAGED } from './externalsecret/constants.js';
 import type { GeneratorRunner } from './externalsecret/fetch.js';
 import { ProviderAccess } from './externalsecret/provider-access.js';
+import { ProviderWatches } from './externalsecret/provider-watches.js';
 import { type ExternalSecretObject, ExternalSecretReconciler, LANES, type Lane } from './externalsecret/reconciler.js';
 import { StoreResolver, type StoreResource } from './externalsecret/stores.js';
 import { resolveGenerator } from './generators/index.js';
@@ -178,6 +179,18 @@ export function builtinControllers(options: OperatorOptions): OperatorController
         onCall: (provider, call, status) => ctx.metrics.providerCall(provider, call, status),
         onCoalesced: (provider, call) => ctx.metrics.coalesced(provider, call),
       });
+      // Change feeds (custos provider): a changed remote value refreshes its ExternalSecrets in the urgent lane.
+      let enqueueChanged: (keys: string[]) => void = () => {};
+      const watches = new ProviderWatches({
+        registry: ctx.providers,
+        kube: { kubeConfig: ctx.kubeConfig },
+        stores: storeResolver,
+        logger: ctx.logger.child({ controller: 'externalsecret', component: 'change-feed' }),
+        onRemoteChange: (keys, store, namespace) => {
+          access.forget(store, namespace);
+          enqueueChanged(keys);
+        },
+      });
       const reconciler = new ExternalSecretReconciler({
         client: ctx.client,
         externalSecrets,
@@ -190,18 +203,26 @@ export function builtinControllers(options: OperatorOptions): OperatorController
         // Generators (Password, UUID, Fake, ClusterGenerator) run in-process unless a runner is given.
         generators: options.generators ?? ((ref, namespace) => resolveGenerator(ctx.client, namespace, ref)),
         alwaysWriteRefreshTime: options.alwaysWriteRefreshTime,
+        watches,
       });
       return {
         lanes: LANES,
         watch: (enqueue: (key: string, lane: Lane) => void) => {
           reconciler.watch(enqueue);
+          enqueueChanged = (keys) => {
+            reconciler.remoteChanged(keys);
+            for (const key of keys) enqueue(key, 'urgent');
+          };
           storeEnqueue.push((kind, namespace, name) => {
             for (const key of reconciler.notReadyUsersOf(kind, namespace, name)) enqueue(key, 'urgent');
           });
         },
         reconcile: (key: string, context: WorkerContext<Lane>) => reconciler.reconcile(key, context),
         warmUp: (signal: AbortSignal) => reconciler.warmUp(ctx.namespace, signal),
-        close: () => access.close(),
+        close: async () => {
+          await watches.close();
+          await access.close();
+        },
       } as ControllerRuntime<string>;
     },
   };
@@ -253,21 +274,40 @@ function storeInformer(ctx: ControllerContext, kind: 'SecretStore' | 'ClusterSec
 }
 
 /** Fails fast, saying what to do, when the cluster does not serve the ESO API (informers would retry forever). */
-async function requireCrds(client: KubeClient): Promise<void> {
-  let served: Array<{ name: string }>;
+/** The resources each controller lists and watches; a missing CRD would leave its informer waiting forever. */
+const requiredResources: Record<string, Array<[groupVersion: string, resource: string]>> = {
+  externalsecret: [
+    ['external-secrets.io/v1', 'externalsecrets'],
+    ['external-secrets.io/v1', 'secretstores'],
+    ['external-secrets.io/v1', 'clustersecretstores'],
+  ],
+  clusterexternalsecret: [['external-secrets.io/v1', 'clusterexternalsecrets']],
+  pushsecret: [['external-secrets.io/v1alpha1', 'pushsecrets']],
+  clusterpushsecret: [['external-secrets.io/v1alpha1', 'clusterpushsecrets']],
+};
+
+async function servedResources(client: KubeClient, groupVersion: string): Promise<Set<string>> {
   try {
-    served = ((await client.request<{ resources?: Array<{ name: string }> }>('GET', '/apis/external-secrets.io/v1'))
-      ?.resources ?? []) as Array<{ name: string }>;
+    const list = await client.request<{ resources?: Array<{ name: string }> }>('GET', `/apis/${groupVersion}`);
+    return new Set((list?.resources ?? []).map((r) => r.name));
   } catch (error) {
-    if (isNotFound(error)) served = [];
-    else throw error;
+    if (isNotFound(error)) return new Set();
+    throw error;
   }
-  const names = new Set(served.map((r) => r.name));
-  const missing = ['externalsecrets', 'secretstores', 'clustersecretstores'].filter((n) => !names.has(n));
+}
+
+async function requireCrds(client: KubeClient, controllerNames: string[]): Promise<void> {
+  const wanted = [requiredResources.externalsecret!, ...controllerNames.map((n) => requiredResources[n] ?? [])].flat();
+  const missing: string[] = [];
+  const served = new Map<string, Set<string>>();
+  for (const [groupVersion, resource] of wanted) {
+    if (!served.has(groupVersion)) served.set(groupVersion, await servedResources(client, groupVersion));
+    if (!served.get(groupVersion)!.has(resource)) missing.push(`${groupVersion} ${resource}`);
+  }
   if (missing.length > 0) {
     throw new Error(
-      `the cluster does not serve external-secrets.io/v1 ${missing.join(', ')}: install the CRDs first ` +
-        '(kubectl apply --server-side -f deploy/crds/)',
+      `the cluster does not serve ${[...new Set(missing)].join(', ')}: install the CRDs first ` +
+        '(custos crds install, or kubectl apply --server-side -f deploy/crds/)',
     );
   }
 }
@@ -316,8 +356,11 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
     throw new Error(`concurrency must be a whole number >= 1, got ${options.concurrency}`);
   }
 
-  await requireCrds(client);
   const controllers = [...builtinControllers(options), ...registered, ...(options.controllers ?? [])];
+  await requireCrds(
+    client,
+    controllers.map((c) => c.name),
+  );
   const running: Running[] = controllers.map((controller) => {
     const runtime = controller.setup(context);
     const prom = workQueuePrometheus(controller.name, metrics.registry);

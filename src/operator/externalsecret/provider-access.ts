@@ -63,6 +63,15 @@ export class ProviderAccess {
     return this.#read(store, namespace, 'GetAllSecrets', find, maxAgeMs, (c) => c.getAllSecrets(find));
   }
 
+  /**
+   * Drops every shared result (finished or in flight) read through one store client: its remote data changed, so
+   * the next reads must ask the provider again.
+   */
+  forget(store: ResolvedStore, namespace: string): void {
+    const prefix = `${store.identity}|${namespace}|`;
+    for (const key of this.#reads.keys()) if (key.startsWith(prefix)) this.#reads.delete(key);
+  }
+
   /** Closes every cached client. */
   async close(): Promise<void> {
     const clients = [...this.#clients.values()];

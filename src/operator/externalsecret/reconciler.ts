@@ -54,6 +54,7 @@ import { readyOf, rfc3339, setReadyCondition, statusEqual } from './status.js';
 import { isStorePending, type StoreResolver } from './stores.js';
 import { desiredSecret, TargetConflictError } from './target.js';
 import { applyTemplate, type TemplateOutput, type TemplateSources } from './template.js';
+import { wantsRemoteChanges } from './watch-refs.js';
 
 export type Lane = 'urgent' | 'refresh';
 export const LANES: readonly Lane[] = ['urgent', 'refresh'];
@@ -78,6 +79,11 @@ export interface ExternalSecretReconcilerOptions {
   alwaysWriteRefreshTime?: boolean;
   random?: () => number;
   now?: () => number;
+  /** Provider change feeds (ProviderWatches): told what each ExternalSecret reads, and when it is gone. */
+  watches?: {
+    track(esKey: string, es: ExternalSecretObject): void;
+    untrack(esKey: string): void;
+  };
 }
 
 /** What is known about a target Secret's content at one resourceVersion, without keeping its data. */
@@ -139,6 +145,11 @@ export class ExternalSecretReconciler {
   readonly #records = new Map<string, SecretRecord>();
   /** uid -> the status this process last wrote, used while the informer has not caught up with it. */
   readonly #statusMemo = new Map<string, NonNullable<ExternalSecret['status']>>();
+  /**
+   * "ns/name" -> a counter bumped by every remote change reported for it. Set: the next reconcile re-reads the
+   * provider whatever the interval says. Cleared only if no further change arrived while that reconcile ran.
+   */
+  readonly #remoteChanges = new Map<string, number>();
 
   constructor(options: ExternalSecretReconcilerOptions) {
     this.#o = options;
@@ -196,6 +207,14 @@ export class ExternalSecretReconciler {
     });
   }
 
+  /**
+   * A provider's change feed reported that remote data these ExternalSecrets read changed: their next reconcile
+   * re-reads it (bypassing the refresh interval and shared results). The caller enqueues them.
+   */
+  remoteChanged(esKeys: string[]): void {
+    for (const key of esKeys) this.#remoteChanges.set(key, (this.#remoteChanges.get(key) ?? 0) + 1);
+  }
+
   /** Keys of the ExternalSecrets reading from a store that are not Ready (a store that became usable). */
   notReadyUsersOf(kind: string, namespace: string, name: string): string[] {
     return this.#o.externalSecrets
@@ -243,11 +262,14 @@ export class ExternalSecretReconciler {
     const cached = this.#o.externalSecrets.get(key);
     if (!cached) {
       this.#o.metrics.externalSecretDeleted(name, namespace);
+      this.#o.watches?.untrack(key);
+      this.#remoteChanges.delete(key);
       return undefined;
     }
     let es = this.#withLatestStatus(cached);
     const log = this.#o.logger.child({ externalsecret: key });
     if (es.metadata.deletionTimestamp) {
+      this.#o.watches?.untrack(key);
       await this.#finalize(es, log);
       return undefined;
     }
@@ -257,9 +279,16 @@ export class ExternalSecretReconciler {
       es = await this.#patchFinalizers(es, [...(es.metadata.finalizers ?? []), FINALIZER]);
     }
     if (this.#isForeign(es)) {
+      this.#o.watches?.untrack(key);
       log.debug('skipping: a referenced store belongs to another controller class');
       return undefined;
     }
+    this.#o.watches?.track(key, es);
+    const changeSeen = this.#remoteChanges.get(key);
+    const remoteChanged = changeSeen !== undefined && wantsRemoteChanges(es);
+    const settleRemoteChange = () => {
+      if (this.#remoteChanges.get(key) === changeSeen) this.#remoteChanges.delete(key);
+    };
 
     const start = this.#now();
     const remembered = this.#lastRefresh.get(es.metadata.uid ?? '');
@@ -268,11 +297,13 @@ export class ExternalSecretReconciler {
       this.#checkSpec(es);
       const targetName = es.spec?.target?.name || name;
       const valid = await this.#isSecretValid(es, targetName, context.signal);
-      if (!shouldRefresh({ es, nowMs: start, lastRefreshMs }) && valid) {
+      if (!remoteChanged && !shouldRefresh({ es, nowMs: start, lastRefreshMs }) && valid) {
+        settleRemoteChange();
         log.debug('skipping refresh');
         return this.#requeue(es, lastRefreshMs);
       }
-      const outcome = await this.#sync(es, targetName, start, log, context.signal);
+      const outcome = await this.#sync(es, targetName, start, log, context.signal, remoteChanged);
+      settleRemoteChange();
       this.#lastRefresh.set(es.metadata.uid ?? '', start);
       const changedSomething = outcome.changed || neverSynced(es) || this.#o.alwaysWriteRefreshTime === true;
       await this.#writeStatus(es, {
@@ -290,6 +321,7 @@ export class ExternalSecretReconciler {
       // The store's first validation is moments away (its status change requeues us too): no failure status.
       if (error instanceof StorePending) return { requeueAfter: 1000, lane: 'urgent' };
       const failure = asFailure(error);
+      settleRemoteChange();
       this.#lastRefresh.set(es.metadata.uid ?? '', start);
       this.#o.metrics.syncErrors.inc({ name, namespace });
       log.warn({ reason: failure.reason, err: failure.detail }, failure.statusMessage);
@@ -386,6 +418,8 @@ export class ExternalSecretReconciler {
     start: number,
     log: Logger,
     signal: AbortSignal,
+    /** The provider reported a change: read it fresh, never from a shared result. */
+    remoteChanged = false,
   ): Promise<{ reason: string; message: string; changed: boolean }> {
     const namespace = es.metadata.namespace ?? '';
     const target = es.spec?.target ?? {};
@@ -400,7 +434,10 @@ export class ExternalSecretReconciler {
         access: this.#o.access,
         // A user-made change (spec, labels, force-sync annotation) reads fresh values; refreshes share results
         // no older than their own refresh interval, so a rotation is seen within two intervals at worst.
-        maxAgeMs: specChanged(es) && !neverSynced(es) ? 0 : coalesceAgeMs(es, this.#o.access.coalesceWindowMs),
+        maxAgeMs:
+          remoteChanged || (specChanged(es) && !neverSynced(es))
+            ? 0
+            : coalesceAgeMs(es, this.#o.access.coalesceWindowMs),
         generators: this.#o.generators,
         onMissing: (message) =>
           void this.#o.events.record(this.#eventTarget(es), 'Normal', EventReasons.MissingProviderSecret, message),
@@ -536,7 +573,7 @@ export class ExternalSecretReconciler {
         if (!isAlreadyExists(error)) throw error;
         // Not in our cache: an unmanaged Secret of that name exists (or the cache is behind). Adopt it below.
         existing = await this.#getSecret(namespace, targetName, signal);
-        if (!existing) return this.#sync(es, targetName, start, log, signal);
+        if (!existing) return this.#sync(es, targetName, start, log, signal, remoteChanged);
       }
     }
 

@@ -67,7 +67,7 @@ describe('ExternalSecret basic sync', { skip: integration.skipReason }, () => {
       kc.loadFromFile(plane.kubeconfigPath);
       await assert.rejects(
         startOperator({ kubeConfig: kc }),
-        /does not serve external-secrets\.io\/v1 externalsecrets, secretstores, clustersecretstores: install the CRDs/,
+        /does not serve external-secrets\.io\/v1 externalsecrets, external-secrets\.io\/v1 secretstores, external-secrets\.io\/v1 clustersecretstores: install the CRDs first \(custos crds install/,
       );
     } finally {
       await plane.stop();

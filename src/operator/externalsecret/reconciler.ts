@@ -433,7 +433,7 @@ export class ExternalSecretReconciler {
         stores: this.#o.stores,
         access: this.#o.access,
         // A user-made change (spec, labels, force-sync annotation) reads fresh values; refreshes share results
-        // no older than their own refresh interval, so a rotation is seen within two intervals at worst.
+        // no older than half their refresh interval, so a rotation is normally seen within one interval.
         maxAgeMs:
           remoteChanged || (specChanged(es) && !neverSynced(es))
             ? 0
@@ -830,7 +830,9 @@ export function coalesceAgeMs(es: ExternalSecretObject, windowMs: number): numbe
   // Interval 0 or OnChange/CreatedOnce: only the in-flight call is shared.
   const policy = es.spec?.refreshPolicy ?? 'Periodic';
   if (interval <= 0 || policy !== 'Periodic') return 0;
-  return Math.min(interval, windowMs);
+  // Half the interval: an ExternalSecret's own previous read (one interval old) is never reused, so a rotated value
+  // normally arrives within one interval; reads by other ExternalSecrets in the same half-interval are still shared.
+  return Math.min(Math.floor(interval / 2), windowMs);
 }
 
 function asFailure(error: unknown): StatusFailure {

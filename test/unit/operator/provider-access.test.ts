@@ -86,8 +86,8 @@ describe('ProviderAccess', () => {
 describe('coalesceAgeMs', () => {
   const es = (spec: Record<string, unknown>) =>
     ({ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: {}, spec }) as never;
-  it('is the refresh interval, capped by the window', () => {
-    assert.equal(coalesceAgeMs(es({ refreshInterval: '10s' }), 300_000), 10_000);
+  it('is half the refresh interval, capped by the window', () => {
+    assert.equal(coalesceAgeMs(es({ refreshInterval: '10s' }), 300_000), 5_000);
     assert.equal(coalesceAgeMs(es({ refreshInterval: '1h' }), 300_000), 300_000);
   });
   it('is 0 (in-flight sharing only) for interval 0, OnChange and CreatedOnce', () => {

@@ -1,5 +1,6 @@
-// The gateway's HTTP(S) server: the native API under /v1 and the Akeyless v2 subset at "/", "/v2" and "/api/v2"
-// (the base URL forms ESO users configure). TLS is the default; plain HTTP only when asked for explicitly.
+// The gateway's HTTP(S) server: the native API under /v1 and the Akeyless v2 subset at "/", "/v2", "/api/v2" and
+// "/akeyless-api/v2" -- the base URL forms ESO users configure, the last one seed 001's.
+// TLS is the default; plain HTTP only when asked for explicitly.
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
@@ -88,7 +89,7 @@ export async function buildGatewayApp(context: GatewayContext, options: GatewayA
     });
   });
   await app.register(async (child) => registerNativeApi(child, context));
-  for (const prefix of ['', '/v2', '/api/v2']) {
+  for (const prefix of ['', '/v2', '/api/v2', '/akeyless-api/v2']) {
     await app.register(
       async (child) => {
         registerAkeylessApi(child, context);

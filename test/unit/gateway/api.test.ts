@@ -163,7 +163,7 @@ describe('native API', () => {
 
 describe('Akeyless v2 API', () => {
   it('authenticates with access_key and returns the token in the body', async () => {
-    for (const prefix of ['', '/v2', '/api/v2']) {
+    for (const prefix of ['', '/v2', '/api/v2', '/akeyless-api/v2']) {
       const r = await call('POST', `${prefix}/auth`, {
         'access-id': 'p-joplin',
         'access-type': 'access_key',

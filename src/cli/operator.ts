@@ -3,7 +3,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { type Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
-import { onTerminationSignal } from '../kube/index.js';
+import { onTerminationSignal, validateLeaderElectionTimings } from '../kube/index.js';
 import { clusterExternalSecretOperatorController } from '../operator/clusterexternalsecret/operator-controller.js';
 import { parseGoDuration } from '../operator/duration.js';
 import { startOperator } from '../operator/index.js';
@@ -19,6 +19,9 @@ interface OperatorFlags {
   leaderElect: boolean;
   leaderElectionNamespace?: string;
   leaderElectionId: string;
+  leaderElectLeaseDuration: string;
+  leaderElectRenewDeadline: string;
+  leaderElectRetryPeriod: string;
   clientQps: number;
   clientBurst: number;
   coalesceWindow: string;
@@ -62,6 +65,14 @@ export function registerOperatorCommand(program: Command): void {
     .option('--leader-elect', 'run leader election (Lease; 15 s / 10 s / 2 s) so only one replica works', false)
     .option('--leader-election-namespace <ns>', 'namespace of the Lease (default: --namespace or "default")')
     .option('--leader-election-id <name>', 'name of the Lease', 'custos-operator-leader')
+    // Named as kube-controller-manager's flags: how long a dead leader blocks the others, and how hard it renews.
+    .option(
+      '--leader-elect-lease-duration <duration>',
+      'how long a Lease is held without renewal (whole seconds)',
+      '15s',
+    )
+    .option('--leader-elect-renew-deadline <duration>', 'how long the leader keeps retrying a renewal', '10s')
+    .option('--leader-elect-retry-period <duration>', 'how often candidates try to acquire or renew', '2s')
     .option('--client-qps <n>', 'Kubernetes API requests per second', positiveInt('--client-qps'), 50)
     .option('--client-burst <n>', 'Kubernetes API burst', positiveInt('--client-burst'), 100)
     .option(
@@ -77,9 +88,15 @@ export function registerOperatorCommand(program: Command): void {
       const logger = pino({ name: 'custos-operator', level: flags.logLevel });
       let coalesceWindowMs: number;
       let storeRequeueIntervalMs: number;
+      let leaseTimings: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
       try {
         coalesceWindowMs = parseGoDuration(flags.coalesceWindow);
         storeRequeueIntervalMs = parseGoDuration(flags.storeRequeueInterval);
+        leaseTimings = validateLeaderElectionTimings({
+          leaseDurationMs: parseGoDuration(flags.leaderElectLeaseDuration),
+          renewDeadlineMs: parseGoDuration(flags.leaderElectRenewDeadline),
+          retryPeriodMs: parseGoDuration(flags.leaderElectRetryPeriod),
+        });
       } catch (error) {
         throw new InvalidArgumentError((error as Error).message);
       }
@@ -90,7 +107,7 @@ export function registerOperatorCommand(program: Command): void {
         controllerClass: flags.controllerClass,
         metricsAddr: flags.metricsAddr,
         leaderElect: flags.leaderElect,
-        leaderElection: { namespace: flags.leaderElectionNamespace, name: flags.leaderElectionId },
+        leaderElection: { namespace: flags.leaderElectionNamespace, name: flags.leaderElectionId, ...leaseTimings },
         clientQps: flags.clientQps,
         clientBurst: flags.clientBurst,
         coalesceWindowMs,

@@ -12,10 +12,14 @@ import {
   createFakeStore,
   createNamespace,
   decode,
+  getExternalSecret,
   getSecret,
   type Harness,
   harness,
+  readyOf,
   type SecretObject,
+  setFakeData,
+  sleep,
   startTestOperator,
   waitFor,
 } from './harness.js';
@@ -69,6 +73,8 @@ const cases: Array<{
   spec: (store: string) => ExternalSecretSpec;
   expected: Expected;
   setup?: (h: Harness, ns: string) => Promise<void>;
+  /** Leave spec.target out (ESO's *WithoutTargetName cases); otherwise the target is named `target-<case>`. */
+  withoutTargetName?: boolean;
 }> = [
   {
     name: 'simple-data-sync',
@@ -83,6 +89,19 @@ const cases: Array<{
   },
   {
     name: 'json-data-with-property',
+    spec: (store) => ({
+      secretStoreRef: { name: store },
+      data: [
+        { secretKey: 'one', remoteRef: { key: 'json', property: 'one' } },
+        { secretKey: 'two', remoteRef: { key: 'json', property: 'two' } },
+      ],
+    }),
+    expected: { type: 'Opaque', data: { one: 'eins', two: 'zwei' } },
+  },
+  {
+    // ESO's JSONDataWithoutTargetName: no target at all, so the Secret is named after the ExternalSecret.
+    name: 'json-data-without-target-name',
+    withoutTargetName: true,
     spec: (store) => ({
       secretStoreRef: { name: store },
       data: [
@@ -281,12 +300,15 @@ describe('ESO common cases (fake provider)', { skip: integration.skipReason }, (
   for (const c of cases) {
     it(c.name, async () => {
       await c.setup?.(h, ns);
-      await createExternalSecret(h, ns, c.name, { refreshInterval: '1h', ...c.spec('store') });
+      const spec = c.spec('store');
+      const target = c.withoutTargetName ? spec.target : { ...spec.target, name: `target-${c.name}` };
+      await createExternalSecret(h, ns, c.name, { refreshInterval: '1h', ...spec, ...(target ? { target } : {}) });
+      const secretName = c.withoutTargetName ? c.name : `target-${c.name}`;
       const expected = { labels: {}, annotations: {}, ...c.expected };
       let last: unknown;
       try {
         await waitFor(c.name, async () => {
-          last = comparable(await getSecret(h, ns, c.name));
+          last = comparable(await getSecret(h, ns, secretName));
           try {
             assert.deepEqual(last, expected);
             return true;
@@ -326,6 +348,47 @@ describe('ESO common cases (fake provider)', { skip: integration.skipReason }, (
     });
     const secret = await waitFor('secret', () => getSecret(h, ns, 'no-target-name'));
     assert.deepEqual(decode(secret.data), { one: 'value-one' });
+  });
+
+  it('deletion-policy-delete: deleting both remote keys deletes the target Secret', async () => {
+    await createFakeStore(h, ns, 'store-deletion', [
+      { key: 'del-one', value: 'd1' },
+      { key: 'del-two', value: 'd2' },
+    ]);
+    await createExternalSecret(h, ns, 'deletion-policy-delete', {
+      refreshInterval: '1s',
+      secretStoreRef: { name: 'store-deletion' },
+      target: { name: 'deleted-target', deletionPolicy: 'Delete' },
+      data: [
+        { secretKey: 'one', remoteRef: { key: 'del-one' } },
+        { secretKey: 'two', remoteRef: { key: 'del-two' } },
+      ],
+    });
+    const synced = await waitFor('synced', () => getSecret(h, ns, 'deleted-target'));
+    assert.deepEqual(decode(synced.data), { one: 'd1', two: 'd2' });
+    await setFakeData(h, ns, 'store-deletion', []);
+    await waitFor('target deleted', async () => ((await getSecret(h, ns, 'deleted-target')) ? undefined : true));
+  });
+
+  it('status-not-updated-after-successful-sync: nothing in the ExternalSecret moves for 10 s (1h interval)', async () => {
+    await createExternalSecret(h, ns, 'status-quiet', {
+      refreshInterval: '1h',
+      secretStoreRef: { name: 'store' },
+      data: [{ secretKey: 'one', remoteRef: { key: 'plain-one' } }],
+    });
+    const synced = await waitFor('ready', async () => {
+      const es = await getExternalSecret(h, ns, 'status-quiet');
+      return readyOf(es)?.status === 'True' ? es : undefined;
+    });
+    const snapshot = (es: typeof synced) => ({
+      resourceVersion: es.metadata?.resourceVersion,
+      refreshTime: es.status?.refreshTime,
+      syncedResourceVersion: es.status?.syncedResourceVersion,
+    });
+    const before = snapshot(synced);
+    assert.ok(before.refreshTime && before.syncedResourceVersion, 'status records the sync');
+    await sleep(10_000);
+    assert.deepEqual(snapshot(await getExternalSecret(h, ns, 'status-quiet')), before);
   });
 
   it('a template error gives Ready=False saying what is wrong, without values', async () => {

@@ -4,7 +4,6 @@
 // store's admin and audit calls so one URL and one CA are enough for the whole CLI.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { bootstrapStore, createStoreServer, type StoreServer } from '../store/index.js';
 import type { GatewayContext } from './api/common.js';
@@ -61,44 +60,6 @@ export interface EmbeddedServer {
   /** the admin credential, only on the first start (it is also saved 0600 in credentialsPath) */
   created?: EmbeddedCredentials;
   close(): Promise<void>;
-}
-
-/** Store calls the gateway forwards unchanged (the store checks `admin` / `audit`; logout revokes a token). */
-const relayedRoutes = [
-  { url: '/v1/admin/*', methods: ['GET', 'POST', 'PUT', 'DELETE'] },
-  { url: '/v1/audit', methods: ['GET'] },
-  { url: '/v1/audit/verify', methods: ['GET'] },
-  { url: '/v1/auth/logout', methods: ['POST'] },
-] as const;
-
-function registerStoreRelay(app: FastifyInstance, storeUrl: string): void {
-  const relay = async (request: FastifyRequest, reply: FastifyReply) => {
-    const target = new URL(request.url, storeUrl);
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (request.headers.authorization) headers.authorization = request.headers.authorization;
-    const hasBody = request.body !== undefined && request.method !== 'GET' && request.method !== 'DELETE';
-    if (hasBody) headers['content-type'] = 'application/json';
-    let response: Response;
-    try {
-      response = await fetch(target, {
-        method: request.method,
-        headers,
-        body: hasBody ? JSON.stringify(request.body) : undefined,
-      });
-    } catch {
-      return reply
-        .status(503)
-        .send({ error: { code: 'unavailable', message: 'the store cannot be reached from the gateway' } });
-    }
-    const text = await response.text();
-    reply.status(response.status);
-    const type = response.headers.get('content-type');
-    if (type) reply.header('content-type', type);
-    const retry = response.headers.get('retry-after');
-    if (retry) reply.header('retry-after', retry);
-    return reply.send(text);
-  };
-  for (const route of relayedRoutes) app.route({ method: [...route.methods], url: route.url, handler: relay });
 }
 
 function readCredentials(path: string): EmbeddedCredentials {
@@ -170,7 +131,6 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
       maxValueBytes,
       https: { cert: certificate.certPem, key: certificate.keyPem },
     });
-    registerStoreRelay(app, store.url);
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
     const address = app.server.address();
     if (!address || typeof address === 'string') throw new Error('the gateway has no TCP address');

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { registerAkeylessApi } from './api/akeyless.js';
 import type { GatewayContext } from './api/common.js';
 import { registerNativeApi } from './api/native.js';
+import { registerStoreRelay } from './api/store-relay.js';
 import { fragmentFilePath } from './crypto/admin.js';
 import { readUnsealKeyFile } from './crypto/unseal-key.js';
 import { FragmentVault } from './crypto/vault.js';
@@ -89,6 +90,7 @@ export async function buildGatewayApp(context: GatewayContext, options: GatewayA
     });
   });
   await app.register(async (child) => registerNativeApi(child, context));
+  registerStoreRelay(app, context.store);
   for (const prefix of ['', '/v2', '/api/v2', '/akeyless-api/v2']) {
     await app.register(
       async (child) => {

@@ -255,6 +255,33 @@ export class StoreClient {
     return response;
   }
 
+  /**
+   * Sends a request as given and returns the store's answer unparsed (status, content type, Retry-After, body), for
+   * the gateway's relay of store administration. Unreachable store -> StoreError 503, as every other call.
+   */
+  async forward(
+    method: string,
+    pathAndQuery: string,
+    options: { authorization?: string; body?: unknown },
+  ): Promise<{ status: number; contentType?: string; retryAfter?: string; text: string }> {
+    const response = await this.#send(
+      method,
+      pathAndQuery,
+      { authorization: options.authorization, body: options.body },
+      true,
+    );
+    const header = (name: string) => {
+      const value = response.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    return {
+      status: response.statusCode ?? 502,
+      contentType: header('content-type'),
+      retryAfter: header('retry-after'),
+      text: await readBody(response),
+    };
+  }
+
   async #json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const response = await this.#send(method, path, options, true);
     if ((response.statusCode ?? 500) >= 300) throw await errorFrom(response);
@@ -277,6 +304,7 @@ export class StoreClient {
       headers['content-length'] = String(body.length);
     }
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+    else if (options.authorization !== undefined) headers.authorization = options.authorization;
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const req = send(url, { method, headers, agent: this.#agent }, resolve);
@@ -299,6 +327,8 @@ export class StoreClient {
 
 interface RequestOptions {
   token?: string;
+  /** A whole Authorization header passed through unchanged (the relay). */
+  authorization?: string;
   body?: unknown;
   query?: Record<string, string | number | undefined>;
   accept?: string;

@@ -36,7 +36,13 @@ describe('gateway -> store over TLS, with store administration relayed', () => {
     assert.match(store.url, /^https:/);
     admin = (await bootstrap(store.context.storage, store.context.auth)).admin;
     await initFragments(configDir, { type: 'key-file', keyFile });
-    const common = { storeUrl: store.url, configDir, unsealKeyFile: keyFile, insecureHttp: true, logger: false as const };
+    const common = {
+      storeUrl: store.url,
+      configDir,
+      unsealKeyFile: keyFile,
+      insecureHttp: true,
+      logger: false as const,
+    };
     gateway = await createGatewayServer({ ...common, storeCaPem: storeCa });
     untrusting = await createGatewayServer(common);
   });

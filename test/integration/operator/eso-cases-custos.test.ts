@@ -150,77 +150,78 @@ describe('ESO common cases (custos provider: paths and tags)', { skip: integrati
     rmSync(root, { recursive: true, force: true });
   });
 
-  const cases: Array<{ name: string; spec: () => ExternalSecretSpec; data: () => Record<string, string | undefined> }> = [
-    {
-      name: 'find-by-name',
-      spec: () => ({ dataFrom: [{ find: { name: { regexp: 'alpha-(one|two)$' } } }] }),
-      data: () => ({
-        [`${flatBase}_find_alpha-one`]: values['alpha-one'],
-        [`${flatBase}_find_alpha-two`]: values['alpha-two'],
-      }),
-    },
-    {
-      name: 'find-by-name-with-path',
-      spec: () => ({ dataFrom: [{ find: { path: `${base}/find`, name: { regexp: 'alpha' } } }] }),
-      data: () => ({ 'alpha-one': values['alpha-one'], 'alpha-two': values['alpha-two'] }),
-    },
-    {
-      name: 'find-by-name-and-rewrite',
-      spec: () => ({
-        dataFrom: [
-          {
-            find: { path: `${base}/find`, name: { regexp: 'alpha' } },
-            rewrite: [{ regexp: { source: 'alpha-(.*)', target: 'a_$1' } }],
-          },
-        ],
-      }),
-      data: () => ({ a_one: values['alpha-one'], a_two: values['alpha-two'] }),
-    },
-    {
-      name: 'find-by-tag',
-      spec: () => ({ dataFrom: [{ find: { tags: { team: 'a' } } }] }),
-      data: () => ({
-        [`${flatBase}_find_alpha-one`]: values['alpha-one'],
-        [`${flatBase}_find_alpha-two`]: values['alpha-two'],
-        [`${flatBase}_other_alpha-three`]: values['alpha-three'],
-      }),
-    },
-    {
-      name: 'find-by-tag-with-path',
-      spec: () => ({ dataFrom: [{ find: { path: `${base}/find`, tags: { team: 'a' } } }] }),
-      data: () => ({ 'alpha-one': values['alpha-one'], 'alpha-two': values['alpha-two'] }),
-    },
-    {
-      name: 'json-data-with-property',
-      spec: () => ({
-        data: [
-          { secretKey: 'one', remoteRef: { key: `${base}/json`, property: 'one' } },
-          { secretKey: 'two', remoteRef: { key: `${base}/json`, property: 'two' } },
-        ],
-      }),
-      data: () => ({ one: values.eins, two: values.zwei }),
-    },
-    {
-      name: 'json-data-from-sync',
-      spec: () => ({ dataFrom: [{ extract: { key: `${base}/json` } }] }),
-      data: () => ({ one: values.eins, two: values.zwei }),
-    },
-    {
-      name: 'json-data-from-extract-property',
-      spec: () => ({ dataFrom: [{ extract: { key: `${base}/nested`, property: 'db' } }] }),
-      data: () => ({ host: 'h', port: '5432' }),
-    },
-    {
-      name: 'nested-json-with-gjson',
-      spec: () => ({
-        data: [
-          { secretKey: 'first', remoteRef: { key: `${base}/nested`, property: 'name.first' } },
-          { secretKey: 'friend', remoteRef: { key: `${base}/nested`, property: 'friends.0.first' } },
-        ],
-      }),
-      data: () => ({ first: 'Tom', friend: 'Dale' }),
-    },
-  ];
+  const cases: Array<{ name: string; spec: () => ExternalSecretSpec; data: () => Record<string, string | undefined> }> =
+    [
+      {
+        name: 'find-by-name',
+        spec: () => ({ dataFrom: [{ find: { name: { regexp: 'alpha-(one|two)$' } } }] }),
+        data: () => ({
+          [`${flatBase}_find_alpha-one`]: values['alpha-one'],
+          [`${flatBase}_find_alpha-two`]: values['alpha-two'],
+        }),
+      },
+      {
+        name: 'find-by-name-with-path',
+        spec: () => ({ dataFrom: [{ find: { path: `${base}/find`, name: { regexp: 'alpha' } } }] }),
+        data: () => ({ 'alpha-one': values['alpha-one'], 'alpha-two': values['alpha-two'] }),
+      },
+      {
+        name: 'find-by-name-and-rewrite',
+        spec: () => ({
+          dataFrom: [
+            {
+              find: { path: `${base}/find`, name: { regexp: 'alpha' } },
+              rewrite: [{ regexp: { source: 'alpha-(.*)', target: 'a_$1' } }],
+            },
+          ],
+        }),
+        data: () => ({ a_one: values['alpha-one'], a_two: values['alpha-two'] }),
+      },
+      {
+        name: 'find-by-tag',
+        spec: () => ({ dataFrom: [{ find: { tags: { team: 'a' } } }] }),
+        data: () => ({
+          [`${flatBase}_find_alpha-one`]: values['alpha-one'],
+          [`${flatBase}_find_alpha-two`]: values['alpha-two'],
+          [`${flatBase}_other_alpha-three`]: values['alpha-three'],
+        }),
+      },
+      {
+        name: 'find-by-tag-with-path',
+        spec: () => ({ dataFrom: [{ find: { path: `${base}/find`, tags: { team: 'a' } } }] }),
+        data: () => ({ 'alpha-one': values['alpha-one'], 'alpha-two': values['alpha-two'] }),
+      },
+      {
+        name: 'json-data-with-property',
+        spec: () => ({
+          data: [
+            { secretKey: 'one', remoteRef: { key: `${base}/json`, property: 'one' } },
+            { secretKey: 'two', remoteRef: { key: `${base}/json`, property: 'two' } },
+          ],
+        }),
+        data: () => ({ one: values.eins, two: values.zwei }),
+      },
+      {
+        name: 'json-data-from-sync',
+        spec: () => ({ dataFrom: [{ extract: { key: `${base}/json` } }] }),
+        data: () => ({ one: values.eins, two: values.zwei }),
+      },
+      {
+        name: 'json-data-from-extract-property',
+        spec: () => ({ dataFrom: [{ extract: { key: `${base}/nested`, property: 'db' } }] }),
+        data: () => ({ host: 'h', port: '5432' }),
+      },
+      {
+        name: 'nested-json-with-gjson',
+        spec: () => ({
+          data: [
+            { secretKey: 'first', remoteRef: { key: `${base}/nested`, property: 'name.first' } },
+            { secretKey: 'friend', remoteRef: { key: `${base}/nested`, property: 'friends.0.first' } },
+          ],
+        }),
+        data: () => ({ first: 'Tom', friend: 'Dale' }),
+      },
+    ];
 
   for (const c of cases) {
     it(c.name, async () => {

@@ -7,7 +7,11 @@ import { onTerminationSignal, validateLeaderElectionTimings } from '../kube/inde
 import { clusterExternalSecretOperatorController } from '../operator/clusterexternalsecret/operator-controller.js';
 import { parseGoDuration } from '../operator/duration.js';
 import { startOperator } from '../operator/index.js';
-import { clusterPushSecretOperatorController, pushSecretController } from '../operator/pushsecret/index.js';
+import {
+  clusterPushSecretOperatorController,
+  pushSecretController,
+  pushSecretStoreFinalizerController,
+} from '../operator/pushsecret/index.js';
 
 interface OperatorFlags {
   kubeconfig?: string;
@@ -117,6 +121,7 @@ export function registerOperatorCommand(program: Command): void {
         // The cluster-scoped kinds provision other namespaces: a namespace-limited operator does not run them.
         controllers: [
           pushSecretController({ floodGate: flags.floodGate }),
+          pushSecretStoreFinalizerController,
           ...(flags.namespace ? [] : [clusterExternalSecretOperatorController, clusterPushSecretOperatorController]),
         ],
         logger,

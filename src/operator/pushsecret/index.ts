@@ -22,7 +22,9 @@ export {
   clusterPushSecretOperatorController,
   pushSecretController,
   pushSecretOperatorController,
+  pushSecretStoreFinalizerController,
 } from './operator-controller.js';
 export { PushSecretReconciler } from './reconciler.js';
 export * from './resources.js';
 export { resolveSources, SourceMissingError, selectsSecret } from './sources.js';
+export { STORE_FINALIZER, StoreFinalizer } from './store-finalizer.js';

@@ -11,6 +11,7 @@ import { ClusterPushSecretController, type ClusterPushSecretObject } from './clu
 import { PushSecretReconciler } from './reconciler.js';
 import { type PushSecretObject, PushSecretResources } from './resources.js';
 import type { GeneratorRunner } from './sources.js';
+import { StoreFinalizer } from './store-finalizer.js';
 
 const stripManagedFields = <T extends KubeObject>(o: T): T => {
   if (o.metadata?.managedFields) o.metadata = { ...o.metadata, managedFields: undefined };
@@ -106,6 +107,35 @@ export const clusterPushSecretOperatorController: OperatorController = {
         controller.watch((name) => enqueue(name, 'default'));
       },
       reconcile: (name) => controller.reconcile(name),
+    };
+  },
+};
+
+/**
+ * Keeps ESO's store finalizer on every store a PushSecret with deletionPolicy Delete references, so the store
+ * outlives the PushSecret's cleanup (store-finalizer.ts). A namespace-limited operator handles SecretStores only.
+ */
+export const pushSecretStoreFinalizerController: OperatorController = {
+  name: 'pushsecret-store-finalizer',
+  setup(ctx) {
+    const finalizer = new StoreFinalizer({
+      client: ctx.client,
+      pushSecrets: ctx.informers.informer<PushSecretObject>(PushSecretResources.pushSecrets, {
+        namespace: ctx.namespace,
+        transform: stripManagedFields,
+      }),
+      secretStores: ctx.informers.informer<StoreResource>(OperatorResources.secretStores, { namespace: ctx.namespace }),
+      clusterSecretStores: ctx.namespace
+        ? undefined
+        : ctx.informers.informer<StoreResource>(OperatorResources.clusterSecretStores),
+      logger: ctx.logger.child({ controller: 'pushsecret-store-finalizer' }),
+    });
+    return {
+      lanes: ['default'],
+      watch(enqueue) {
+        finalizer.watch((key) => enqueue(key, 'default'));
+      },
+      reconcile: (key) => finalizer.reconcile(key),
     };
   },
 };

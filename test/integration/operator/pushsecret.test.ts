@@ -5,7 +5,12 @@ import { after, before, describe, it } from 'node:test';
 import type { PushSecretSpec } from '../../../src/api/generated/types.js';
 import { type KubeObject, Resources } from '../../../src/kube/index.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
-import { PushSecretResources, pushSecretController } from '../../../src/operator/pushsecret/index.js';
+import {
+  PushSecretResources,
+  pushSecretController,
+  pushSecretStoreFinalizerController,
+  STORE_FINALIZER,
+} from '../../../src/operator/pushsecret/index.js';
 import { OperatorResources } from '../../../src/operator/resources.js';
 import { defaultProviderRegistry, FakeSecretsProvider } from '../../../src/providers/index.js';
 import { integration } from '../../helpers/cluster.js';
@@ -157,7 +162,7 @@ describe('PushSecret controller', { skip: integration.skipReason }, () => {
     op = await startTestOperator(h, {
       namespace: ns,
       providers: defaultProviderRegistry({ fake }),
-      controllers: [pushSecretController()],
+      controllers: [pushSecretController(), pushSecretStoreFinalizerController],
     });
   });
 
@@ -385,6 +390,80 @@ describe('PushSecret controller', { skip: integration.skipReason }, () => {
     const ps = await waitReady('k8s-source', 'False');
     assert.equal(readyOf(ps)?.reason, 'SourceDeleted');
     await waitFor('short-copy removed', async () => (await remote('short-copy')) === undefined);
+  });
+
+  it('a store referenced by a Delete-policy PushSecret outlives it (ESO store finalizer)', async () => {
+    const storeSpec = (name: string) => ({
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'SecretStore',
+      metadata: { name, namespace: ns },
+      spec: {
+        provider: {
+          kubernetes: {
+            server: {
+              url: 'kubernetes.default',
+              caProvider: { type: 'ConfigMap', name: 'kube-root-ca.crt', key: 'ca.crt' },
+            },
+            auth: { serviceAccount: { name: 'pusher' } },
+            remoteNamespace: remoteNs,
+          },
+        },
+      },
+    });
+    const storeOf = (name: string) =>
+      h.client.get(OperatorResources.secretStores, name, { namespace: ns }).catch(() => undefined);
+    await h.client.create(OperatorResources.secretStores, storeSpec('k8s-held'));
+    await h.client.create(OperatorResources.secretStores, storeSpec('k8s-free'));
+    await createSecret('held-source', { v: VALUES.token });
+    await createPushSecret('held', {
+      deletionPolicy: 'Delete',
+      secretStoreRefs: [{ name: 'k8s-held' }],
+      selector: { secret: { name: 'held-source' } },
+      data: [{ match: { remoteRef: { remoteKey: 'held-copy' } } }],
+    });
+    await createPushSecret('free', {
+      secretStoreRefs: [{ name: 'k8s-free' }],
+      selector: { secret: { name: 'held-source' } },
+      data: [{ match: { remoteRef: { remoteKey: 'free-copy' } } }],
+    });
+    await waitReady('held');
+    await waitReady('free');
+    await waitFor('finalizer on the held store', async () =>
+      (await storeOf('k8s-held'))?.metadata?.finalizers?.includes(STORE_FINALIZER),
+    );
+    assert.equal((await storeOf('k8s-free'))?.metadata?.finalizers?.includes(STORE_FINALIZER) ?? false, false);
+
+    // Deleting the store while the PushSecret lives leaves it terminating, still usable for the cleanup.
+    await h.client.delete(OperatorResources.secretStores, 'k8s-held', { namespace: ns });
+    await sleep(1000);
+    assert.ok((await storeOf('k8s-held'))?.metadata?.deletionTimestamp, 'the store waits for the PushSecret');
+    await h.client.delete(PushSecretResources.pushSecrets, 'held', { namespace: ns });
+    await waitFor('held-copy removed through the terminating store', async () =>
+      (await remote('held-copy')) === undefined ? true : undefined,
+    );
+    await waitFor('the store is gone once the PushSecret is', async () =>
+      (await storeOf('k8s-held')) === undefined ? true : undefined,
+    );
+
+    // Switching a PushSecret to deletionPolicy None releases its store.
+    await h.client.patch(
+      PushSecretResources.pushSecrets,
+      'free',
+      { spec: { deletionPolicy: 'Delete' } },
+      { namespace: ns },
+    );
+    await waitFor('finalizer added', async () =>
+      (await storeOf('k8s-free'))?.metadata?.finalizers?.includes(STORE_FINALIZER),
+    );
+    await h.client.patch(
+      PushSecretResources.pushSecrets,
+      'free',
+      { spec: { deletionPolicy: 'None' } },
+      { namespace: ns },
+    );
+    await waitFor('finalizer removed', async () =>
+      (await storeOf('k8s-free'))?.metadata?.finalizers?.includes(STORE_FINALIZER) ? undefined : true,
+    );
   });
 
   it('never puts secret values in logs, events or status', async () => {

@@ -259,8 +259,8 @@ describe('seed 003: the Akeyless ESO guide on separate custos processes', { skip
     assert.equal(adminLogin.status, 200, adminLogin.text);
     adminToken = adminLogin.body.token;
 
-    // Items: plain values, a JSON value for dataFrom.extract, and a certificate item in Akeyless' shape (the
-    // gateway keeps it as a static secret holding {"certificate_pem","private_key_pem"}, see docs/e2e.md).
+    // Items: plain values, a JSON value for dataFrom.extract, and a certificate item created as Akeyless users do,
+    // with create-certificate on the gateway's Akeyless API (describe-item then answers item_type CERTIFICATE).
     items.apiKey.value = secretValue('api-key');
     items.dbPassword.value = secretValue('db-password');
     jsonPassword = secretValue('s3cr3t');
@@ -275,8 +275,19 @@ describe('seed 003: the Akeyless ESO guide on separate custos processes', { skip
       certificate_pem: tls.certificatePem,
       private_key_pem: tls.privateKeyPem,
     });
-    const certFile = join(root, 'certificate-item.json');
-    writeFileSync(certFile, items.certificate.value, { mode: 0o600 });
+    const createCertificate = async () => {
+      const r = await callJson(`${gatewayUrl}/akeyless-api/v2/create-certificate`, {
+        method: 'POST',
+        body: {
+          name: items.certificate.path,
+          'certificate-data': Buffer.from(tls.certificatePem).toString('base64'),
+          'key-data': Buffer.from(tls.privateKeyPem).toString('base64'),
+          token: adminToken,
+        },
+        ca: gatewayCa,
+      });
+      assert.equal(r.status, 200, `create-certificate: ${r.status}`);
+    };
 
     // An API-key auth method and a Kubernetes auth method (named as the guide's k8sConfName), one role for both.
     const [apiKeyOut, k8sOut] = await Promise.all([
@@ -317,15 +328,7 @@ describe('seed 003: the Akeyless ESO guide on separate custos processes', { skip
         '--profile',
         'store',
       ]),
-      cli('secret-put-certificate', [
-        'secret',
-        'put',
-        items.certificate.path,
-        '--from-file',
-        certFile,
-        '--profile',
-        'gateway',
-      ]),
+      createCertificate(),
       put(items.apiKey.path, items.apiKey.value),
       put(items.dbPassword.path, items.dbPassword.value),
       put(items.json.path, items.json.value),

@@ -33,6 +33,15 @@ const akeylessStatus: Record<GatewayErrorCode, number> = {
 /** Items per list-items page when the caller turns auto-pagination off (Akeyless: the first 1000). */
 const pageSize = 1000;
 
+/**
+ * Certificate items are stored like any item (the value, sealed, is the JSON {"certificate_pem","private_key_pem"})
+ * and marked by this tag: the store is zero-knowledge, so an item's type must live in metadata it can see. The
+ * Akeyless API shows the type as item_type CERTIFICATE and hides the tag from item_tags.
+ */
+export const CERTIFICATE_TAG = 'custos:item-type=certificate';
+
+const isCertificate = (item: { tags: string[] }) => item.tags.includes(CERTIFICATE_TAG);
+
 export function registerAkeylessApi(app: FastifyInstance, context: GatewayContext): void {
   const { secrets, store } = context;
 
@@ -117,6 +126,50 @@ export function registerAkeylessApi(app: FastifyInstance, context: GatewayContex
     return { name };
   });
 
+  app.post('/create-certificate', async (request) => {
+    const body = bodyObject(request.body);
+    const name = requiredString(body, 'name');
+    const certificatePem = pemField(body, 'certificate-data', 'CERTIFICATE');
+    const keyData = optionalString(body, 'key-data');
+    const privateKeyPem = keyData === undefined ? undefined : pemField(body, 'key-data', 'PRIVATE KEY');
+    const userTags = (optionalStringArray(body, 'tags') ?? []).filter((t) => t !== CERTIFICATE_TAG);
+    await secrets.put(bodyToken(body), {
+      path: itemPath(name),
+      value: Buffer.from(
+        JSON.stringify({
+          certificate_pem: certificatePem,
+          ...(privateKeyPem ? { private_key_pem: privateKeyPem } : {}),
+        }),
+        'utf8',
+      ),
+      tags: [...userTags, CERTIFICATE_TAG],
+      description: optionalString(body, 'description') ?? optionalString(body, 'metadata') ?? '',
+      mode: 'create',
+    });
+    return { name };
+  });
+
+  app.post('/get-certificate-value', async (request) => {
+    const body = bodyObject(request.body);
+    const token = bodyToken(body);
+    const path = itemPath(requiredString(body, 'name'));
+    const version = optionalInteger(body, 'version', 0) ?? 0;
+    const item = await store.describeItem(token, path);
+    if (!isCertificate(item)) throw invalid(`"${path}" is a static secret, not a certificate: use get-secret-value`);
+    const { value } = await secrets.get(token, path, version === 0 ? undefined : version);
+    let parsed: { certificate_pem?: string; private_key_pem?: string };
+    try {
+      parsed = JSON.parse(value.toString('utf8'));
+    } catch {
+      // Never the parser's message: it quotes the value.
+      throw invalid(`"${path}" is tagged as a certificate but does not hold {"certificate_pem","private_key_pem"}`);
+    }
+    return {
+      certificate_pem: parsed.certificate_pem ?? '',
+      ...(parsed.private_key_pem ? { private_key_pem: parsed.private_key_pem } : {}),
+    };
+  });
+
   app.post('/delete-item', async (request) => {
     const body = bodyObject(request.body);
     const name = requiredString(body, 'name');
@@ -152,6 +205,14 @@ function itemPath(name: string): string {
   return checkPath(name.startsWith('/') ? name : `/${name}`, 'name');
 }
 
+/** A base64-encoded PEM field (Akeyless' certificate-data / key-data), checked to hold the expected PEM block. */
+function pemField(body: Record<string, unknown>, field: string, label: 'CERTIFICATE' | 'PRIVATE KEY'): string {
+  const pem = Buffer.from(requiredString(body, field), 'base64').toString('utf8');
+  const block = label === 'CERTIFICATE' ? /-----BEGIN CERTIFICATE-----/ : /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/;
+  if (!block.test(pem)) throw invalid(`"${field}" must be a base64-encoded PEM ${label.toLowerCase()}`);
+  return pem;
+}
+
 function loginRequest(body: Record<string, unknown>): LoginRequest {
   const accessId = requiredString(body, 'access-id');
   const accessType = optionalString(body, 'access-type') ?? 'access_key';
@@ -183,10 +244,10 @@ function akeylessItem(item: ListedItem & { createdAt?: string; generation?: numb
     item_name: item.path,
     item_id: itemId(item.path),
     display_id: itemId(item.path).toString(36),
-    item_type: 'STATIC_SECRET',
-    item_sub_type: 'generic',
+    item_type: isCertificate(item) ? 'CERTIFICATE' : 'STATIC_SECRET',
+    item_sub_type: isCertificate(item) ? 'certificate' : 'generic',
     item_metadata: item.description,
-    item_tags: item.tags,
+    item_tags: item.tags.filter((t) => t !== CERTIFICATE_TAG),
     last_version: item.version,
     is_enabled: true,
     item_state: 'Enabled',
@@ -222,16 +283,17 @@ async function listItems(context: GatewayContext, body: Record<string, unknown>)
   const tag = optionalString(body, 'tag');
   const autoPaginate = optionalString(body, 'auto-pagination') !== 'disabled';
   let cursor = optionalString(body, 'pagination-token');
-  // Only static secrets live here: a type filter without them lists nothing.
-  if (types && types.length > 0 && !types.some((t) => t === 'static-secret' || t === 'STATIC_SECRET')) {
-    return { items: [], folders: [], next_page: '' };
-  }
+  // Static secrets and certificates live here: a type filter names which of them to list.
+  const wantStatic = !types?.length || types.some((t) => t === 'static-secret' || t === 'STATIC_SECRET');
+  const wantCertificates = !types?.length || types.some((t) => t === 'certificate' || t === 'CERTIFICATE');
+  if (!wantStatic && !wantCertificates) return { items: [], folders: [], next_page: '' };
   const items: ReturnType<typeof akeylessItem>[] = [];
   const folders = new Set<string>();
   do {
     const page = await context.store.listItems(token, { prefix, tag, limit: pageSize, cursor });
     for (const item of page.items) {
       if (filter && !item.path.includes(filter)) continue;
+      if (!(isCertificate(item) ? wantCertificates : wantStatic)) continue;
       items.push(akeylessItem(item));
       const rest = item.path.slice(prefix.length);
       const slash = rest.indexOf('/');

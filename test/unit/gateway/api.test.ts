@@ -256,6 +256,59 @@ describe('Akeyless v2 API', () => {
   });
 });
 
+describe('Akeyless certificate items', () => {
+  const certificatePem = '-----BEGIN CERTIFICATE-----\nMIIBcertificate\n-----END CERTIFICATE-----\n';
+  const keyPem = `-----BEGIN PRIVATE KEY-----\n${secretValue}\n-----END PRIVATE KEY-----\n`;
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+  it('creates a certificate item that describes as CERTIFICATE and reads through get-certificate-value', async () => {
+    const token = (await call('POST', '/v2/auth', { 'access-id': 'p-joplin', 'access-key': 'key-joplin' })).body.token;
+    const name = '/mdapi/joplin/tls/web';
+    const created = await call('POST', '/v2/create-certificate', {
+      name,
+      'certificate-data': b64(certificatePem),
+      'key-data': b64(keyPem),
+      tags: ['team=web'],
+      token,
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const described = await call('POST', '/v2/describe-item', { name, token });
+    assert.equal(described.body.item_type, 'CERTIFICATE');
+    assert.deepEqual(described.body.item_tags, ['team=web'], 'the type marker is not shown as a tag');
+    const value = await call('POST', '/v2/get-certificate-value', { name, token });
+    assert.deepEqual(value.body, { certificate_pem: certificatePem, private_key_pem: keyPem });
+    const listed = await call('POST', '/v2/list-items', { path: '/mdapi/joplin/tls', type: ['certificate'], token });
+    assert.deepEqual(
+      listed.body.items.map((i: { item_name: string }) => i.item_name),
+      [name],
+    );
+    const staticOnly = await call('POST', '/v2/list-items', {
+      path: '/mdapi/joplin/tls',
+      type: ['static-secret'],
+      token,
+    });
+    assert.deepEqual(staticOnly.body.items, []);
+  });
+
+  it('refuses data that is not base64 PEM and a static secret asked for as a certificate, without echoing values', async () => {
+    const token = (await call('POST', '/v2/auth', { 'access-id': 'p-joplin', 'access-key': 'key-joplin' })).body.token;
+    const bad = await call('POST', '/v2/create-certificate', {
+      name: '/mdapi/joplin/tls/bad',
+      'certificate-data': b64(secretValue),
+      token,
+    });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error, /certificate-data.*base64-encoded PEM certificate/);
+    assert.ok(!JSON.stringify(bad.body).includes(secretValue));
+    await call('POST', '/v2/create-secret', { name: '/mdapi/joplin/tls/plain', value: secretValue, token });
+    const wrongType = await call('POST', '/v2/get-certificate-value', { name: '/mdapi/joplin/tls/plain', token });
+    assert.equal(wrongType.status, 400);
+    assert.match(wrongType.body.error, /not a certificate: use get-secret-value/);
+    const missing = await call('POST', '/v2/get-certificate-value', { name: '/mdapi/joplin/tls/none', token });
+    assert.equal(missing.status, 404);
+  });
+});
+
 describe('logs', () => {
   it('never contain a value that was written or read', () => {
     const text = logs.join('');

@@ -13,6 +13,7 @@ import { initFragments } from '../../../src/gateway/crypto/admin.js';
 import { createGatewayServer, type GatewayServer } from '../../../src/gateway/server.js';
 import { Resources } from '../../../src/kube/index.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
+import { PushSecretResources, pushSecretController } from '../../../src/operator/pushsecret/index.js';
 import { OperatorResources } from '../../../src/operator/resources.js';
 import { bootstrap } from '../../../src/store/admin.js';
 import { createStoreServer, type StoreServer } from '../../../src/store/api/server.js';
@@ -26,6 +27,7 @@ import {
   type Harness,
   harness,
   type SecretObject,
+  sleep,
   startTestOperator,
   waitFor,
 } from './harness.js';
@@ -59,6 +61,7 @@ describe('ESO common cases (custos provider: paths and tags)', { skip: integrati
   /** Items live below /apps/<ns>; `base` is that prefix. */
   let base: string;
   let flatBase: string;
+  let readItem: (path: string) => Promise<{ value: string; version: number } | undefined>;
   const values: Record<string, string> = {};
   const value = (label: string) => {
     values[label] = `${label}-${suffix}-${randomBytes(6).toString('hex')}`;
@@ -88,7 +91,14 @@ describe('ESO common cases (custos provider: paths and tags)', { skip: integrati
     assert.equal(method.status, 201, method.text);
     const role = await storeApi.call('PUT', '/v1/admin/roles', {
       token: admin,
-      body: { name: 'apps', rules: [{ path: '/apps/*', capabilities: ['read', 'list'] }] },
+      body: {
+        name: 'apps',
+        rules: [
+          { path: '/apps/*', capabilities: ['read', 'list'] },
+          // PushSecrets write below .../pushed/ only.
+          { path: '/apps/*/pushed/*', capabilities: ['read', 'list', 'create', 'update', 'delete'] },
+        ],
+      },
     });
     assert.equal(role.status, 200, role.text);
     const bound = await storeApi.call('POST', '/v1/admin/roles/bind', {
@@ -139,7 +149,11 @@ describe('ESO common cases (custos provider: paths and tags)', { skip: integrati
         },
       },
     });
-    operator = await startTestOperator(h, { namespace: ns, concurrency: 4 });
+    operator = await startTestOperator(h, { namespace: ns, concurrency: 4, controllers: [pushSecretController()] });
+    readItem = async (path: string) => {
+      const r = await adminApi.call('GET', `/v1/secrets?path=${encodeURIComponent(path)}`, { token: admin });
+      return r.status === 200 ? { value: r.body.value as string, version: r.body.version as number } : undefined;
+    };
   });
 
   after(async () => {
@@ -247,4 +261,46 @@ describe('ESO common cases (custos provider: paths and tags)', { skip: integrati
       }
     });
   }
+  it('PushSecret into the custos store: pushed once, a source change is a new version, deletion removes it', async () => {
+    const path = `${base}/pushed/db`;
+    const first = value('pushed-first');
+    await h.client.create(Resources.secrets, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'push-source', namespace: ns },
+      stringData: { password: first },
+    });
+    await h.client.create(PushSecretResources.pushSecrets, {
+      apiVersion: 'external-secrets.io/v1alpha1',
+      kind: 'PushSecret',
+      metadata: { name: 'to-custos', namespace: ns },
+      spec: {
+        refreshInterval: '1s',
+        deletionPolicy: 'Delete',
+        secretStoreRefs: [{ name: 'custos', kind: 'SecretStore' }],
+        selector: { secret: { name: 'push-source' } },
+        data: [{ match: { secretKey: 'password', remoteRef: { remoteKey: path } } }],
+      },
+    });
+    const pushed = await waitFor('pushed', async () =>
+      (await readItem(path))?.value === first ? readItem(path) : undefined,
+    );
+    await sleep(3000); // three refresh intervals with nothing changed
+    assert.equal((await readItem(path))?.version, pushed?.version, 'an unchanged source is not pushed again');
+
+    const second = value('pushed-second');
+    await h.client.patch(Resources.secrets, 'push-source', { stringData: { password: second } }, { namespace: ns });
+    const updated = await waitFor('re-pushed', async () => {
+      const item = await readItem(path);
+      return item?.value === second ? item : undefined;
+    });
+    assert.equal(updated.version, (pushed?.version ?? 0) + 1);
+
+    await h.client.delete(PushSecretResources.pushSecrets, 'to-custos', { namespace: ns });
+    await waitFor('remote item deleted', async () => ((await readItem(path)) === undefined ? true : undefined));
+    const statusText = JSON.stringify(
+      await h.client.list(PushSecretResources.pushSecrets, { namespace: ns }).catch(() => ({ items: [] })),
+    );
+    for (const v of [first, second]) assert.ok(!statusText.includes(v) && !h.logs.join('\n').includes(v));
+  });
 });

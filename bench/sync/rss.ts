@@ -3,6 +3,7 @@
 // intervals of steady state. Linux only.
 //
 // Run: npx tsx bench/sync/rss.ts [--count 1000] [--namespaces 20] [--keys 10] [--refresh 10s]
+//      [--operator-js DIR/bench/sync/run-operator.js]  (compiled with tsc: plain node, no tsx in the child)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ const { values: args } = parseArgs({
     keys: { type: 'string', default: '10' },
     refresh: { type: 'string', default: '10s' },
     concurrency: { type: 'string', default: '10' },
+    'operator-js': { type: 'string' },
   },
 });
 const N = Number(args.count);
@@ -61,9 +63,12 @@ try {
       },
     });
   }
+  const operatorArgs = [plane.kubeconfigPath, args.concurrency as string];
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'run-operator.ts'), plane.kubeconfigPath, args.concurrency as string],
+    args['operator-js']
+      ? [args['operator-js'], ...operatorArgs]
+      : ['--import', 'tsx', join(import.meta.dirname, 'run-operator.ts'), ...operatorArgs],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
@@ -105,7 +110,7 @@ try {
   process.stdout.write(
     `${JSON.stringify(
       {
-        params: { N, NS, KEYS, REFRESH, node: process.version },
+        params: { N, NS, KEYS, REFRESH, node: process.version, operator: args['operator-js'] ?? 'tsx' },
         allReadyMs: Math.round(readyMs),
         operatorRssMB: {
           idle: mb(idle),

@@ -1,12 +1,13 @@
 // Runs the operator alone in this process (for bench/sync/rss.ts, which measures its memory from outside).
 // Usage: node --import tsx bench/sync/run-operator.ts <kubeconfig> <concurrency> <qps> <burst>
-import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
+import { Kubeconfig } from '../../src/kube/index.js';
 import { startOperator } from '../../src/operator/index.js';
 
 const [kubeconfig, concurrency = '10', qps = '1000', burst = '2000'] = process.argv.slice(2);
 if (!kubeconfig) throw new Error('usage: run-operator.ts <kubeconfig> [concurrency] [qps] [burst]');
-const kc = new KubeConfig();
+// The operator's own kubeconfig loader, as `custos operator` uses it (not client-node: see docs/benchmarks.md).
+const kc = new Kubeconfig();
 kc.loadFromFile(kubeconfig);
 const op = await startOperator({
   kubeConfig: kc,

@@ -1,11 +1,14 @@
 // `custos crds ...`: print or install the external-secrets.io CRDs that Custos serves (the ESO-compatible API).
-import { KubeConfig } from '@kubernetes/client-node';
+// @kubernetes/client-node (~80 MB resident) is imported only when `crds install` runs: main.ts loads this module
+// for every command, `custos operator` included (test/unit/kube/operator-import-graph.test.ts checks that).
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Command } from 'commander';
-import { allCrds, installCrds } from '../api/index.js';
+import { allCrds } from '../api/crds.js';
 import { crdYaml } from '../api/render.js';
 
 /** Loads a kubeconfig the way kubectl does: --kubeconfig, else $KUBECONFIG, else ~/.kube/config, else in-cluster. */
-export function loadKubeConfig(path?: string): KubeConfig {
+export async function loadKubeConfig(path?: string): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   const source = path ?? process.env.KUBECONFIG ?? '~/.kube/config';
   try {
@@ -33,7 +36,8 @@ export function registerCrdCommands(program: Command): void {
     .description('create or update the CRDs with server-side apply and wait until they are Established')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .action(async (options: { kubeconfig?: string }) => {
-      const names = await installCrds(loadKubeConfig(options.kubeconfig));
+      const { installCrds } = await import('../api/install.js');
+      const names = await installCrds(await loadKubeConfig(options.kubeconfig));
       for (const name of names) process.stdout.write(`customresourcedefinition/${name} established\n`);
     });
 }

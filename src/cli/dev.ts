@@ -2,10 +2,8 @@
 
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { installCrds } from '../api/index.js';
 import { startEmbedded } from '../gateway/embedded.js';
 import { startControlPlane } from '../kube/controlplane/index.js';
 
@@ -102,6 +100,9 @@ export function registerDevCommands(program: Command): void {
       );
       const plane = await startControlPlane({ baseDir: options.dir, keepDir: options.keep });
       if (options.crds) {
+        // Loaded here, not at the top: main.ts imports this module for every command, `custos operator` included.
+        const { KubeConfig } = await import('@kubernetes/client-node');
+        const { installCrds } = await import('../api/install.js');
         const kc = new KubeConfig();
         kc.loadFromFile(plane.kubeconfigPath);
         const names = await installCrds(kc).catch(async (error: unknown) => {

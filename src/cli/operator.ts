@@ -1,9 +1,8 @@
 // `custos operator`: runs the ExternalSecret / SecretStore / ClusterSecretStore controllers against a cluster.
 // Flags follow ESO's controller flags where they overlap (--concurrent is --concurrency here).
-import { KubeConfig } from '@kubernetes/client-node';
 import { type Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
-import { onTerminationSignal, validateLeaderElectionTimings } from '../kube/index.js';
+import { Kubeconfig, onTerminationSignal, validateLeaderElectionTimings } from '../kube/index.js';
 import { clusterExternalSecretOperatorController } from '../operator/clusterexternalsecret/operator-controller.js';
 import { parseGoDuration } from '../operator/duration.js';
 import { startOperator } from '../operator/index.js';
@@ -43,8 +42,8 @@ function positiveInt(name: string) {
   };
 }
 
-function loadKubeConfig(path: string | undefined, context: string | undefined): KubeConfig {
-  const kc = new KubeConfig();
+function loadKubeConfig(path: string | undefined, context: string | undefined): Kubeconfig {
+  const kc = new Kubeconfig();
   if (path) kc.loadFromFile(path);
   else kc.loadFromDefault();
   if (context) kc.setCurrentContext(context);

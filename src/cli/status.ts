@@ -9,10 +9,9 @@
 //
 // Exit codes (for scripts and CI): 0 = every ExternalSecret listed is Ready (or there are none); 1 = at least one
 // is not Ready; 2 = the cluster could not be asked (bad kubeconfig, unreachable API server, CRDs missing).
-import { KubeConfig } from '@kubernetes/client-node';
 import { type Command, Option } from 'commander';
 import type { ExternalSecret } from '../api/generated/types.js';
-import { isNotFound, KubeClient, type KubeObject, type ResourceType } from '../kube/index.js';
+import { isNotFound, KubeClient, Kubeconfig, type KubeObject, type ResourceType } from '../kube/index.js';
 
 const ExternalSecrets: ResourceType = {
   group: 'external-secrets.io',
@@ -96,7 +95,7 @@ export async function runStatus(options: StatusOptions, io: StatusIo): Promise<n
   let items: ExternalSecretObject[];
   let namespace: string | undefined;
   try {
-    const kc = new KubeConfig();
+    const kc = new Kubeconfig();
     if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
     else kc.loadFromDefault();
     namespace = options.allNamespaces ? undefined : (options.namespace ?? contextNamespace(kc));
@@ -122,7 +121,7 @@ export async function runStatus(options: StatusOptions, io: StatusIo): Promise<n
 }
 
 /** The namespace of the kubeconfig's current context, or "default". */
-function contextNamespace(kc: KubeConfig): string {
+function contextNamespace(kc: Kubeconfig): string {
   return kc.getContextObject(kc.getCurrentContext())?.namespace || 'default';
 }
 

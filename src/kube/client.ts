@@ -1,5 +1,6 @@
-// A thin REST client for the Kubernetes API. @kubernetes/client-node supplies only the KubeConfig (server,
-// TLS material, credentials, auth plugins); requests go through node:https on one keep-alive agent.
+// A thin REST client for the Kubernetes API. A KubeConfigSource (the in-house Kubeconfig, or client-node's
+// KubeConfig in tests and tools) supplies the server, TLS material and credentials; requests go through
+// node:https on one keep-alive agent.
 //
 // Guarantees:
 // * Every request (including the start of a watch) first takes a token from the client's own bucket
@@ -14,9 +15,9 @@
 //   service-account tokens and exec plugins keep working.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, type RequestOptions as HttpsRequestOptions, request as httpsRequest } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { type Clock, realClock, sleep } from './clock.js';
 import { type ApiStatus, KubeApiError } from './errors.js';
+import type { KubeConfigSource } from './kubeconfig/source.js';
 import { apiVersionOf, type ResourceType, resourcePath } from './resources.js';
 import { TokenBucket } from './tokenbucket.js';
 
@@ -145,7 +146,7 @@ const maxRetryAfterMs = 10_000;
 export class KubeClient {
   /** Base URL of the API server, without a trailing slash. */
   readonly server: string;
-  readonly #kc: KubeConfig;
+  readonly #kc: KubeConfigSource;
   readonly #bucket: TokenBucket;
   readonly #timeoutMs: number;
   readonly #maxRetries: number;
@@ -157,7 +158,7 @@ export class KubeClient {
   #credentials: Credentials | undefined;
   #credentialsPending: Promise<Credentials> | undefined;
 
-  constructor(kc: KubeConfig, options: KubeClientOptions = {}) {
+  constructor(kc: KubeConfigSource, options: KubeClientOptions = {}) {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster; set current-context or pass --kubeconfig');
     this.server = cluster.server.replace(/\/+$/, '');
@@ -372,6 +373,7 @@ export class KubeClient {
       });
       if (status === 401 && attempt === 0) {
         this.#credentials = undefined; // maybe a rotated token: re-read once and retry
+        this.#kc.forgetCredentials?.();
         continue;
       }
       if (status === 429 && attempt < this.#maxRetries) {

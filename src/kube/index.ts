@@ -30,6 +30,15 @@ export {
 export { type IndexFunc, Informer, type InformerEventHandler, type InformerOptions } from './informer.js';
 export { InformerFactory } from './informerfactory.js';
 export {
+  type ClusterEntry,
+  type ContextEntry,
+  type DefaultSources,
+  type InClusterSources,
+  type KubeConfigSource,
+  Kubeconfig,
+  type UserEntry,
+} from './kubeconfig/index.js';
+export {
   JITTER_FACTOR,
   kubeLeaseLock,
   type LeaderCallbacks,

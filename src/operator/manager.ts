@@ -6,7 +6,6 @@
 // Losing leadership stops the operator (as controller-runtime does): the `done` promise resolves with
 // reason 'lost-leadership' and the process should exit so it restarts as a clean standby.
 import { hostname } from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import {
@@ -14,6 +13,7 @@ import {
   InformerFactory,
   isNotFound,
   KubeClient,
+  type KubeConfigSource,
   type KubeObject,
   kubeLeaseLock,
   LeaderElector,
@@ -50,7 +50,7 @@ export interface ControllerContext {
   events: EventRecorder;
   logger: Logger;
   providers: ProviderRegistry;
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeConfigSource;
   /** Only this namespace, if set. */
   namespace: string | undefined;
   controllerClass: string;
@@ -86,7 +86,7 @@ export function registerController(controller: OperatorController): void {
 }
 
 export interface OperatorOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeConfigSource;
   /** Watch and write only in this namespace (ClusterSecretStores are still read cluster-wide). */
   namespace?: string;
   /** Workers per controller (default 5; ESO's --concurrent defaults to 1). */

@@ -1,7 +1,8 @@
 // The provider contract, modelled on ESO's SecretsClient / Provider interfaces (apis/externalsecrets/v1/provider.go)
 // so that ESO semantics carry over one to one. Values are bytes (Uint8Array); keys and paths are strings.
-import type { KubeConfig } from '@kubernetes/client-node';
+
 import type { SecretStoreSpec } from '../api/generated/types.js';
+import type { KubeConfigSource } from '../kube/kubeconfig/source.js';
 
 export type StoreKind = 'SecretStore' | 'ClusterSecretStore';
 
@@ -118,7 +119,7 @@ export interface StoreObject {
 
 /** How a provider reaches the operator's own cluster (to read auth Secrets, request tokens, ...). */
 export interface KubeAccess {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeConfigSource;
 }
 
 export interface NewClientOptions {

@@ -4,9 +4,9 @@
 // anonymous. Secrets named by the store are read in the namespace of the object using the store, or — for a
 // ClusterSecretStore only — in the namespace the reference names.
 import type { RequestOptions } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import type { KubernetesProvider, SecretKeySelector } from '../../api/generated/types.js';
+import type { KubeConfigSource } from '../../kube/kubeconfig/source.js';
 import { decodeCaBundle, readCaProvider } from '../ca-bundle.js';
 import type { StoreKind } from '../contract.js';
 import { ProviderConfigError } from '../errors.js';
@@ -46,7 +46,7 @@ export interface AuthContext {
   /** Namespace of the object using the store (where referent Secrets and service accounts live). */
   namespace: string;
   operator: KubeTransport;
-  operatorConfig: KubeConfig;
+  operatorConfig: KubeConfigSource;
   tokens: TokenCache;
 }
 

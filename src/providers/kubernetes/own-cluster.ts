@@ -2,11 +2,11 @@
 // points at (auth Secrets, CA ConfigMaps/Secrets) and to request service account tokens — never to read the
 // remote Secrets themselves, which always go through the store's own identity.
 import type { RequestOptions } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfigSource } from '../../kube/kubeconfig/source.js';
 import { ProviderConfigError, ProviderError } from '../errors.js';
 import { type KubeTransport, kubeCall, responseError } from './http.js';
 
-export function operatorTransport(kubeConfig: KubeConfig): KubeTransport {
+export function operatorTransport(kubeConfig: KubeConfigSource): KubeTransport {
   const server = kubeConfig.getCurrentCluster()?.server;
   if (!server) throw new ProviderConfigError('the operator has no current cluster in its kubeconfig');
   return {

@@ -1,6 +1,8 @@
 // Kubernetes auth: the caller's ServiceAccount JWT is checked by the configured cluster's TokenReview API; the
 // store trusts only what the API server answers. Claims: namespace, serviceaccount (and pod name when bound).
-import { AuthenticationV1Api, KubeConfig } from '@kubernetes/client-node';
+// @kubernetes/client-node is imported on the first login, not at load: the CLI's main module pulls the store in
+// for every command, `custos operator` included, and the library costs ~80 MB resident.
+import type { KubeConfig } from '@kubernetes/client-node';
 import { invalid, unauthorized } from '../errors.js';
 
 export interface KubernetesAuthConfig {
@@ -25,8 +27,8 @@ export function checkKubernetesConfig(config: KubernetesAuthConfig): void {
     throw invalid('kubernetes auth server must be an https:// URL');
 }
 
-function kubeConfigFor(config: KubernetesAuthConfig): KubeConfig {
-  const kc = new KubeConfig();
+function kubeConfigFor(config: KubernetesAuthConfig, KubeConfigClass: new () => KubeConfig): KubeConfig {
+  const kc = new KubeConfigClass();
   if (config.kubeconfigPath) {
     kc.loadFromFile(config.kubeconfigPath);
     return kc;
@@ -54,8 +56,9 @@ export async function reviewServiceAccountToken(
   jwt: string,
 ): Promise<Record<string, string>> {
   if (!jwt) throw unauthorized('kubernetes login needs the ServiceAccount token in "jwt"');
-  const api = kubeConfigFor(config).makeApiClient(AuthenticationV1Api);
-  let review: Awaited<ReturnType<AuthenticationV1Api['createTokenReview']>>;
+  const { AuthenticationV1Api, KubeConfig } = await import('@kubernetes/client-node');
+  const api = kubeConfigFor(config, KubeConfig).makeApiClient(AuthenticationV1Api);
+  let review: Awaited<ReturnType<InstanceType<typeof AuthenticationV1Api>['createTokenReview']>>;
   try {
     review = await api.createTokenReview({
       body: {

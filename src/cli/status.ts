@@ -4,14 +4,16 @@
 //
 // Columns: NAMESPACE, NAME, STORE (kind/name of the store, or "generator"), REFRESH (refreshInterval, or the
 // refreshPolicy when it is CreatedOnce/OnChange), STATUS (Ready, NotReady, Unknown, or Pending when the operator
-// has not reported yet), REASON (the Ready condition's reason) and LAST SYNC (age of status.refreshTime). Below
-// the table, every ExternalSecret that is not Ready is listed with its condition message.
+// has not reported yet), REASON (the Ready condition's reason), LAST SYNC (age of status.refreshTime) and KEYS (how
+// many keys its target Secret holds, from one list of the managed Secrets; only key names are kept, values are
+// dropped at once; "?" when the Secrets may not be listed). Below the table, every ExternalSecret that is not
+// Ready is listed with its condition message.
 //
 // Exit codes (for scripts and CI): 0 = every ExternalSecret listed is Ready (or there are none); 1 = at least one
 // is not Ready; 2 = the cluster could not be asked (bad kubeconfig, unreachable API server, CRDs missing).
 import { type Command, Option } from 'commander';
 import type { ExternalSecret } from '../api/generated/types.js';
-import { isNotFound, KubeClient, Kubeconfig, type KubeObject, type ResourceType } from '../kube/index.js';
+import { isNotFound, KubeClient, Kubeconfig, type KubeObject, Resources, type ResourceType } from '../kube/index.js';
 
 const ExternalSecrets: ResourceType = {
   group: 'external-secrets.io',
@@ -36,6 +38,10 @@ export interface StatusRow {
   message: string;
   /** status.refreshTime (RFC 3339), or null if it never synced. */
   lastSync: string | null;
+  /** Name of the target Secret (spec.target.name, or the ExternalSecret's name). */
+  target: string;
+  /** Key names of the target Secret (sorted); null when there is no such Secret; absent when not known. */
+  keys?: string[] | null;
 }
 
 interface ExternalSecretObject extends KubeObject {
@@ -94,6 +100,7 @@ export async function runStatus(options: StatusOptions, io: StatusIo): Promise<n
   }
   let items: ExternalSecretObject[];
   let namespace: string | undefined;
+  let secretKeys: SecretKeys | undefined;
   try {
     const kc = new Kubeconfig();
     if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
@@ -102,6 +109,7 @@ export async function runStatus(options: StatusOptions, io: StatusIo): Promise<n
     const client = new KubeClient(kc, { userAgent: 'custos-status' });
     try {
       items = await listAll(client, namespace);
+      secretKeys = await managedSecretKeys(client, namespace);
     } finally {
       client.close();
     }
@@ -109,7 +117,7 @@ export async function runStatus(options: StatusOptions, io: StatusIo): Promise<n
     io.stderr(`custos status: ${explain(error)}\n`);
     return 2;
   }
-  const rows = items.map(toStatusRow).sort(byNamespaceAndName);
+  const rows = items.map((es) => withKeys(toStatusRow(es), secretKeys)).sort(byNamespaceAndName);
   if (options.output === 'json') {
     io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
   } else if (rows.length === 0) {
@@ -134,6 +142,36 @@ async function listAll(client: KubeClient, namespace: string | undefined): Promi
     next = page.metadata?.continue || undefined;
   } while (next);
   return items;
+}
+
+/** Key names of the Secrets the operators manage, by "namespace/name"; undefined when they may not be listed. */
+type SecretKeys = Map<string, string[]>;
+
+async function managedSecretKeys(client: KubeClient, namespace: string | undefined): Promise<SecretKeys | undefined> {
+  const keys: SecretKeys = new Map();
+  let next: string | undefined;
+  try {
+    do {
+      const page = await client.list<KubeObject & { data?: Record<string, string> }>(Resources.secrets, {
+        namespace,
+        labelSelector: 'reconcile.external-secrets.io/managed=true',
+        limit: 500,
+        continue: next,
+      });
+      // Only the key names survive this loop; the values are never kept or printed.
+      for (const secret of page.items) {
+        keys.set(`${secret.metadata?.namespace}/${secret.metadata?.name}`, Object.keys(secret.data ?? {}).sort());
+      }
+      next = page.metadata?.continue || undefined;
+    } while (next);
+  } catch {
+    return undefined; // e.g. RBAC allows ExternalSecrets but not Secrets: the table still helps without KEYS
+  }
+  return keys;
+}
+
+function withKeys(row: StatusRow, secretKeys: SecretKeys | undefined): StatusRow {
+  return secretKeys ? { ...row, keys: secretKeys.get(`${row.namespace}/${row.target}`) ?? null } : row;
 }
 
 function explain(error: unknown): string {
@@ -171,6 +209,7 @@ export function toStatusRow(es: ExternalSecretObject): StatusRow {
     reason: ready?.reason ?? '',
     message,
     lastSync: es.status?.refreshTime ?? null,
+    target: spec.target?.name || es.metadata?.name || '',
   };
 }
 
@@ -192,7 +231,7 @@ function oneLine(text: string): string {
 
 /** The table (and the not-ready details below it), kubectl style. */
 export function formatStatusTable(rows: StatusRow[], now: number): string {
-  const header = ['NAMESPACE', 'NAME', 'STORE', 'REFRESH', 'STATUS', 'REASON', 'LAST SYNC'];
+  const header = ['NAMESPACE', 'NAME', 'STORE', 'REFRESH', 'STATUS', 'REASON', 'LAST SYNC', 'KEYS'];
   const cells = rows.map((r) => [
     r.namespace,
     r.name,
@@ -201,6 +240,7 @@ export function formatStatusTable(rows: StatusRow[], now: number): string {
     r.status,
     r.reason || '-',
     r.lastSync ? formatAge(now - Date.parse(r.lastSync)) : 'never',
+    r.keys === undefined ? '?' : r.keys === null ? '-' : String(r.keys.length),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
   const line = (values: string[]) =>

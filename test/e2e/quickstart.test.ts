@@ -115,7 +115,7 @@ describe('docs/quickstart.md', () => {
       console.log(`# quickstart.sh: exit ${code} in ${seconds} s`);
       assert.equal(code, 0, output.slice(-4000));
       assert.match(output, /externalsecret\.external-secrets\.io\/db condition met/);
-      assert.match(output, /\n\s*demo\s+db\s+SecretStore\/custos\s+1h\s+Ready\s+SecretSynced/);
+      assert.match(output, /^\s*demo\s+db\s+SecretStore\/custos\s+1h\s+Ready\s+SecretSynced\s+\S+\s+1$/m);
       // The first sync printed v1, the rotation v2.
       assert.match(output, /^s3cr3t-v1$/m);
       assert.match(output, /quickstart OK: the Secret demo\/db-credentials followed the rotation to s3cr3t-v2$/m);

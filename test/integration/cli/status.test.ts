@@ -96,6 +96,13 @@ describe('custos status on a real API server', { skip: integration.skipReason },
       4000,
     );
     await createEs('fresh', { secretStoreRef: { name: 'custos' } });
+    // The target Secret of db-creds, as an operator writes it (managed label): KEYS counts its keys.
+    await client.create(Resources.secrets, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db-creds', namespace, labels: { 'reconcile.external-secrets.io/managed': 'true' } },
+      stringData: { username: 'app', password: 'status-test-value' },
+    });
   });
 
   after(async () => {
@@ -107,7 +114,7 @@ describe('custos status on a real API server', { skip: integration.skipReason },
     const io = await status('-n', namespace);
     assert.equal(io.code, 1, io.err);
     const lines = io.out.split('\n');
-    assert.match(lines[0] ?? '', /^NAMESPACE\s+NAME\s+STORE\s+REFRESH\s+STATUS\s+REASON\s+LAST SYNC$/);
+    assert.match(lines[0] ?? '', /^NAMESPACE\s+NAME\s+STORE\s+REFRESH\s+STATUS\s+REASON\s+LAST SYNC\s+KEYS$/);
     const row = (name: string) => (lines.find((l) => l.split(/\s+/)[1] === name) ?? '').split(/\s{3,}/);
     assert.deepEqual(row('api-key'), [
       namespace,
@@ -117,6 +124,7 @@ describe('custos status on a real API server', { skip: integration.skipReason },
       'NotReady',
       'SecretSyncedError',
       '66m',
+      '-',
     ]);
     assert.deepEqual(row('db-creds'), [
       namespace,
@@ -126,8 +134,9 @@ describe('custos status on a real API server', { skip: integration.skipReason },
       'Ready',
       'SecretSynced',
       '90s',
+      '2',
     ]);
-    assert.deepEqual(row('fresh'), [namespace, 'fresh', 'SecretStore/custos', '1h0m0s', 'Pending', '-', 'never']);
+    assert.deepEqual(row('fresh'), [namespace, 'fresh', 'SecretStore/custos', '1h0m0s', 'Pending', '-', 'never', '-']);
     assert.ok(io.out.includes('2 of 3 not ready:'));
     assert.ok(io.out.includes(`  ${namespace}/api-key: could not get secret data from provider`));
     assert.ok(io.out.includes(`  ${namespace}/fresh: no status yet`));
@@ -146,6 +155,8 @@ describe('custos status on a real API server', { skip: integration.skipReason },
       ],
     );
     assert.equal(rows[1]?.lastSync, new Date(now - 90_000).toISOString().replace(/\.\d+Z$/, 'Z'));
+    assert.deepEqual(rows[1]?.keys, ['password', 'username'], 'key names only');
+    assert.ok(!io.out.includes('status-test-value'), 'no Secret value in the output');
   });
 
   it('exits 0 once every ExternalSecret is Ready, and -A includes this namespace', async () => {

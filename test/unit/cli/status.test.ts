@@ -40,6 +40,7 @@ describe('status rows', () => {
       reason: 'SecretSynced',
       message: 'secret synced',
       lastSync: ago(30),
+      target: 'db',
     });
   });
 
@@ -93,15 +94,18 @@ describe('status table', () => {
     ),
     toStatusRow(es('new', { secretStoreRef: { name: 'custos' } })),
   ];
+  // KEYS: the target Secret's key count, "-" when it has none yet, "?" when Secrets could not be listed.
+  if (rows[0]) rows[0].keys = ['password', 'username'];
+  if (rows[1]) rows[1].keys = null;
 
   it('aligns columns and lists every not-ready ExternalSecret with its message', () => {
     assert.equal(
       formatStatusTable(rows, NOW),
       [
-        'NAMESPACE   NAME      STORE                      REFRESH   STATUS     REASON              LAST SYNC',
-        'team-a      db        ClusterSecretStore/vault   1h        Ready      SecretSynced        3m20s',
-        'team-a      api-key   SecretStore/custos         1h0m0s    NotReady   SecretSyncedError   5s',
-        'team-a      new       SecretStore/custos         1h0m0s    Pending    -                   never',
+        'NAMESPACE   NAME      STORE                      REFRESH   STATUS     REASON              LAST SYNC   KEYS',
+        'team-a      db        ClusterSecretStore/vault   1h        Ready      SecretSynced        3m20s       2',
+        'team-a      api-key   SecretStore/custos         1h0m0s    NotReady   SecretSyncedError   5s          -',
+        'team-a      new       SecretStore/custos         1h0m0s    Pending    -                   never       ?',
         '',
         '2 of 3 not ready:',
         '  team-a/api-key: remote key "api/key" not found',

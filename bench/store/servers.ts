@@ -19,9 +19,23 @@ export function startCli(name: string, args: string[]): Promise<ServerProcess> {
   return startNode(name, [cli, ...args]);
 }
 
-/** Starts bench/store/gateway-process.ts (the gateway without per-request logging). */
+/** Starts `custos gateway serve` over plain HTTP on loopback, unsealed by the key file, at its default log level. */
 export function startGateway(storeUrl: string, configDir: string, keyFile: string): Promise<ServerProcess> {
-  return startNode('gateway', ['--import', 'tsx', join(here, 'gateway-process.ts'), storeUrl, configDir, keyFile]);
+  return startCli('gateway', [
+    'gateway',
+    'serve',
+    '--store',
+    storeUrl,
+    '--config-dir',
+    configDir,
+    '--unseal-key-file',
+    keyFile,
+    '--insecure-http',
+    '--listen',
+    '127.0.0.1',
+    '--port',
+    '0',
+  ]);
 }
 
 function startNode(name: string, args: string[]): Promise<ServerProcess> {

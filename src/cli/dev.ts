@@ -6,14 +6,13 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { startEmbedded } from '../gateway/embedded.js';
 import { startControlPlane } from '../kube/controlplane/index.js';
+import { logLevels, parseLogLevel } from './log-level.js';
 
 /** $XDG_DATA_HOME/custos/dev, or ~/.local/share/custos/dev. */
 export function defaultDevDataDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
   return join(base, 'custos', 'dev');
 }
-
-const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'];
 
 interface DevOptions {
   dataDir?: string;
@@ -29,7 +28,7 @@ async function runDev(options: DevOptions): Promise<void> {
   if (!/^\d+$/.test(options.port) || port > 65535) throw new Error(`--port must be 0-65535, not "${options.port}"`);
   const tokenTtl = Number(options.tokenTtl);
   if (!/^\d+$/.test(options.tokenTtl) || tokenTtl < 60) throw new Error('--token-ttl must be at least 60 seconds');
-  if (!logLevels.includes(options.logLevel)) throw new Error(`--log-level must be one of ${logLevels.join(', ')}`);
+  parseLogLevel(options.logLevel);
   const dataDir = resolve(options.dataDir ?? defaultDevDataDir());
   const started = performance.now();
   const server = await startEmbedded({
@@ -95,33 +94,45 @@ export function registerDevCommands(program: Command): void {
     .option('--keep', 'keep the control plane directory (certificates, etcd data, logs) after exit', false)
     .option('--no-crds', 'do not install the external-secrets.io CRDs')
     .action(async (options: { dir?: string; keep: boolean; crds: boolean }) => {
+      // Signals are caught from the start: one during start-up exits at once, and the control plane's exit hook
+      // (src/kube/controlplane/process.ts) kills etcd and the API server it had already started.
+      let plane: Awaited<ReturnType<typeof startControlPlane>> | undefined;
+      let requestStop!: () => void;
+      const stopRequested = new Promise<void>((resolve) => {
+        requestStop = resolve;
+      });
+      const onSignal = () => {
+        if (plane) return requestStop();
+        process.stderr.write('interrupted while starting: stopping what was started\n');
+        process.exit(130);
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
       process.stderr.write(
         'starting a local control plane (the first run builds it from Go modules: several minutes)\n',
       );
-      const plane = await startControlPlane({ baseDir: options.dir, keepDir: options.keep });
+      plane = await startControlPlane({ baseDir: options.dir, keepDir: options.keep });
+      const running = plane;
       if (options.crds) {
         // Loaded here, not at the top: main.ts imports this module for every command, `custos operator` included.
         const { KubeConfig } = await import('@kubernetes/client-node');
         const { installCrds } = await import('../api/install.js');
         const kc = new KubeConfig();
-        kc.loadFromFile(plane.kubeconfigPath);
+        kc.loadFromFile(running.kubeconfigPath);
         const names = await installCrds(kc).catch(async (error: unknown) => {
-          await plane.stop();
+          await running.stop();
           throw error;
         });
         process.stderr.write(`installed ${names.length} external-secrets.io CRDs\n`);
       }
-      process.stdout.write(`${plane.kubeconfigPath}\n`);
+      process.stdout.write(`${running.kubeconfigPath}\n`);
       process.stderr.write(
-        `control plane ready at ${plane.server}\n` +
-          `  export KUBECONFIG=${plane.kubeconfigPath}\n` +
+        `control plane ready at ${running.server}\n` +
+          `  export KUBECONFIG=${running.kubeconfigPath}\n` +
           'press Ctrl-C to stop it and clean up\n',
       );
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await stopRequested;
       process.stderr.write('stopping the control plane\n');
-      await plane.stop();
+      await running.stop();
     });
 }

@@ -11,6 +11,7 @@ import { GatewayClient } from '../gateway/gateway-client.js';
 import { rotateFragments } from '../gateway/rotation.js';
 import { createGatewayServer, readPem } from '../gateway/server.js';
 import { StoreClient } from '../gateway/store-client.js';
+import { type LogLevel, logLevels, parseLogLevel, serveLogger } from './log-level.js';
 
 const integer = (flag: string) => (value: string) => {
   if (!/^\d+$/.test(value)) throw new Error(`${flag} must be a whole number, got "${value}"`);
@@ -91,6 +92,7 @@ export function registerGatewayCommands(program: Command, io: GatewayCliIo = pro
     .option('--insecure-http', 'serve plain HTTP (only behind a TLS-terminating proxy, or in tests)', false)
     .option('--unseal-key-file <file>', 'unseal at start with this key file (key-file seal)')
     .option('--max-value-bytes <n>', 'largest secret value accepted', integer('--max-value-bytes'), 1024 * 1024)
+    .option('--log-level <level>', `log level on stderr: ${logLevels.join(', ')}`, parseLogLevel, 'info')
     .action(
       async (o: {
         store: string;
@@ -104,8 +106,10 @@ export function registerGatewayCommands(program: Command, io: GatewayCliIo = pro
         insecureHttp: boolean;
         unsealKeyFile?: string;
         maxValueBytes: number;
+        logLevel: LogLevel;
       }) => {
         if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new Error('give both --tls-cert and --tls-key, or neither');
+        const logger = serveLogger('custos-gateway', o.logLevel, (line) => io.stderr(line));
         const server = await createGatewayServer({
           storeUrl: o.store,
           storeCaPem: o.storeCa ? readPem(o.storeCa, '--store-ca') : undefined,
@@ -120,6 +124,7 @@ export function registerGatewayCommands(program: Command, io: GatewayCliIo = pro
           insecureHttp: o.insecureHttp,
           unsealKeyFile: o.unsealKeyFile,
           maxValueBytes: o.maxValueBytes,
+          logger,
         });
         io.stdout(`${server.url}\n`);
         if (server.caPath) io.stderr(`gateway CA certificate (give it to clients): ${server.caPath}\n`);
@@ -127,6 +132,7 @@ export function registerGatewayCommands(program: Command, io: GatewayCliIo = pro
           io.stderr(`the gateway is sealed: run \`custos fragment unseal --gateway ${server.url}\`\n`);
         }
         await io.stopSignal();
+        logger.info('gateway stopping');
         await server.close();
       },
     );

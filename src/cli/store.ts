@@ -1,8 +1,8 @@
 // `custos store ...`: run the zero-knowledge store and administer it locally.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import pino from 'pino';
 import { bootstrapStore, createStoreServer, verifyStoreAudit } from '../store/index.js';
+import { type LogLevel, logLevels, parseLogLevel, serveLogger } from './log-level.js';
 
 interface LocationOptions {
   dataDir: string;
@@ -42,6 +42,7 @@ export function registerStoreCommands(program: Command): void {
     .option('--insecure-http', 'allow plain HTTP on a non-loopback address (never in production)', false)
     .option('--max-value-bytes <n>', 'largest secret value accepted', positiveInt('--max-value-bytes'), 1024 * 1024)
     .option('--token-ttl <seconds>', 'lifetime of login tokens', positiveInt('--token-ttl'), 900)
+    .option('--log-level <level>', `log level on stderr: ${logLevels.join(', ')}`, parseLogLevel, 'info')
     .action(
       async (
         options: LocationOptions & {
@@ -51,11 +52,12 @@ export function registerStoreCommands(program: Command): void {
           insecureHttp: boolean;
           maxValueBytes: number;
           tokenTtl: number;
+          logLevel: LogLevel;
         },
       ) => {
         if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) throw new Error('give both --tls-cert and --tls-key');
         const { host, port } = parseListen(options.listen);
-        const logger = pino({ name: 'custos-store' }, pino.destination(2));
+        const logger = serveLogger('custos-store', options.logLevel);
         const server = await createStoreServer({
           location: { dataDir: options.dataDir, postgresUrl: options.postgres },
           host,

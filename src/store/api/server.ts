@@ -1,7 +1,7 @@
 // The store's HTTP server (docs/store-protocol.md). Every request is audited before its answer leaves: the audit
 // hook runs on every response, and when the entry cannot be written the answer is replaced by a 503.
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { appendAudit } from '../audit/log.js';
 import type { FailureLimiter } from '../auth/ratelimit.js';
@@ -13,6 +13,7 @@ import { ChangeFeed } from '../feed.js';
 import { openStore, type StoreLocation } from '../open.js';
 import type { StoreStorage } from '../storage/types.js';
 import { auditDraft, type StoreContext, stateOf } from './context.js';
+import { ConciseRequestLog } from './request-log.js';
 import { registerAdminRoutes } from './routes-admin.js';
 import { bearerToken, registerAuthRoutes } from './routes-auth.js';
 import { registerEventRoutes } from './routes-events.js';
@@ -95,8 +96,8 @@ export async function createStoreServer(options: StoreServerOptions): Promise<St
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
     bodyLimit: maxCiphertextChars + 16 * 1024,
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    // Every request is in the audit log already; per-request log lines would only repeat it.
-    logController: new LogController({ disableRequestLogging: true }),
+    // Every request is in the audit log already: one short debug line per request, nothing at info.
+    logController: new ConciseRequestLog(),
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
 

@@ -3,7 +3,7 @@
 import pg from 'pg';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import { migrate } from './migrations.js';
-import { SqlStorage } from './repository.js';
+import { SqlStorage, type StorageOptions } from './repository.js';
 
 const int8Oid = 20;
 
@@ -61,7 +61,10 @@ class PostgresDriver implements SqlDriver {
 }
 
 /** Connects to `url` (postgres://...) and applies pending migrations. */
-export async function openPostgresStorage(url: string, options: { maxConnections?: number } = {}): Promise<SqlStorage> {
+export async function openPostgresStorage(
+  url: string,
+  options: { maxConnections?: number } & StorageOptions = {},
+): Promise<SqlStorage> {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.maxConnections ?? 10,
@@ -79,5 +82,5 @@ export async function openPostgresStorage(url: string, options: { maxConnections
     await pool.end().catch(() => undefined);
     throw error;
   }
-  return new SqlStorage(driver);
+  return new SqlStorage(driver, options);
 }

@@ -1,6 +1,7 @@
 // The store's queries, written once for both SQL dialects. Every method runs on whatever executor it was given:
 // the driver itself (one statement) or a transaction.
 import { auditHash } from '../audit/chain.js';
+import { AuditGroupCommit } from '../audit/group-commit.js';
 import { conflict, notFound } from '../errors.js';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import type {
@@ -326,29 +327,46 @@ class SqlOps implements StoreOps {
   }
 
   async appendAudit(draft: AuditDraft): Promise<AuditEntry> {
-    // Bumping the head row first locks it (PostgreSQL row lock, SQLite write lock) until commit: one chain, no forks.
-    const [head] = await this.db.all<Row>('UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash');
+    const [entry] = await this.appendAuditBatch([draft]);
+    return entry!;
+  }
+
+  /** Appends `drafts` as consecutive entries, each chained to the one before, in one head update. */
+  async appendAuditBatch(drafts: AuditDraft[]): Promise<AuditEntry[]> {
+    if (drafts.length === 0) return [];
+    // Bumping the head row first locks it (PostgreSQL row lock, SQLite write lock) until commit: one chain, no forks,
+    // also between several store processes sharing one database.
+    const [head] = await this.db.all<Row>('UPDATE audit_head SET seq = seq + ? WHERE id = 1 RETURNING seq, hash', [
+      drafts.length,
+    ]);
     if (!head) throw new Error('audit_head row is missing; the audit log cannot be appended to');
-    const seq = num(head.seq);
-    const prevHash = str(head.hash);
-    const hash = auditHash(prevHash, { ...draft, seq });
+    let seq = num(head.seq) - drafts.length;
+    let prevHash = str(head.hash);
+    const entries = drafts.map((draft): AuditEntry => {
+      seq += 1;
+      const hash = auditHash(prevHash, { ...draft, seq });
+      const entry = { ...draft, seq, prevHash, hash };
+      prevHash = hash;
+      return entry;
+    });
+    // One multi-row insert: 9 parameters a row stays far below both databases' limits at the batch sizes used.
     await this.db.run(
       `INSERT INTO audit_log (seq, at, actor, action, path, outcome, detail, prev_hash, hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        seq,
-        draft.at,
-        draft.actor,
-        draft.action,
-        draft.path,
-        draft.outcome,
-        JSON.stringify(draft.detail),
-        prevHash,
-        hash,
-      ],
+       VALUES ${entries.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      entries.flatMap((e) => [
+        e.seq,
+        e.at,
+        e.actor,
+        e.action,
+        e.path,
+        e.outcome,
+        JSON.stringify(e.detail),
+        e.prevHash,
+        e.hash,
+      ]),
     );
-    await this.db.run('UPDATE audit_head SET hash = ? WHERE id = 1', [hash]);
-    return { ...draft, seq, prevHash, hash };
+    await this.db.run('UPDATE audit_head SET hash = ? WHERE id = 1', [prevHash]);
+    return entries;
   }
 
   async listAudit(fromSeq: number, limit: number): Promise<AuditEntry[]> {
@@ -415,22 +433,43 @@ function roleFromRow(row: Row): RoleRecord {
   };
 }
 
+export interface StorageOptions {
+  /** most audit entries one group commit writes in a transaction (default 256) */
+  auditBatchSize?: number;
+}
+
 export class SqlStorage extends SqlOps implements StoreStorage {
-  constructor(private readonly driver: SqlDriver) {
+  private readonly auditCommit: AuditGroupCommit;
+
+  constructor(
+    private readonly driver: SqlDriver,
+    options: StorageOptions = {},
+  ) {
     super(driver);
+    this.auditCommit = new AuditGroupCommit(
+      (drafts) => this.driver.transaction((executor) => new SqlOps(executor).appendAuditBatch(drafts)),
+      options.auditBatchSize,
+    );
   }
   get backend() {
     return this.driver.dialect;
+  }
+  get auditBatches() {
+    return this.auditCommit.batches;
   }
   transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
     return this.driver.transaction((executor) => fn(new SqlOps(executor)));
   }
 
-  /** Outside a caller's transaction an append still needs one: the head bump and the entry land together. */
+  /**
+   * Outside a caller's transaction, appends are group-committed: they wait for the next batch, which is written in
+   * one transaction; each resolves once its batch is committed, and all of a batch fail together.
+   */
   override appendAudit(draft: AuditDraft): Promise<AuditEntry> {
-    return this.transaction((tx) => tx.appendAudit(draft));
+    return this.auditCommit.append(draft);
   }
-  close(): Promise<void> {
-    return this.driver.close();
+  async close(): Promise<void> {
+    await this.auditCommit.idle();
+    await this.driver.close();
   }
 }

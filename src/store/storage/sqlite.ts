@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import { migrate } from './migrations.js';
-import { SqlStorage } from './repository.js';
+import { SqlStorage, type StorageOptions } from './repository.js';
 
 export const sqliteFileName = 'store.db';
 
@@ -78,7 +78,7 @@ class SqliteDriver implements SqlDriver {
 }
 
 /** Opens (creating if needed) the store database in `dataDir` and applies pending migrations. */
-export async function openSqliteStorage(dataDir: string): Promise<SqlStorage> {
+export async function openSqliteStorage(dataDir: string, options: StorageOptions = {}): Promise<SqlStorage> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const db = new Database(join(dataDir, sqliteFileName));
   db.pragma('journal_mode = WAL');
@@ -88,5 +88,5 @@ export async function openSqliteStorage(dataDir: string): Promise<SqlStorage> {
   db.pragma('case_sensitive_like = ON');
   const driver = new SqliteDriver(db);
   await migrate(driver);
-  return new SqlStorage(driver);
+  return new SqlStorage(driver, options);
 }

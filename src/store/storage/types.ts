@@ -174,7 +174,10 @@ export interface StoreOps {
   revokeToken(tokenHash: string): Promise<boolean>;
   deleteExpiredTokens(now: string): Promise<number>;
 
-  /** appends to the hash chain; the chain head is locked for the rest of the transaction */
+  /**
+   * Appends to the hash chain; the chain head is locked for the rest of the transaction. On the storage itself
+   * (outside a transaction) concurrent appends are group-committed and each resolves once it is durable.
+   */
   appendAudit(draft: AuditDraft): Promise<AuditEntry>;
   listAudit(fromSeq: number, limit: number): Promise<AuditEntry[]>;
 
@@ -184,6 +187,8 @@ export interface StoreOps {
 
 export interface StoreStorage extends StoreOps {
   readonly backend: 'sqlite' | 'postgres';
+  /** audit batches written (committed or failed) since open: appends outside a transaction are group-committed */
+  readonly auditBatches: number;
   /** runs `fn` atomically: everything it wrote is committed together or not at all */
   transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T>;
   close(): Promise<void>;

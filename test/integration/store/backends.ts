@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { openPostgresStorage, openSqliteStorage, sqliteFileName } from '../../../src/store/storage/index.js';
+import type { StorageOptions } from '../../../src/store/storage/repository.js';
 import type { StoreStorage } from '../../../src/store/storage/types.js';
 import { postgres } from '../../helpers/postgres.js';
 
@@ -12,12 +13,17 @@ export interface BackendFixture {
   name: 'sqlite' | 'postgres';
   skip: string | undefined;
   /** a fresh, empty storage plus where its files live (sqlite only) */
-  open(): Promise<OpenedBackend>;
+  open(options?: StorageOptions): Promise<OpenedBackend>;
 }
 
 export interface OpenedBackend {
   storage: StoreStorage;
   dataDir: string;
+  /**
+   * Another storage on the same database, as a second store process opens it (closed by cleanup). PostgreSQL only:
+   * several store processes may share a PostgreSQL database, while a SQLite store is one process.
+   */
+  openSecond?(options?: StorageOptions): Promise<StoreStorage>;
   /** runs SQL behind the store's back (tampering, fault injection), on its own connection */
   raw(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
   /** a trigger that makes every audit append fail, and its removal */
@@ -32,9 +38,9 @@ export const backends: BackendFixture[] = [
   {
     name: 'sqlite',
     skip: undefined,
-    async open() {
+    async open(options) {
       const dataDir = mkdtempSync(join(tmpdir(), 'custos-store-'));
-      const storage = await openSqliteStorage(dataDir);
+      const storage = await openSqliteStorage(dataDir, options);
       const raw = async (sql: string, params: unknown[] = []) => {
         const db = new Database(join(dataDir, sqliteFileName));
         try {
@@ -68,11 +74,12 @@ export const backends: BackendFixture[] = [
   {
     name: 'postgres',
     skip: postgres.skipReason,
-    async open() {
+    async open(options) {
       const server = await postgres.server();
       const url = await server.createDatabase(`store_${process.pid}_${++dbCounter}`);
       const dataDir = mkdtempSync(join(tmpdir(), 'custos-store-pg-'));
-      const storage = await openPostgresStorage(url, { maxConnections: 8 });
+      const storage = await openPostgresStorage(url, { maxConnections: 8, ...options });
+      const seconds: StoreStorage[] = [];
       const raw = async (sql: string, params: unknown[] = []) => {
         const client = new pg.Client({ connectionString: url });
         await client.connect();
@@ -91,6 +98,11 @@ export const backends: BackendFixture[] = [
       return {
         storage,
         dataDir,
+        openSecond: async (secondOptions) => {
+          const second = await openPostgresStorage(url, { maxConnections: 8, ...secondOptions });
+          seconds.push(second);
+          return second;
+        },
         raw,
         breakAudit: async () => {
           await raw(
@@ -105,6 +117,7 @@ export const backends: BackendFixture[] = [
           await raw('DROP FUNCTION audit_broken()');
         },
         async cleanup() {
+          for (const second of seconds) await second.close().catch(() => undefined);
           await storage.close().catch(() => undefined); // a test may have closed it already
           rmSync(dataDir, { recursive: true, force: true });
         },

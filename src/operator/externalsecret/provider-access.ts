@@ -6,6 +6,7 @@
 //   reading the same remote key in one refresh window cost one provider call.
 // Results are shared between callers: treat returned maps and byte arrays as read-only.
 import type { FindRef, KubeAccess, ProviderRegistry, RemoteRef, SecretsClient } from '../../providers/index.js';
+import { ProviderClientCache } from '../provider-clients.js';
 import type { ResolvedStore } from './stores.js';
 
 export type ProviderCall = 'GetSecret' | 'GetSecretMap' | 'GetAllSecrets';
@@ -30,21 +31,22 @@ interface CachedRead {
   value: Promise<unknown>;
 }
 
-interface CachedClient {
-  at: number;
-  client: Promise<SecretsClient>;
-}
-
 export class ProviderAccess {
   readonly #options: ProviderAccessOptions;
   readonly #reads = new Map<string, CachedRead>();
-  readonly #clients = new Map<string, CachedClient>();
+  readonly #clients: ProviderClientCache;
   readonly #now: () => number;
   #lastSweep = 0;
 
   constructor(options: ProviderAccessOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#clients = new ProviderClientCache({
+      registry: options.registry,
+      kube: options.kube,
+      ttlMs: options.clientTtlMs,
+      now: options.now,
+    });
   }
 
   get coalesceWindowMs(): number {
@@ -74,32 +76,12 @@ export class ProviderAccess {
 
   /** Closes every cached client. */
   async close(): Promise<void> {
-    const clients = [...this.#clients.values()];
-    this.#clients.clear();
     this.#reads.clear();
-    await Promise.all(
-      clients.map(async (c) => (await c.client.catch(() => undefined))?.close().catch(() => undefined)),
-    );
+    await this.#clients.close();
   }
 
   #clientFor(store: ResolvedStore, namespace: string): Promise<SecretsClient> {
-    const key = `${store.identity}|${namespace}`;
-    const now = this.#now();
-    const cached = this.#clients.get(key);
-    if (cached && now - cached.at < (this.#options.clientTtlMs ?? 300_000)) return cached.client;
-    if (cached) {
-      this.#clients.delete(key);
-      void cached.client.then((c) => c.close()).catch(() => undefined);
-    }
-    const provider = this.#options.registry.forStore(store.object.spec);
-    const client = provider.newClient({ store: store.object, namespace, kube: this.#options.kube });
-    const entry = { at: now, client };
-    this.#clients.set(key, entry);
-    // A failed client is not cached: the next read tries again.
-    client.catch(() => {
-      if (this.#clients.get(key) === entry) this.#clients.delete(key);
-    });
-    return client;
+    return this.#clients.get(store, namespace);
   }
 
   async #read<T>(

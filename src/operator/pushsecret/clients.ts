@@ -9,6 +9,7 @@ import type {
   SecretsClient,
 } from '../../providers/index.js';
 import type { ResolvedStore } from '../externalsecret/stores.js';
+import { ProviderClientCache } from '../provider-clients.js';
 
 export type PushCall = 'PushSecret' | 'DeleteSecret' | 'SecretExists';
 
@@ -22,12 +23,16 @@ export interface PushClientsOptions {
 
 export class PushClients {
   readonly #options: PushClientsOptions;
-  readonly #clients = new Map<string, { at: number; client: Promise<SecretsClient> }>();
-  readonly #now: () => number;
+  readonly #clients: ProviderClientCache;
 
   constructor(options: PushClientsOptions) {
     this.#options = options;
-    this.#now = options.now ?? Date.now;
+    this.#clients = new ProviderClientCache({
+      registry: options.registry,
+      kube: options.kube,
+      ttlMs: options.clientTtlMs,
+      now: options.now,
+    });
   }
 
   push(store: ResolvedStore, namespace: string, source: PushSource, data: PushSecretData): Promise<void> {
@@ -42,17 +47,13 @@ export class PushClients {
     return this.#call(store, namespace, 'SecretExists', (c) => c.secretExists(ref));
   }
 
-  async close(): Promise<void> {
-    const clients = [...this.#clients.values()];
-    this.#clients.clear();
-    await Promise.all(
-      clients.map(async (c) => (await c.client.catch(() => undefined))?.close().catch(() => undefined)),
-    );
+  close(): Promise<void> {
+    return this.#clients.close();
   }
 
   async #call<T>(store: ResolvedStore, namespace: string, call: PushCall, run: (c: SecretsClient) => Promise<T>) {
     const provider = Object.keys(store.object.spec.provider ?? {})[0] ?? 'unknown';
-    const client = await this.#clientFor(store, namespace);
+    const client = await this.#clients.get(store, namespace);
     try {
       const result = await run(client);
       this.#options.onCall?.(provider, call, 'success');
@@ -61,24 +62,5 @@ export class PushClients {
       this.#options.onCall?.(provider, call, 'error');
       throw error;
     }
-  }
-
-  #clientFor(store: ResolvedStore, namespace: string): Promise<SecretsClient> {
-    const key = `${store.identity}|${namespace}`;
-    const now = this.#now();
-    const cached = this.#clients.get(key);
-    if (cached && now - cached.at < (this.#options.clientTtlMs ?? 300_000)) return cached.client;
-    if (cached) {
-      this.#clients.delete(key);
-      void cached.client.then((c) => c.close()).catch(() => undefined);
-    }
-    const provider = this.#options.registry.forStore(store.object.spec);
-    const client = provider.newClient({ store: store.object, namespace, kube: this.#options.kube });
-    const entry = { at: now, client };
-    this.#clients.set(key, entry);
-    client.catch(() => {
-      if (this.#clients.get(key) === entry) this.#clients.delete(key);
-    });
-    return client;
   }
 }

@@ -1,18 +1,13 @@
 // The `akeyless` provider: Akeyless SaaS, an Akeyless gateway, or the Custos gateway's Akeyless-compatible API,
 // configured with ESO's `spec.provider.akeyless` fields.
+
 import type { AkeylessProvider } from '../../api/generated/types.js';
 import { decodeCaBundle, readCaProvider } from '../ca-bundle.js';
-import type {
-  NewClientOptions,
-  Provider,
-  SecretsClient,
-  StoreObject,
-  StoreValidationResult,
-  Validation,
-} from '../contract.js';
+import type { NewClientOptions, Provider, SecretsClient, StoreObject, StoreValidationResult } from '../contract.js';
 import { ProviderConfigError } from '../errors.js';
 import type { KubeTransport } from '../kubernetes/http.js';
 import { operatorTransport } from '../kubernetes/own-cluster.js';
+import { referentStoreClient } from '../referent.js';
 import { AkeylessSecretsClient } from './client.js';
 import { isReferentSpec, resolveCredentials } from './credentials.js';
 import { AkeylessSession } from './session.js';
@@ -50,25 +45,6 @@ function baseUrlOf(spec: AkeylessProvider): string {
   return url;
 }
 
-/** A ClusterSecretStore whose credentials live in each ExternalSecret's namespace, seen without one. */
-class ReferentStoreClient implements SecretsClient {
-  private refuse(): never {
-    throw new ProviderConfigError(
-      'this ClusterSecretStore resolves its credentials in the namespace of each ExternalSecret; use it from an ExternalSecret',
-    );
-  }
-  getSecret = async () => this.refuse();
-  getSecretMap = async () => this.refuse();
-  getAllSecrets = async () => this.refuse();
-  pushSecret = async () => this.refuse();
-  deleteSecret = async () => this.refuse();
-  secretExists = async () => this.refuse();
-  async validate(): Promise<Validation> {
-    return { result: 'Unknown', message: 'credentials are resolved per namespace (referent ClusterSecretStore)' };
-  }
-  async close(): Promise<void> {}
-}
-
 export class AkeylessSecretsProvider implements Provider {
   readonly key = 'akeyless';
   readonly capabilities = 'ReadWrite' as const;
@@ -86,7 +62,7 @@ export class AkeylessSecretsProvider implements Provider {
     const baseUrl = baseUrlOf(spec);
     // A SecretStore is only ever used from its own namespace.
     const using = store.kind === 'SecretStore' ? (store.namespace ?? namespace) : namespace;
-    if (store.kind === 'ClusterSecretStore' && isReferentSpec(spec) && !using) return new ReferentStoreClient();
+    if (store.kind === 'ClusterSecretStore' && isReferentSpec(spec) && !using) return referentStoreClient();
     const operator: KubeTransport = operatorTransport(kube.kubeConfig);
     const ctx = { spec, storeKind: store.kind, namespace: using, operator };
     let ca: Buffer | undefined;

@@ -1,19 +1,14 @@
 // The `custos` provider: the Custos gateway's native API, configured with `spec.provider.custos` (gatewayURL,
 // caBundle / caProvider, auth by Kubernetes service account or API key). Tokens are shared by all clients of one
 // provider instance and reused until shortly before they expire.
+
 import type { CustosProvider } from '../../api/generated/types.js';
 import { AkeylessTokenCache, type Clock } from '../akeyless/token-cache.js';
 import { decodeCaBundle, readCaProvider } from '../ca-bundle.js';
-import type {
-  NewClientOptions,
-  Provider,
-  SecretsClient,
-  StoreObject,
-  StoreValidationResult,
-  Validation,
-} from '../contract.js';
+import type { NewClientOptions, Provider, SecretsClient, StoreObject, StoreValidationResult } from '../contract.js';
 import { ProviderConfigError } from '../errors.js';
 import { operatorTransport } from '../kubernetes/own-cluster.js';
+import { referentStoreClient } from '../referent.js';
 import { CustosSecretsClient } from './client.js';
 import { type CustosKubernetesAuth, isReferentAuth, resolveCredentials } from './credentials.js';
 import { DEFAULT_FEED_TIMING, type FeedTiming } from './feed.js';
@@ -51,32 +46,6 @@ function gatewayUrlOf(spec: CustosProvider): string {
   return spec.gatewayURL;
 }
 
-/**
- * A ClusterSecretStore whose credentials live in each ExternalSecret's namespace, seen without one (validating the
- * store itself): ESO reports it as Unknown, and every call says how to use it.
- */
-function perNamespaceClient(): SecretsClient {
-  const refuse = async (): Promise<never> => {
-    throw new ProviderConfigError(
-      'this ClusterSecretStore resolves its credentials in the namespace of each ExternalSecret; use it from one',
-    );
-  };
-  const unknown: Validation = {
-    result: 'Unknown',
-    message: 'credentials are resolved per namespace (referent ClusterSecretStore)',
-  };
-  return {
-    getSecret: refuse,
-    getSecretMap: refuse,
-    getAllSecrets: refuse,
-    pushSecret: refuse,
-    deleteSecret: refuse,
-    secretExists: refuse,
-    validate: async () => unknown,
-    close: async () => {},
-  };
-}
-
 export class CustosSecretsProvider implements Provider {
   readonly key = 'custos';
   readonly capabilities = 'ReadWrite' as const;
@@ -94,7 +63,7 @@ export class CustosSecretsProvider implements Provider {
     const baseUrl = gatewayUrlOf(spec);
     // A SecretStore is only ever used from its own namespace.
     const using = store.kind === 'SecretStore' ? (store.namespace ?? namespace) : namespace;
-    if (store.kind === 'ClusterSecretStore' && isReferentAuth(spec.auth) && !using) return perNamespaceClient();
+    if (store.kind === 'ClusterSecretStore' && isReferentAuth(spec.auth) && !using) return referentStoreClient();
     const operator = operatorTransport(kube.kubeConfig);
     const ctx = { spec, storeKind: store.kind, namespace: using, operator };
     let ca: Buffer | undefined;

@@ -1,8 +1,8 @@
 // A minimal Kubernetes API caller for this provider: JSON in, JSON out, TLS from explicit material, and errors
 // mapped onto the provider error classes. (Private to the provider until the shared src/kube client settles.)
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import type { RequestOptions } from 'node:https';
 import { ProviderConfigError, ProviderError, ProviderUnavailableError } from '../errors.js';
+import { type JsonResponse, sendJson } from '../json-http.js';
 
 /** Where and how to call one API server. */
 export interface KubeTransport {
@@ -14,10 +14,7 @@ export interface KubeTransport {
   describe: string;
 }
 
-export interface KubeResponse {
-  status: number;
-  body: unknown;
-}
+export type KubeResponse = JsonResponse;
 
 export interface KubeRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -28,17 +25,6 @@ export interface KubeRequest {
 
 const TIMEOUT_MS = 30_000;
 
-const TLS_TRUST_ERRORS = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_SIGNATURE_FAILURE',
-]);
-
 export async function kubeCall(transport: KubeTransport, req: KubeRequest): Promise<KubeResponse> {
   const url = new URL(transport.server.replace(/\/+$/, '') + req.path);
   for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
@@ -46,37 +32,12 @@ export async function kubeCall(transport: KubeTransport, req: KubeRequest): Prom
   const options: RequestOptions = {
     method: req.method,
     headers: { accept: 'application/json', ...(payload ? { 'content-type': 'application/json' } : {}) },
-    timeout: TIMEOUT_MS,
   };
   await transport.prepare(options);
-  const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
-  return new Promise<KubeResponse>((resolve, reject) => {
-    const call = send(url, options, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown = text;
-        try {
-          body = text ? JSON.parse(text) : undefined;
-        } catch {
-          // not JSON (e.g. a proxy's error page); keep the text for the status message
-        }
-        resolve({ status: res.statusCode ?? 0, body });
-      });
-    });
-    call.on('timeout', () => call.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)));
-    call.on('error', (error: NodeJS.ErrnoException) => {
-      const what = `cannot reach the Kubernetes API at ${transport.server}: ${error.code ?? error.message}`;
-      // A certificate the CA does not vouch for will not fix itself: that is the store's configuration.
-      if (TLS_TRUST_ERRORS.has(error.code ?? '') || error.code?.startsWith('ERR_TLS_CERT')) {
-        reject(new ProviderConfigError(`${what} (check server.caBundle / server.caProvider and server.url)`));
-      } else {
-        reject(new ProviderUnavailableError(what));
-      }
-    });
-    call.end(payload);
+  return sendJson(url, options, payload, {
+    target: `the Kubernetes API at ${transport.server}`,
+    tlsHint: 'server.caBundle / server.caProvider and server.url',
+    timeoutMs: TIMEOUT_MS,
   });
 }
 

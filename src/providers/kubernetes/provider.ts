@@ -1,4 +1,5 @@
 // The `kubernetes` provider: Secrets of this or another cluster, read with the store's own identity.
+
 import type { KubernetesProvider } from '../../api/generated/types.js';
 import type {
   NewClientOptions,
@@ -9,6 +10,7 @@ import type {
   Validation,
 } from '../contract.js';
 import { ProviderConfigError } from '../errors.js';
+import { referentStoreClient } from '../referent.js';
 import { isReferentSpec, resolveRemoteAccess, TokenCache } from './auth.js';
 import { KubernetesSecretsClient } from './client.js';
 import { operatorTransport } from './own-cluster.js';
@@ -19,25 +21,6 @@ function kubernetesSpecOf(store: Pick<StoreObject, 'spec'>): KubernetesProvider 
   const spec = store.spec?.provider?.kubernetes;
   if (!spec) throw new ProviderConfigError('no store type or wrong store type: set spec.provider.kubernetes');
   return spec;
-}
-
-/** A ClusterSecretStore whose credentials live in each ExternalSecret's namespace, seen without one. */
-class ReferentStoreClient implements SecretsClient {
-  private refuse(): never {
-    throw new ProviderConfigError(
-      'this ClusterSecretStore resolves its credentials in the namespace of each ExternalSecret; use it from an ExternalSecret',
-    );
-  }
-  getSecret = async () => this.refuse();
-  getSecretMap = async () => this.refuse();
-  getAllSecrets = async () => this.refuse();
-  pushSecret = async () => this.refuse();
-  deleteSecret = async () => this.refuse();
-  secretExists = async () => this.refuse();
-  async validate(): Promise<Validation> {
-    return { result: 'Unknown', message: 'credentials are resolved per namespace (referent ClusterSecretStore)' };
-  }
-  async close(): Promise<void> {}
 }
 
 /** Overrides validate() for referent ClusterSecretStores, which ESO reports as Unknown. */
@@ -58,7 +41,7 @@ export class KubernetesSecretsProvider implements Provider {
     const referent = store.kind === 'ClusterSecretStore' && isReferentSpec(spec);
     // A SecretStore is only ever used from its own namespace.
     const using = store.kind === 'SecretStore' ? (store.namespace ?? namespace) : namespace;
-    if (referent && !using) return new ReferentStoreClient();
+    if (referent && !using) return referentStoreClient();
     const access = await resolveRemoteAccess({
       spec,
       storeKind: store.kind,

@@ -334,7 +334,7 @@ describe('custos provider against the real store and gateway', { skip: integrati
       kube: { kubeConfig: kc },
     });
     assert.equal((await referent.validate()).result, 'Unknown');
-    await assert.rejects(referent.getSecret({ key: '/apps/db' }), /use it from one/);
+    await assert.rejects(referent.getSecret({ key: '/apps/db' }), /use it from an ExternalSecret/);
   });
 
   it('wrong credentials make validate() report an error that names the access id, not the key', async () => {

@@ -14,6 +14,8 @@ interface RoleView {
   system: string[];
   createdAt: string;
   updatedAt: string;
+  /** Auth methods the role applies to (stores before 2026-12-06 do not send this). */
+  bindings?: { accessId: string; boundClaims?: Record<string, string[]> }[];
 }
 
 export function parseRule(text: string): { path: string; capabilities: string[] } {
@@ -69,7 +71,7 @@ export function registerRoleCommands(program: Command): void {
     });
 
   addOutputOption(addProfileOption(role.command('list')))
-    .description('list roles and their rules')
+    .description('list roles, their rules and the auth methods they are bound to')
     .action(async (o: { profile?: string; output: string }) => {
       const format = outputFormat(o.output);
       const { roles } = await adminCall<{ roles: RoleView[] }>(session(o), 'GET', '/v1/admin/roles');
@@ -80,11 +82,24 @@ export function registerRoleCommands(program: Command): void {
       const rows: unknown[][] = [];
       for (const r of roles) {
         const rules = r.rules.length > 0 ? r.rules : [{ path: '', capabilities: [] }];
-        rules.forEach((rule, i) => {
-          rows.push([i === 0 ? r.name : '', rule.path, rule.capabilities.join(','), i === 0 ? r.system.join(',') : '']);
+        // One line per rule; the role's bindings (access ids, with bound claims) are listed down the last column.
+        const bound = (r.bindings ?? []).map((b) => {
+          const claims = Object.entries(b.boundClaims ?? {}).map(([k, v]) => `${k}=${v.join('|')}`);
+          return claims.length > 0 ? `${b.accessId} (${claims.join(' ')})` : b.accessId;
         });
+        const lines = Math.max(rules.length, bound.length);
+        for (let i = 0; i < lines; i++) {
+          const rule = rules[i];
+          rows.push([
+            i === 0 ? r.name : '',
+            rule?.path ?? '',
+            rule?.capabilities.join(',') ?? '',
+            i === 0 ? r.system.join(',') : '',
+            bound[i] ?? (i === 0 ? '-' : ''),
+          ]);
+        }
       }
-      writeTable(['ROLE', 'PATH', 'CAPABILITIES', 'SYSTEM'], rows);
+      writeTable(['ROLE', 'PATH', 'CAPABILITIES', 'SYSTEM', 'BOUND TO'], rows);
     });
 
   addOutputOption(addProfileOption(role.command('delete')))

@@ -69,7 +69,15 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: StoreContext): vo
 
   app.get('/v1/admin/roles', { config: { action: 'admin.role.list' } }, async (request) => {
     await requireSystem(ctx, request, 'admin');
-    return { roles: await ctx.storage.listRoles() };
+    const [roles, bindings] = await Promise.all([ctx.storage.listRoles(), ctx.storage.listBindings()]);
+    return {
+      roles: roles.map((role) => ({
+        ...role,
+        bindings: bindings
+          .filter((b) => b.role === role.name)
+          .map(({ accessId, boundClaims }) => ({ accessId, boundClaims })),
+      })),
+    };
   });
 
   app.delete('/v1/admin/roles', { config: { action: 'admin.role.delete' } }, async (request, reply) => {

@@ -37,6 +37,10 @@ function likePrefix(prefix: string): string {
   return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+function bindingOf(r: Row): RoleBinding {
+  return { role: str(r.role), accessId: str(r.access_id), boundClaims: json(r.bound_claims) };
+}
+
 class SqlOps implements StoreOps {
   constructor(protected readonly db: SqlExecutor) {}
 
@@ -288,7 +292,11 @@ class SqlOps implements StoreOps {
 
   async bindingsFor(accessId: string): Promise<RoleBinding[]> {
     const rows = await this.db.all<Row>('SELECT * FROM role_bindings WHERE access_id = ? ORDER BY role', [accessId]);
-    return rows.map((r) => ({ role: str(r.role), accessId: str(r.access_id), boundClaims: json(r.bound_claims) }));
+    return rows.map(bindingOf);
+  }
+
+  async listBindings(): Promise<RoleBinding[]> {
+    return (await this.db.all<Row>('SELECT * FROM role_bindings ORDER BY role, access_id', [])).map(bindingOf);
   }
 
   async putToken(token: TokenRecord): Promise<void> {

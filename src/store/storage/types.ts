@@ -168,6 +168,8 @@ export interface StoreOps {
   putBinding(binding: RoleBinding): Promise<void>;
   deleteBinding(role: string, accessId: string): Promise<boolean>;
   bindingsFor(accessId: string): Promise<RoleBinding[]>;
+  /** Every binding, by role then access id (for listing roles with who they apply to). */
+  listBindings(): Promise<RoleBinding[]>;
 
   putToken(token: TokenRecord): Promise<void>;
   getToken(tokenHash: string): Promise<TokenRecord | undefined>;

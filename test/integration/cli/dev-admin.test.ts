@@ -51,6 +51,12 @@ describe('custos auth-method, role and audit', () => {
     writeFileSync(keyFile, appKey, { mode: 0o600 });
     const methods = JSON.parse(await ok(['auth-method', 'list', '-o', 'json'])).authMethods;
     const accessId = methods.find((m: { name: string }) => m.name === 'app').accessId;
+    // role list says whom the role applies to.
+    assert.match(await ok(['role', 'list']), new RegExp(`team-a\\s+/apps/team-a/\\*\\s+read,list\\s+${accessId}`));
+    const roles = JSON.parse(await ok(['role', 'list', '-o', 'json'])).roles;
+    assert.deepEqual(roles.find((r: { name: string }) => r.name === 'team-a').bindings, [
+      { accessId, boundClaims: {} },
+    ]);
     const ca = join(dataDir, 'gateway', 'tls', 'ca.crt');
     await ok([
       'login',

@@ -1,4 +1,4 @@
-// `custos gateway serve` and `custos fragment init|unseal|status|rotate|rewrap`: argument parsing and output only;
+// `custos gateway serve` and `custos fragment init|unseal|status|rotate|rewrap|backup`: argument parsing and output only;
 // the work is in src/gateway.
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -11,6 +11,7 @@ import { GatewayClient } from '../gateway/gateway-client.js';
 import { rotateFragments } from '../gateway/rotation.js';
 import { createGatewayServer, readPem } from '../gateway/server.js';
 import { StoreClient } from '../gateway/store-client.js';
+import { registerFragmentBackupCommands } from './fragment-backup.js';
 import { type LogLevel, logLevels, parseLogLevel, serveLogger } from './log-level.js';
 
 const integer = (flag: string) => (value: string) => {
@@ -254,4 +255,6 @@ export function registerGatewayCommands(program: Command, io: GatewayCliIo = pro
       io.stdout(`${JSON.stringify(result, null, 2)}\n`);
       if (result.failures.length > 0) io.setExitCode(1);
     });
+
+  registerFragmentBackupCommands(fragment, io);
 }

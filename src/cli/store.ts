@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { bootstrapStore, createStoreServer, verifyStoreAudit } from '../store/index.js';
 import { type LogLevel, logLevels, parseLogLevel, serveLogger } from './log-level.js';
+import { registerStoreBackupCommands } from './store-backup.js';
 
 interface LocationOptions {
   dataDir: string;
@@ -110,4 +111,6 @@ export function registerStoreCommands(program: Command): void {
         process.exitCode = 1;
       }
     });
+
+  registerStoreBackupCommands(store);
 }

@@ -1,19 +1,27 @@
 // Entry point of the custos command line: wires subcommands; business logic lives in the rooms below.
+// A command's module is loaded only when that command runs (all of them for help or an unknown word), so a
+// long-running `custos operator` does not carry the store, the gateway and the template engine in its memory.
 import { Command } from 'commander';
-import { registerAuditCommands } from './audit.js';
-import { registerAuthMethodCommands } from './auth-method.js';
-import { registerBackupCommands } from './backup.js';
-import { registerCrdCommands } from './crds.js';
-import { registerDevCommands } from './dev.js';
-import { registerGatewayCommands } from './gateway.js';
-import { registerLoginCommands } from './login.js';
-import { registerOperatorCommand } from './operator.js';
-import { registerRoleCommands } from './role.js';
-import { registerSecretCommands } from './secret.js';
-import { registerStatusCommand } from './status.js';
-import { registerStoreCommands } from './store.js';
-import { registerTemplateCommands } from './template.js';
 import { cliVersion } from './version.js';
+
+type Register = (program: Command) => void;
+
+/** Top-level command names -> the module that registers them, in the order help lists them. */
+const commandModules: Array<[names: string[], load: () => Promise<Register>]> = [
+  [['dev'], async () => (await import('./dev.js')).registerDevCommands],
+  [['crds'], async () => (await import('./crds.js')).registerCrdCommands],
+  [['status'], async () => (await import('./status.js')).registerStatusCommand],
+  [['template'], async () => (await import('./template.js')).registerTemplateCommands],
+  [['store'], async () => (await import('./store.js')).registerStoreCommands],
+  [['gateway', 'fragment'], async () => (await import('./gateway.js')).registerGatewayCommands],
+  [['operator'], async () => (await import('./operator.js')).registerOperatorCommand],
+  [['login', 'logout'], async () => (await import('./login.js')).registerLoginCommands],
+  [['secret'], async () => (await import('./secret.js')).registerSecretCommands],
+  [['auth-method'], async () => (await import('./auth-method.js')).registerAuthMethodCommands],
+  [['role'], async () => (await import('./role.js')).registerRoleCommands],
+  [['audit'], async () => (await import('./audit.js')).registerAuditCommands],
+  [['backup'], async () => (await import('./backup.js')).registerBackupCommands],
+];
 
 const program = new Command()
   .name('custos')
@@ -22,21 +30,10 @@ const program = new Command()
   .showHelpAfterError()
   .configureOutput({ outputError: (text, write) => write(text) });
 
-registerDevCommands(program);
-registerCrdCommands(program);
-registerStatusCommand(program);
-registerTemplateCommands(program);
-registerStoreCommands(program);
-registerGatewayCommands(program);
-registerOperatorCommand(program);
-registerLoginCommands(program);
-registerSecretCommands(program);
-registerAuthMethodCommands(program);
-registerRoleCommands(program);
-registerAuditCommands(program);
-registerBackupCommands(program);
-
 try {
+  const word = process.argv[2];
+  const only = commandModules.find(([names]) => word !== undefined && names.includes(word));
+  for (const [, load] of only ? [only] : commandModules) (await load())(program);
   await program.parseAsync(process.argv);
 } catch (error) {
   process.stderr.write(`custos: ${(error as Error).message}\n`);

@@ -10,8 +10,7 @@
 //   recover by themselves when the gateway is back;
 // - no process ever logs a secret value.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -20,6 +19,15 @@ import { isNotFound, KubeClient, type KubeObject, Resources } from '../../src/ku
 import { OperatorResources } from '../../src/operator/resources.js';
 import { integration, uniqueName } from '../helpers/cluster.js';
 import { type CustosProcess, callJson, freePort, ProcessGroup } from '../helpers/e2e-processes.js';
+import {
+  bootstrapStack,
+  gatewayCaPem,
+  stackDirs,
+  startGateway,
+  startNamespaceOperator,
+  startStore,
+  valueRecorder,
+} from '../helpers/e2e-stack.js';
 
 const AUDIENCE = 'custos-e2e';
 const externalSecretsV1beta1 = { ...OperatorResources.externalSecrets, version: 'v1beta1' };
@@ -32,17 +40,10 @@ type Condition = { type: string; status: string; reason?: string; message?: stri
 
 describe('seed 001: store, gateway and operator as separate processes', { skip: integration.skipReason }, () => {
   const root = mkdtempSync(join(tmpdir(), 'custos-e2e-001-'));
-  const dataDir = join(root, 'store');
-  const configDir = join(root, 'gateway');
-  const keyFile = join(root, 'unseal.key');
+  const dirs = stackDirs(root);
   const group = new ProcessGroup();
   /** Every plaintext this file stores; none may appear in any process log or object status. */
-  const values: string[] = [];
-  const secretValue = (label: string) => {
-    const v = `${label}-${randomBytes(12).toString('hex')}`;
-    values.push(v);
-    return v;
-  };
+  const { values, secretValue } = valueRecorder();
   const measured: Record<string, number[]> = {};
   const measure = (what: string, ms: number) => {
     measured[what] ??= [];
@@ -62,21 +63,7 @@ describe('seed 001: store, gateway and operator as separate processes', { skip: 
   let bootstrapNs: string;
   const cssNames = { akeyless: 'cm-akeyless', custos: uniqueName('cm-custos') };
 
-  const startGateway = () =>
-    group.start('gateway', [
-      'gateway',
-      'serve',
-      '--store',
-      storeUrl,
-      '--config-dir',
-      configDir,
-      '--listen',
-      '127.0.0.1',
-      '--port',
-      String(gatewayPort),
-      '--unseal-key-file',
-      keyFile,
-    ]);
+  const restartableGateway = () => startGateway(group, dirs, storeUrl, gatewayPort);
 
   async function put(path: string, value: string): Promise<void> {
     const r = await callJson(`${gatewayUrl}/v1/secrets`, {
@@ -171,38 +158,19 @@ describe('seed 001: store, gateway and operator as separate processes', { skip: 
     }
     // One operator per namespace: other test files share this control plane and run their own operators.
     // Started first: they need only the cluster, and starting processes is the slow part on a loaded machine.
-    for (const namespace of [joplin, bootstrapNs]) {
-      group.start(`operator-${namespace}`, [
-        'operator',
-        '--kubeconfig',
-        kubeconfigPath,
-        '--namespace',
-        namespace,
-        '--metrics-addr',
-        '127.0.0.1:0',
-        '--log-level',
-        'debug',
-      ]);
-    }
+    for (const namespace of [joplin, bootstrapNs]) startNamespaceOperator(group, kubeconfigPath, namespace);
 
     // Bootstrap the store and create the customer fragment (independent, so in parallel), then serve.
-    const [bootstrapped] = await Promise.all([
-      group.run('store-bootstrap', ['store', 'bootstrap', '--data-dir', dataDir, '-o', 'json']),
-      group.run('fragment-init', ['fragment', 'init', '--config-dir', configDir, '--key-file', keyFile]),
-    ]);
-    const creds = JSON.parse(bootstrapped.slice(bootstrapped.indexOf('{'), bootstrapped.lastIndexOf('}') + 1)) as {
-      admin: { accessId: string; accessKey: string };
-    };
-    values.push(creds.admin.accessKey);
-    const store = group.start('store', ['store', 'serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0']);
-    storeUrl = await store.url;
+    const admin = await bootstrapStack(group, dirs);
+    values.push(admin.accessKey);
+    storeUrl = await startStore(group, dirs).url;
     gatewayPort = await freePort();
-    gateway = startGateway();
+    gateway = restartableGateway();
 
     // The admin logs in at the store and sets up Kubernetes auth and the path-scoped role of the seed.
     const login = await callJson(`${storeUrl}/v1/auth/login`, {
       method: 'POST',
-      body: { type: 'api_key', accessId: creds.admin.accessId, accessKey: creds.admin.accessKey },
+      body: { type: 'api_key', accessId: admin.accessId, accessKey: admin.accessKey },
     });
     assert.equal(login.status, 200, login.text);
     adminToken = login.body.token;
@@ -219,7 +187,7 @@ describe('seed 001: store, gateway and operator as separate processes', { skip: 
     await adminCall('POST', '/v1/admin/roles/bind', { role: 'mdapi-namespace', accessId: k8sAccessId });
 
     gatewayUrl = await gateway.url;
-    gatewayCa = readFileSync(join(configDir, 'tls', 'ca.crt'), 'utf8');
+    gatewayCa = gatewayCaPem(dirs);
     const caBundle = Buffer.from(gatewayCa).toString('base64');
     const serviceAccountRef = { name: 'eso-reader', audiences: [AUDIENCE] };
     // The seed's store name is cluster-wide: a run that was killed before its clean-up may have left one behind.
@@ -411,7 +379,7 @@ describe('seed 001: store, gateway and operator as separate processes', { skip: 
     }
     assert.equal((await getSecret(joplin, 'tsig-secret'))?.['tsig-secret-key'], tsig);
 
-    gateway = startGateway();
+    gateway = restartableGateway();
     await gateway.url;
     const up = Date.now();
     for (const name of ['o2', 'o2-custos']) {

@@ -14,8 +14,7 @@
 // The admin side uses the CLI: `custos login`, `custos auth-method create`, `custos role create|associate`,
 // `custos secret put|get`.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,6 +25,15 @@ import { OperatorResources } from '../../src/operator/resources.js';
 import { integration, uniqueName } from '../helpers/cluster.js';
 import { callJson, freePort, ProcessGroup } from '../helpers/e2e-processes.js';
 import { copy, jsonOf, type Manifest, runCli, seedManifests, selfSignedPair } from '../helpers/e2e-seed003.js';
+import {
+  bootstrapStack,
+  gatewayCaPem,
+  stackDirs,
+  startGateway,
+  startNamespaceOperator,
+  startStore,
+  valueRecorder,
+} from '../helpers/e2e-stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const { pushSecrets } = PushSecretResources;
@@ -39,20 +47,13 @@ type WithStatus = KubeObject & { status?: { conditions?: Condition[] } };
 
 describe('seed 003: the Akeyless ESO guide on separate custos processes', { skip: integration.skipReason }, () => {
   const root = mkdtempSync(join(tmpdir(), 'custos-e2e-003-'));
-  const dataDir = join(root, 'store');
-  const configDir = join(root, 'gateway');
-  const keyFile = join(root, 'unseal.key');
+  const dirs = stackDirs(root);
   // The CLI keeps its login profiles here, not in the user's ~/.config.
   const cliEnv = { XDG_CONFIG_HOME: join(root, 'cli-config') };
   const group = new ProcessGroup();
   const manifests = seedManifests('003');
   /** Every plaintext this file stores; none may appear in any process output or object status. */
-  const values: string[] = [];
-  const secretValue = (label: string) => {
-    const v = `${label}-${randomBytes(12).toString('hex')}`;
-    values.push(v);
-    return v;
-  };
+  const { values, secretValue } = valueRecorder();
   const measured: Record<string, number> = {};
 
   let client: KubeClient;
@@ -190,51 +191,20 @@ describe('seed 003: the Akeyless ESO guide on separate custos processes', { skip
       metadata: { name: 'akeyless-demo-sa', namespace: demo },
     });
     // One operator per namespace (other test files share the control plane); started first, they are the slowest.
-    for (const namespace of [demo, appTest]) {
-      group.start(`operator-${namespace}`, [
-        'operator',
-        '--kubeconfig',
-        cluster.kubeconfigPath,
-        '--namespace',
-        namespace,
-        '--metrics-addr',
-        '127.0.0.1:0',
-        '--log-level',
-        'debug',
-      ]);
-    }
+    for (const namespace of [demo, appTest]) startNamespaceOperator(group, cluster.kubeconfigPath, namespace);
 
-    const [bootstrapped] = await Promise.all([
-      group.run('store-bootstrap', ['store', 'bootstrap', '--data-dir', dataDir, '-o', 'json']),
-      group.run('fragment-init', ['fragment', 'init', '--config-dir', configDir, '--key-file', keyFile]),
-    ]);
-    const admin = (jsonOf(bootstrapped) as { admin: { accessId: string; accessKey: string } }).admin;
+    const admin = await bootstrapStack(group, dirs);
     values.push(admin.accessKey);
     const adminKeyFile = join(root, 'admin.key');
     writeFileSync(adminKeyFile, admin.accessKey, { mode: 0o600 });
     mkdirSync(cliEnv.XDG_CONFIG_HOME, { recursive: true });
-    const store = group.start('store', ['store', 'serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0']);
-    const storeUrl = await store.url;
-    const gateway = group.start('gateway', [
-      'gateway',
-      'serve',
-      '--store',
-      storeUrl,
-      '--config-dir',
-      configDir,
-      '--listen',
-      '127.0.0.1',
-      '--port',
-      String(await freePort()),
-      '--unseal-key-file',
-      keyFile,
-    ]);
-    gatewayUrl = await gateway.url;
-    const caFile = join(configDir, 'tls', 'ca.crt');
-    gatewayCa = readFileSync(caFile, 'utf8');
+    const storeUrl = await startStore(group, dirs).url;
+    gatewayUrl = await startGateway(group, dirs, storeUrl, await freePort()).url;
+    const caFile = join(dirs.configDir, 'tls', 'ca.crt');
+    gatewayCa = gatewayCaPem(dirs);
 
-    // The admin logs in with the CLI: at the store for administration (`gateway serve` does not relay it) and at
-    // the gateway for items. The native API token is for the test's own reads.
+    // The admin logs in with the CLI: at the store for administration (the gateway relays it too; the store
+    // profile keeps this file independent of that) and at the gateway for items. The native API token is for the test's own reads.
     const login = (profile: string, url: string, ca?: string) =>
       cli(`login-${profile}`, [
         'login',

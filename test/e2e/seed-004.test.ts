@@ -20,6 +20,15 @@ import { isNotFound, KubeClient, type KubeObject, type ObjectMeta, Resources } f
 import { OperatorResources } from '../../src/operator/resources.js';
 import { integration, uniqueName } from '../helpers/cluster.js';
 import { callJson, freePort, ProcessGroup } from '../helpers/e2e-processes.js';
+import {
+  bootstrapStack,
+  gatewayCaPem,
+  stackDirs,
+  startGateway,
+  startNamespaceOperator,
+  startStore,
+  valueRecorder,
+} from '../helpers/e2e-stack.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'seeds');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -43,18 +52,11 @@ function manifest(file: string): KubeObject & { metadata: ObjectMeta; spec: Reco
 
 describe('seed 004: 1Password patterns through the custos provider', { skip: integration.skipReason }, () => {
   const root = mkdtempSync(join(tmpdir(), 'custos-e2e-004-'));
-  const dataDir = join(root, 'store');
-  const configDir = join(root, 'gateway');
-  const keyFile = join(root, 'unseal.key');
+  const dirs = stackDirs(root);
   const cliHome = join(root, 'cli');
   const group = new ProcessGroup();
   /** Every plaintext this file stores; none may appear in any process output or object status. */
-  const values: string[] = [];
-  const secretValue = (label: string) => {
-    const v = `${label}-${randomBytes(12).toString('hex')}`;
-    values.push(v);
-    return v;
-  };
+  const { values, secretValue } = valueRecorder();
   const measured: Record<string, number[]> = {};
   const measure = (what: string, ms: number) => {
     measured[what] ??= [];
@@ -202,43 +204,13 @@ describe('seed 004: 1Password patterns through the custos provider', { skip: int
     }
     // One operator per namespace (other test files share the control plane and run their own operators).
     const operators = Object.values(ns).map((namespace) =>
-      group.start(`operator-${namespace}`, [
-        'operator',
-        '--kubeconfig',
-        cluster.kubeconfigPath,
-        '--namespace',
-        namespace,
-        '--metrics-addr',
-        '127.0.0.1:0',
-        '--log-level',
-        'debug',
-      ]),
+      startNamespaceOperator(group, cluster.kubeconfigPath, namespace),
     );
 
-    const [bootstrapped] = await Promise.all([
-      group.run('store-bootstrap', ['store', 'bootstrap', '--data-dir', dataDir, '-o', 'json']),
-      group.run('fragment-init', ['fragment', 'init', '--config-dir', configDir, '--key-file', keyFile]),
-    ]);
-    const creds = JSON.parse(bootstrapped.slice(bootstrapped.indexOf('{'), bootstrapped.lastIndexOf('}') + 1)) as {
-      admin: { accessId: string; accessKey: string };
-    };
+    const creds = { admin: await bootstrapStack(group, dirs) };
     values.push(creds.admin.accessKey);
-    storeUrl = await group.start('store', ['store', 'serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0']).url;
-    const gatewayPort = await freePort();
-    const gateway = group.start('gateway', [
-      'gateway',
-      'serve',
-      '--store',
-      storeUrl,
-      '--config-dir',
-      configDir,
-      '--listen',
-      '127.0.0.1',
-      '--port',
-      String(gatewayPort),
-      '--unseal-key-file',
-      keyFile,
-    ]);
+    storeUrl = await startStore(group, dirs).url;
+    const gateway = startGateway(group, dirs, storeUrl, await freePort());
     const login = await callJson(`${storeUrl}/v1/auth/login`, {
       method: 'POST',
       body: { type: 'api_key', accessId: creds.admin.accessId, accessKey: creds.admin.accessKey },
@@ -277,7 +249,7 @@ describe('seed 004: 1Password patterns through the custos provider', { skip: int
         waitFor(`${op.name} caches synced`, async () => op.output().includes('caches synced'), 180_000),
       ),
     );
-    gatewayCa = readFileSync(join(configDir, 'tls', 'ca.crt'), 'utf8');
+    gatewayCa = gatewayCaPem(dirs);
 
     // The admin logs in with the CLI and seeds the items, as a user would.
     const adminKeyFile = join(root, 'admin.key');
@@ -287,7 +259,7 @@ describe('seed 004: 1Password patterns through the custos provider', { skip: int
       '--gateway',
       gatewayUrl,
       '--ca',
-      join(configDir, 'tls', 'ca.crt'),
+      join(dirs.configDir, 'tls', 'ca.crt'),
       '--access-id',
       creds.admin.accessId,
       '--access-key-file',

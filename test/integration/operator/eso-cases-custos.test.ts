@@ -4,116 +4,52 @@
 // ESO's e2e framework does (type, labels and annotations without managed/created-by/data-hash, data).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ExternalSecretSpec } from '../../../src/api/generated/types.js';
-import { initFragments } from '../../../src/gateway/crypto/admin.js';
-import { createGatewayServer, type GatewayServer } from '../../../src/gateway/server.js';
 import { Resources } from '../../../src/kube/index.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
 import { PushSecretResources, pushSecretController } from '../../../src/operator/pushsecret/index.js';
-import { OperatorResources } from '../../../src/operator/resources.js';
-import { bootstrap } from '../../../src/store/admin.js';
-import { createStoreServer, type StoreServer } from '../../../src/store/api/server.js';
 import { integration } from '../../helpers/cluster.js';
-import { storeClient } from '../store/client.js';
+import { type InProcessStack, startInProcessStack } from '../../helpers/in-process-stack.js';
+import { comparable } from './eso-expect.js';
 import {
   createExternalSecret,
   createNamespace,
-  decode,
   getSecret,
   type Harness,
   harness,
-  type SecretObject,
   sleep,
   startTestOperator,
   waitFor,
 } from './harness.js';
 
-const IGNORED_LABELS = ['reconcile.external-secrets.io/managed', 'reconcile.external-secrets.io/created-by'];
-const IGNORED_ANNOTATIONS = ['reconcile.external-secrets.io/data-hash'];
-
-function comparable(secret: SecretObject | undefined) {
-  if (!secret) return undefined;
-  const strip = (map: Record<string, string> | undefined, ignored: string[]) =>
-    Object.fromEntries(Object.entries(map ?? {}).filter(([k]) => !ignored.includes(k)));
-  return {
-    type: secret.type,
-    labels: strip(secret.metadata?.labels, IGNORED_LABELS),
-    annotations: strip(secret.metadata?.annotations, IGNORED_ANNOTATIONS),
-    data: decode(secret.data),
-  };
-}
-
 describe('ESO common cases (custos provider: paths and tags)', { skip: integration.skipReason }, () => {
-  const root = mkdtempSync(join(tmpdir(), 'custos-eso-cases-'));
-  const configDir = join(root, 'gateway');
-  const keyFile = join(root, 'unseal.key');
   const suffix = randomBytes(4).toString('hex');
   let h: Harness;
-  let store: StoreServer;
-  let gateway: GatewayServer;
-  let writer: GatewayServer;
+  let stack: InProcessStack;
   let operator: OperatorHandle;
   let ns: string;
   /** Items live below /apps/<ns>; `base` is that prefix. */
   let base: string;
   let flatBase: string;
-  let readItem: (path: string) => Promise<{ value: string; version: number } | undefined>;
   const values: Record<string, string> = {};
   const value = (label: string) => {
     values[label] = `${label}-${suffix}-${randomBytes(6).toString('hex')}`;
     return values[label];
   };
+  const readItem = (path: string) => stack.read(path);
 
   before(async () => {
     h = await harness();
-    store = await createStoreServer({ location: { dataDir: join(root, 'store'), env: {} }, logger: false });
-    const creds = await bootstrap(store.context.storage, store.context.auth);
-    await initFragments(configDir, { type: 'key-file', keyFile });
-    gateway = await createGatewayServer({ storeUrl: store.url, configDir, unsealKeyFile: keyFile, logger: false });
-    writer = await createGatewayServer({
-      storeUrl: store.url,
-      configDir,
-      unsealKeyFile: keyFile,
-      insecureHttp: true,
-      logger: false,
-    });
-    const adminApi = storeClient(writer.url);
-    const admin = await adminApi.login(creds.admin.accessId, creds.admin.accessKey);
-    const storeApi = storeClient(store.url);
-    const method = await storeApi.call('POST', '/v1/admin/auth-methods', {
-      token: admin,
-      body: { name: 'operator', type: 'api_key' },
-    });
-    assert.equal(method.status, 201, method.text);
-    const role = await storeApi.call('PUT', '/v1/admin/roles', {
-      token: admin,
-      body: {
-        name: 'apps',
-        rules: [
-          { path: '/apps/*', capabilities: ['read', 'list'] },
-          // PushSecrets write below .../pushed/ only.
-          { path: '/apps/*/pushed/*', capabilities: ['read', 'list', 'create', 'update', 'delete'] },
-        ],
-      },
-    });
-    assert.equal(role.status, 200, role.text);
-    const bound = await storeApi.call('POST', '/v1/admin/roles/bind', {
-      token: admin,
-      body: { role: 'apps', accessId: method.body.accessId },
-    });
-    assert.equal(bound.status, 200, bound.text);
-
+    stack = await startInProcessStack([
+      { path: '/apps/*', capabilities: ['read', 'list'] },
+      // PushSecrets write below .../pushed/ only.
+      { path: '/apps/*/pushed/*', capabilities: ['read', 'list', 'create', 'update', 'delete'] },
+    ]);
     ns = await createNamespace(h, 'es-cases-custos');
     base = `/apps/${ns}`;
     flatBase = `apps_${ns}`;
-    const put = async (path: string, v: string, tags: string[] = []) => {
-      const r = await adminApi.call('POST', '/v1/secrets', { token: admin, body: { path, value: v, tags } });
-      assert.ok(r.status === 200 || r.status === 201, r.text);
-    };
+    const put = (path: string, v: string, tags: string[] = []) => stack.put(path, v, tags);
     await put(`${base}/find/alpha-one`, value('alpha-one'), ['team=a']);
     await put(`${base}/find/alpha-two`, value('alpha-two'), ['team=a', 'env=prod']);
     await put(`${base}/find/beta`, value('beta'), ['team=b']);
@@ -123,45 +59,13 @@ describe('ESO common cases (custos provider: paths and tags)', { skip: integrati
       `${base}/nested`,
       JSON.stringify({ db: { host: 'h', port: 5432 }, name: { first: 'Tom' }, friends: [{ first: 'Dale' }] }),
     );
-
-    await h.client.create(Resources.secrets, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'custos-creds', namespace: ns },
-      stringData: { accessId: method.body.accessId, accessKey: method.body.accessKey },
-    });
-    await h.client.create(OperatorResources.secretStores, {
-      apiVersion: 'external-secrets.io/v1',
-      kind: 'SecretStore',
-      metadata: { name: 'custos', namespace: ns },
-      spec: {
-        provider: {
-          custos: {
-            gatewayURL: gateway.url,
-            caBundle: Buffer.from(gateway.caPem ?? '').toString('base64'),
-            auth: {
-              apiKeyRef: {
-                accessId: { name: 'custos-creds', key: 'accessId' },
-                accessKey: { name: 'custos-creds', key: 'accessKey' },
-              },
-            },
-          },
-        },
-      },
-    });
+    await stack.createSecretStore(h.client, ns, 'custos');
     operator = await startTestOperator(h, { namespace: ns, concurrency: 4, controllers: [pushSecretController()] });
-    readItem = async (path: string) => {
-      const r = await adminApi.call('GET', `/v1/secrets?path=${encodeURIComponent(path)}`, { token: admin });
-      return r.status === 200 ? { value: r.body.value as string, version: r.body.version as number } : undefined;
-    };
   });
 
   after(async () => {
     await operator?.stop();
-    await writer?.close();
-    await gateway?.close();
-    await store?.close();
-    rmSync(root, { recursive: true, force: true });
+    await stack?.close();
   });
 
   const cases: Array<{ name: string; spec: () => ExternalSecretSpec; data: () => Record<string, string | undefined> }> =

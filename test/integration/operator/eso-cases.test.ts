@@ -7,6 +7,7 @@ import type { ExternalSecretSpec } from '../../../src/api/generated/types.js';
 import { Resources } from '../../../src/kube/index.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
 import { integration } from '../../helpers/cluster.js';
+import { comparable } from './eso-expect.js';
 import {
   createExternalSecret,
   createFakeStore,
@@ -17,7 +18,6 @@ import {
   type Harness,
   harness,
   readyOf,
-  type SecretObject,
   setFakeData,
   sleep,
   startTestOperator,
@@ -29,21 +29,6 @@ interface Expected {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   data: Record<string, string>;
-}
-
-const IGNORED_LABELS = ['reconcile.external-secrets.io/managed', 'reconcile.external-secrets.io/created-by'];
-const IGNORED_ANNOTATIONS = ['reconcile.external-secrets.io/data-hash'];
-
-function comparable(secret: SecretObject | undefined) {
-  if (!secret) return undefined;
-  const strip = (map: Record<string, string> | undefined, ignored: string[]) =>
-    Object.fromEntries(Object.entries(map ?? {}).filter(([k]) => !ignored.includes(k)));
-  return {
-    type: secret.type,
-    labels: strip(secret.metadata?.labels, IGNORED_LABELS),
-    annotations: strip(secret.metadata?.annotations, IGNORED_ANNOTATIONS),
-    data: decode(secret.data),
-  };
 }
 
 const dockerConfig = '{"auths":{"https://index.docker.io/v1/":{"auth":"c3R...zE2"}}}';

@@ -3,19 +3,11 @@
 // well before refreshInterval (1h here) — the issue asks for 2 s — and ExternalSecrets that leave stop being watched.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { initFragments } from '../../../src/gateway/crypto/admin.js';
-import { createGatewayServer, type GatewayServer } from '../../../src/gateway/server.js';
-import { Resources } from '../../../src/kube/index.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
 import { OperatorResources } from '../../../src/operator/resources.js';
-import { bootstrap } from '../../../src/store/admin.js';
-import { createStoreServer, type StoreServer } from '../../../src/store/api/server.js';
 import { integration } from '../../helpers/cluster.js';
-import { storeClient } from '../store/client.js';
+import { type InProcessStack, startInProcessStack } from '../../helpers/in-process-stack.js';
 import {
   createExternalSecret,
   createNamespace,
@@ -30,9 +22,6 @@ import {
 } from './harness.js';
 
 describe('instant refresh through the custos change feed', { skip: integration.skipReason }, () => {
-  const root = mkdtempSync(join(tmpdir(), 'custos-instant-'));
-  const configDir = join(root, 'gateway');
-  const keyFile = join(root, 'unseal.key');
   const values: string[] = [];
   const value = (label: string) => {
     const v = `${label}-${randomBytes(12).toString('hex')}`;
@@ -40,86 +29,22 @@ describe('instant refresh through the custos change feed', { skip: integration.s
     return v;
   };
   let h: Harness;
-  let store: StoreServer;
-  let gateway: GatewayServer;
-  let writer: GatewayServer;
+  let stack: InProcessStack;
   let operator: OperatorHandle;
-  let admin: string;
-  let adminApi: ReturnType<typeof storeClient>;
   let ns: string;
-
-  async function put(path: string, v: string): Promise<void> {
-    const r = await adminApi.call('POST', '/v1/secrets', { token: admin, body: { path, value: v } });
-    assert.ok(r.status === 200 || r.status === 201, r.text);
-  }
+  const put = (path: string, v: string) => stack.put(path, v);
 
   before(async () => {
     h = await harness();
-    store = await createStoreServer({ location: { dataDir: join(root, 'store'), env: {} }, logger: false });
-    const creds = await bootstrap(store.context.storage, store.context.auth);
-    await initFragments(configDir, { type: 'key-file', keyFile });
-    gateway = await createGatewayServer({ storeUrl: store.url, configDir, unsealKeyFile: keyFile, logger: false });
-    writer = await createGatewayServer({
-      storeUrl: store.url,
-      configDir,
-      unsealKeyFile: keyFile,
-      insecureHttp: true,
-      logger: false,
-    });
-    adminApi = storeClient(writer.url);
-    admin = await adminApi.login(creds.admin.accessId, creds.admin.accessKey);
-    const storeApi = storeClient(store.url);
-    const method = await storeApi.call('POST', '/v1/admin/auth-methods', {
-      token: admin,
-      body: { name: 'operator', type: 'api_key' },
-    });
-    assert.equal(method.status, 201, method.text);
-    const role = await storeApi.call('PUT', '/v1/admin/roles', {
-      token: admin,
-      body: { name: 'apps', rules: [{ path: '/apps/*', capabilities: ['read', 'list'] }] },
-    });
-    assert.equal(role.status, 200, role.text);
-    const bound = await storeApi.call('POST', '/v1/admin/roles/bind', {
-      token: admin,
-      body: { role: 'apps', accessId: method.body.accessId },
-    });
-    assert.equal(bound.status, 200, bound.text);
-
+    stack = await startInProcessStack([{ path: '/apps/*', capabilities: ['read', 'list'] }]);
     ns = await createNamespace(h, 'instant');
-    await h.client.create(Resources.secrets, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'custos-creds', namespace: ns },
-      stringData: { accessId: method.body.accessId, accessKey: method.body.accessKey },
-    });
-    await h.client.create(OperatorResources.secretStores, {
-      apiVersion: 'external-secrets.io/v1',
-      kind: 'SecretStore',
-      metadata: { name: 'custos', namespace: ns },
-      spec: {
-        provider: {
-          custos: {
-            gatewayURL: gateway.url,
-            caBundle: Buffer.from(gateway.caPem ?? '').toString('base64'),
-            auth: {
-              apiKeyRef: {
-                accessId: { name: 'custos-creds', key: 'accessId' },
-                accessKey: { name: 'custos-creds', key: 'accessKey' },
-              },
-            },
-          },
-        },
-      },
-    });
+    await stack.createSecretStore(h.client, ns, 'custos');
     operator = await startTestOperator(h, { namespace: ns });
   });
 
   after(async () => {
     await operator?.stop();
-    await writer?.close();
-    await gateway?.close();
-    await store?.close();
-    rmSync(root, { recursive: true, force: true });
+    await stack?.close();
   });
 
   it('a changed remote value reaches the Secret within 2 s although refreshInterval is 1h', async () => {

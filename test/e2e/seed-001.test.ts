@@ -27,6 +27,7 @@ import {
   startNamespaceOperator,
   startStore,
   valueRecorder,
+  waitFor,
 } from '../helpers/e2e-stack.js';
 
 const AUDIENCE = 'custos-e2e';
@@ -94,23 +95,6 @@ describe('seed 001: store, gateway and operator as separate processes', { skip: 
       { namespace },
     );
     return es.status?.conditions?.find((c) => c.type === 'Ready');
-  }
-
-  async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number) {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (;;) {
-      try {
-        const v = await check();
-        if (v) return v;
-        last = v;
-      } catch (error) {
-        last = error;
-      }
-      if (Date.now() > deadline)
-        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${String(last)}`);
-      await sleep(50);
-    }
   }
 
   async function externalSecret(
@@ -353,7 +337,9 @@ describe('seed 001: store, gateway and operator as separate processes', { skip: 
   it('revoke: deleting the ExternalSecret removes the Secret', async () => {
     const started = Date.now();
     await client.delete(OperatorResources.externalSecrets, 'tsig-akeyless', { namespace: joplin });
-    await waitFor('Secret deleted', async () => (await getSecret(joplin, 'tsig-akeyless')) === undefined, 30_000);
+    // The garbage collector deletes the owned Secret; on a control plane whose CRDs were just installed it may first
+    // wait for its discovery resync (30 s) to learn the ExternalSecret kind, hence the generous bound.
+    await waitFor('Secret deleted', async () => (await getSecret(joplin, 'tsig-akeyless')) === undefined, 75_000);
     measure('revoke (ExternalSecret deleted -> Secret gone)', Date.now() - started);
   });
 

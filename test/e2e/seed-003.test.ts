@@ -33,6 +33,7 @@ import {
   startNamespaceOperator,
   startStore,
   valueRecorder,
+  waitFor,
 } from '../helpers/e2e-stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -97,23 +98,6 @@ describe('seed 003: the Akeyless ESO guide on separate custos processes', { skip
   async function ready(resource: ResourceType, name: string, namespace?: string): Promise<Condition | undefined> {
     const o = await client.get<WithStatus>(resource, name, namespace ? { namespace } : {});
     return o.status?.conditions?.find((c) => c.type === 'Ready');
-  }
-
-  async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number) {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (;;) {
-      try {
-        const v = await check();
-        if (v) return v;
-        last = v;
-      } catch (error) {
-        last = error;
-      }
-      if (Date.now() > deadline)
-        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${String(last)}`);
-      await sleep(100);
-    }
   }
 
   const waitReady = (resource: ResourceType, name: string, namespace?: string) =>

@@ -28,6 +28,7 @@ import {
   startNamespaceOperator,
   startStore,
   valueRecorder,
+  waitFor,
 } from '../helpers/e2e-stack.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'seeds');
@@ -123,23 +124,6 @@ describe('seed 004: 1Password patterns through the custos provider', { skip: int
 
   async function readyOf(namespace: string, name: string): Promise<Condition | undefined> {
     return (await getEs(namespace, name)).status?.conditions?.find((c) => c.type === 'Ready');
-  }
-
-  async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number) {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (;;) {
-      try {
-        const v = await check();
-        if (v) return v;
-        last = v;
-      } catch (error) {
-        last = error;
-      }
-      if (Date.now() > deadline)
-        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${String(last)}`);
-      await sleep(50);
-    }
   }
 
   const waitReady = (namespace: string, name: string, status: 'True' | 'False', timeoutMs = 30_000) =>

@@ -87,3 +87,29 @@ export function valueRecorder(): { values: string[]; secretValue(label: string):
     },
   };
 }
+
+/**
+ * Polls `check` every `intervalMs` until it returns a truthy value (returned); thrown errors count as "not yet".
+ * Fails after timeoutMs with the last value or error seen.
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  intervalMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+      last = value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${String(last)}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

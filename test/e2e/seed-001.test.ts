@@ -271,7 +271,8 @@ describe('seed 001: store, gateway and operator as separate processes', { skip: 
       30_000,
     );
     measure('first sync of 5 ExternalSecrets', Date.now() - started);
-    assert.equal((await readyOf(joplin, 'o2'))?.status, 'True');
+    // The status is written just after the Secret: wait for it rather than read it once.
+    await waitFor('o2 Ready=True', async () => (await readyOf(joplin, 'o2'))?.status === 'True', 15_000);
   });
 
   it('an ExternalSecret in bootstrap cannot read /mdapi/joplin/..., and its status does not say whether it exists', async () => {

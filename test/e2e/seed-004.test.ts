@@ -350,9 +350,16 @@ describe('seed 004: 1Password patterns through the custos provider', { skip: int
       [ns.monitoring, 'monitoring-api-keys'],
       [ns.network, 'custom-tls-certificates'],
     ] as const) {
-      const ready = await readyOf(namespace, name);
-      assert.equal(ready?.status, 'True');
-      assert.equal(ready?.reason, 'SecretSynced');
+      // The status is written just after the Secret: wait for it rather than read it once.
+      const ready = await waitFor(
+        `${name} Ready=True`,
+        async () => {
+          const condition = await readyOf(namespace, name);
+          return condition?.status === 'True' ? condition : undefined;
+        },
+        15_000,
+      );
+      assert.equal(ready.reason, 'SecretSynced');
     }
   });
 

@@ -14,6 +14,7 @@ import { startControlPlane } from '../../src/kube/controlplane/index.js';
 import { Informer, KubeClient, type KubeObject, Resources } from '../../src/kube/index.js';
 import { parseGoDuration } from '../../src/operator/duration.js';
 import { OperatorResources } from '../../src/operator/resources.js';
+import { createExternalSecrets, isReady } from './workload.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,15 +34,6 @@ const REFRESH = args.refresh as string;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const kib = (pid: number, field: 'VmHWM' | 'VmRSS') =>
   Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
-}
 
 const plane = await startControlPlane();
 try {
@@ -78,26 +70,8 @@ try {
   watcher.start();
   await watcher.waitForSync();
   const t0 = performance.now();
-  await pool(
-    Array.from({ length: N }, (_, i) => i),
-    10,
-    (i) =>
-      client.create(OperatorResources.externalSecrets, {
-        apiVersion: 'external-secrets.io/v1',
-        kind: 'ExternalSecret',
-        metadata: { name: `es-${i}`, namespace: namespaces[i % NS] },
-        spec: {
-          secretStoreRef: { name: 'store' },
-          refreshInterval: REFRESH,
-          data: [{ secretKey: 'a', remoteRef: { key: `key-${Math.floor(i / NS) % KEYS}` } }],
-        },
-      }),
-  );
-  const ready = (es: KubeObject) =>
-    ((es.status as { conditions?: Array<{ type: string; status: string }> })?.conditions ?? []).some(
-      (c) => c.type === 'Ready' && c.status === 'True',
-    );
-  while (watcher.list().filter(ready).length < N) await sleep(100);
+  await createExternalSecrets(client, { count: N, namespaces, keys: KEYS, refresh: REFRESH, concurrency: 10 });
+  while (watcher.list().filter(isReady).length < N) await sleep(100);
   const readyMs = performance.now() - t0;
   const atReady = { rss: kib(pid, 'VmRSS'), peak: kib(pid, 'VmHWM') };
   await sleep(2 * parseGoDuration(REFRESH));

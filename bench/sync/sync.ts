@@ -18,6 +18,7 @@ import { parseGoDuration } from '../../src/operator/duration.js';
 import { startOperator } from '../../src/operator/index.js';
 import { OperatorResources } from '../../src/operator/resources.js';
 import { defaultProviderRegistry, FakeSecretsProvider } from '../../src/providers/index.js';
+import { createExternalSecrets, isReady, pool } from './workload.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -50,16 +51,6 @@ const SAMPLES = Number(args.samples);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs fn over items with at most `limit` in flight. */
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
-}
-
 /** apiserver_request_total summed by "VERB resource[/subresource]". */
 async function apiRequests(client: KubeClient): Promise<Map<string, number>> {
   const stream = await client.stream('/metrics');
@@ -86,11 +77,6 @@ function delta(before: Map<string, number>, after: Map<string, number>): Record<
     if (d > 0) out[key] = d;
   }
   return Object.fromEntries(Object.entries(out).sort());
-}
-
-function isReady(es: KubeObject): boolean {
-  const conditions = (es.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions;
-  return conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
 function percentile(values: number[], p: number): number {
@@ -157,22 +143,7 @@ async function main(): Promise<void> {
         memory.peakRss = Math.max(memory.peakRss, process.memoryUsage().rss);
       }, 200);
       const createAll = () =>
-        pool(
-          Array.from({ length: N }, (_, i) => i),
-          CONCURRENCY,
-          (i) =>
-            client.create(OperatorResources.externalSecrets, {
-              apiVersion: 'external-secrets.io/v1',
-              kind: 'ExternalSecret',
-              metadata: { name: `es-${i}`, namespace: namespaces[i % NS] },
-              spec: {
-                secretStoreRef: { name: 'store' },
-                refreshInterval: REFRESH,
-                // Every namespace reads every key: NS x KEYS distinct (store, key) pairs.
-                data: [{ secretKey: 'a', remoteRef: { key: `key-${Math.floor(i / NS) % KEYS}` } }],
-              },
-            }),
-        );
+        createExternalSecrets(client, { count: N, namespaces, keys: KEYS, refresh: REFRESH, concurrency: CONCURRENCY });
       // Watch readiness through an informer (one watch, no polling load on the server).
       const watcher = new Informer<KubeObject>(client, OperatorResources.externalSecrets);
       let apiBefore = await apiRequests(client);

@@ -22,6 +22,7 @@ import { type CustosProcess, callJson, freePort, ProcessGroup } from '../helpers
 import {
   bootstrapStack,
   gatewayCaPem,
+  measurements,
   stackDirs,
   startGateway,
   startNamespaceOperator,
@@ -45,11 +46,7 @@ describe('seed 001: store, gateway and operator as separate processes', { skip: 
   const group = new ProcessGroup();
   /** Every plaintext this file stores; none may appear in any process log or object status. */
   const { values, secretValue } = valueRecorder();
-  const measured: Record<string, number[]> = {};
-  const measure = (what: string, ms: number) => {
-    measured[what] ??= [];
-    measured[what].push(ms);
-  };
+  const { measured, measure } = measurements();
 
   let client: KubeClient;
   let kubeconfigPath: string;

@@ -23,6 +23,7 @@ import { callJson, freePort, ProcessGroup } from '../helpers/e2e-processes.js';
 import {
   bootstrapStack,
   gatewayCaPem,
+  measurements,
   stackDirs,
   startGateway,
   startNamespaceOperator,
@@ -58,11 +59,7 @@ describe('seed 004: 1Password patterns through the custos provider', { skip: int
   const group = new ProcessGroup();
   /** Every plaintext this file stores; none may appear in any process output or object status. */
   const { values, secretValue } = valueRecorder();
-  const measured: Record<string, number[]> = {};
-  const measure = (what: string, ms: number) => {
-    measured[what] ??= [];
-    measured[what].push(ms);
-  };
+  const { measured, measure } = measurements();
 
   let client: KubeClient;
   let storeUrl: string;

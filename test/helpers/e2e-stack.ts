@@ -88,6 +88,18 @@ export function valueRecorder(): { values: string[]; secretValue(label: string):
   };
 }
 
+/** Durations a test measured, by what was measured (printed at the end, copied into docs/e2e.md). */
+export function measurements(): { measured: Record<string, number[]>; measure(what: string, ms: number): void } {
+  const measured: Record<string, number[]> = {};
+  return {
+    measured,
+    measure(what, ms) {
+      measured[what] ??= [];
+      measured[what].push(ms);
+    },
+  };
+}
+
 /**
  * Polls `check` every `intervalMs` until it returns a truthy value (returned); thrown errors count as "not yet".
  * Fails after timeoutMs with the last value or error seen.

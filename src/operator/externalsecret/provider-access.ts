@@ -80,10 +80,6 @@ export class ProviderAccess {
     await this.#clients.close();
   }
 
-  #clientFor(store: ResolvedStore, namespace: string): Promise<SecretsClient> {
-    return this.#clients.get(store, namespace);
-  }
-
   async #read<T>(
     store: ResolvedStore,
     namespace: string,
@@ -104,7 +100,7 @@ export class ProviderAccess {
     }
     const entry: CachedRead = { at: now, settled: false, value: Promise.resolve() };
     entry.value = (async () => {
-      const client = await this.#clientFor(store, namespace);
+      const client = await this.#clients.get(store, namespace);
       try {
         const result = await run(client);
         this.#options.onCall?.(provider, call, 'success');

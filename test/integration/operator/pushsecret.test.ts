@@ -94,6 +94,24 @@ describe('PushSecret controller', { skip: integration.skipReason }, () => {
       return undefined;
     }
   };
+  /** A SecretStore pushing into remoteNs as the `pusher` ServiceAccount (kubernetes provider). */
+  const kubernetesStore = (name: string, labels: Record<string, string> = {}) => ({
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'SecretStore',
+    metadata: { name, namespace: ns, labels },
+    spec: {
+      provider: {
+        kubernetes: {
+          server: {
+            url: 'kubernetes.default',
+            caProvider: { type: 'ConfigMap', name: 'kube-root-ca.crt', key: 'ca.crt' },
+          },
+          auth: { serviceAccount: { name: 'pusher' } },
+          remoteNamespace: remoteNs,
+        },
+      },
+    },
+  });
   const remote = async (name: string) => {
     const s = await getSecret(h, remoteNs, name);
     return s ? decode(s.data) : undefined;
@@ -141,23 +159,7 @@ describe('PushSecret controller', { skip: integration.skipReason }, () => {
       metadata: { name: 'fake', namespace: ns },
       spec: fakeSpec,
     });
-    await h.client.create(OperatorResources.secretStores, {
-      apiVersion: 'external-secrets.io/v1',
-      kind: 'SecretStore',
-      metadata: { name: 'k8s', namespace: ns, labels: { push: 'k8s' } },
-      spec: {
-        provider: {
-          kubernetes: {
-            server: {
-              url: 'kubernetes.default',
-              caProvider: { type: 'ConfigMap', name: 'kube-root-ca.crt', key: 'ca.crt' },
-            },
-            auth: { serviceAccount: { name: 'pusher' } },
-            remoteNamespace: remoteNs,
-          },
-        },
-      },
-    });
+    await h.client.create(OperatorResources.secretStores, kubernetesStore('k8s', { push: 'k8s' }));
     await createSecret('db', { user: VALUES.user, pass: VALUES.pass, token: VALUES.token });
     op = await startTestOperator(h, {
       namespace: ns,
@@ -393,27 +395,10 @@ describe('PushSecret controller', { skip: integration.skipReason }, () => {
   });
 
   it('a store referenced by a Delete-policy PushSecret outlives it (ESO store finalizer)', async () => {
-    const storeSpec = (name: string) => ({
-      apiVersion: 'external-secrets.io/v1',
-      kind: 'SecretStore',
-      metadata: { name, namespace: ns },
-      spec: {
-        provider: {
-          kubernetes: {
-            server: {
-              url: 'kubernetes.default',
-              caProvider: { type: 'ConfigMap', name: 'kube-root-ca.crt', key: 'ca.crt' },
-            },
-            auth: { serviceAccount: { name: 'pusher' } },
-            remoteNamespace: remoteNs,
-          },
-        },
-      },
-    });
     const storeOf = (name: string) =>
       h.client.get(OperatorResources.secretStores, name, { namespace: ns }).catch(() => undefined);
-    await h.client.create(OperatorResources.secretStores, storeSpec('k8s-held'));
-    await h.client.create(OperatorResources.secretStores, storeSpec('k8s-free'));
+    await h.client.create(OperatorResources.secretStores, kubernetesStore('k8s-held'));
+    await h.client.create(OperatorResources.secretStores, kubernetesStore('k8s-free'));
     await createSecret('held-source', { v: VALUES.token });
     await createPushSecret('held', {
       deletionPolicy: 'Delete',

@@ -1,0 +1,48 @@
+// The operator benchmarks' shared workload: N ExternalSecrets spread over namespaces, each reading one of KEYS
+// remote keys of its namespace's fake store, created at a fixed concurrency; and the readiness test they wait on.
+import type { KubeClient, KubeObject } from '../../src/kube/index.js';
+import { OperatorResources } from '../../src/operator/resources.js';
+
+/** Runs fn over items with at most `limit` in flight. */
+export async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}
+
+export interface Workload {
+  count: number;
+  /** Namespace names; ExternalSecret i goes to namespaces[i % length], store `store` in each. */
+  namespaces: string[];
+  keys: number;
+  refresh: string;
+  concurrency: number;
+}
+
+/** Creates es-0 .. es-(count-1); every namespace reads every key, so there are namespaces x keys distinct reads. */
+export function createExternalSecrets(client: KubeClient, w: Workload): Promise<void> {
+  const ns = w.namespaces.length;
+  return pool(
+    Array.from({ length: w.count }, (_, i) => i),
+    w.concurrency,
+    (i) =>
+      client.create(OperatorResources.externalSecrets, {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: { name: `es-${i}`, namespace: w.namespaces[i % ns] },
+        spec: {
+          secretStoreRef: { name: 'store' },
+          refreshInterval: w.refresh,
+          data: [{ secretKey: 'a', remoteRef: { key: `key-${Math.floor(i / ns) % w.keys}` } }],
+        },
+      }),
+  );
+}
+
+export function isReady(es: KubeObject): boolean {
+  const conditions = (es.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions;
+  return conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}

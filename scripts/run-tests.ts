@@ -1,4 +1,5 @@
-// Test runner: `npm test` (unit + integration), `npm run test:unit`, `npm run test:integration`.
+// Test runner: `npm test` (unit + integration), `npm run test:unit`, `npm run test:integration`, and
+// `npx tsx scripts/run-tests.ts files <file.test.ts>...` for a chosen few (with the control plane if any needs it).
 // Node 20's --test takes no globs, so this finds the files, starts one shared real control plane for the
 // integration tests, runs node:test once over all files (one summary at the end) and tears the plane down.
 import { spawn } from 'node:child_process';
@@ -13,13 +14,14 @@ import {
 
 const root = join(import.meta.dirname, '..');
 const mode = process.argv[2] ?? 'all';
-const extraArgs = process.argv.slice(3);
+const chosenFiles = mode === 'files' ? process.argv.slice(3).filter((a) => a.endsWith('.test.ts')) : [];
+const extraArgs = process.argv.slice(3).filter((a) => !chosenFiles.includes(a));
 const suites: Record<string, string[]> = {
   unit: ['test/unit'],
   integration: ['test/integration', 'test/e2e'],
   all: ['test/unit', 'test/integration', 'test/e2e'],
 };
-const dirs = suites[mode];
+const dirs = mode === 'files' ? [] : suites[mode];
 if (!dirs) {
   console.error(`unknown test suite "${mode}"; use one of: ${Object.keys(suites).join(', ')}`);
   process.exit(2);
@@ -39,7 +41,7 @@ function findTests(dir: string): string[] {
   });
 }
 
-const files = dirs.flatMap((d) => findTests(join(root, d))).map((f) => relative(root, f));
+const files = [...dirs.flatMap((d) => findTests(join(root, d))).map((f) => relative(root, f)), ...chosenFiles];
 const needsCluster = files.some((f) => !f.startsWith('test/unit/'));
 const env: NodeJS.ProcessEnv = { ...process.env };
 let plane: ControlPlane | undefined;

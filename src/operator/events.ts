@@ -3,6 +3,9 @@
 // one, and repeats are sent at most once per repeatIntervalMs (default 5 minutes; counted in between), so an
 // ExternalSecret failing on every 1 s refresh does not write an event every second.
 // Sending is best effort: a failure is logged, never fails a reconcile. Messages must not carry values.
+// Like client-go's broadcaster, events queue (at most maxQueued, newer ones dropped beyond that) and one sender
+// writes them one at a time: a burst of reconciles (an install, a restart) then spends the API server on Secrets
+// and status first, and the events follow.
 import { randomBytes } from 'node:crypto';
 import type { KubeClient, KubeObject } from '../kube/index.js';
 import { Resources } from '../kube/index.js';
@@ -12,6 +15,14 @@ export interface EventTarget {
   apiVersion: string;
   kind: string;
   metadata: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
+}
+
+interface PendingEvent {
+  target: EventTarget;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  done: () => void;
 }
 
 interface LastEvent {
@@ -32,22 +43,56 @@ export class EventRecorder {
   readonly #onError: (error: unknown) => void;
   readonly #repeatIntervalMs: number;
   readonly #now: () => number;
+  readonly #maxQueued: number;
+  readonly #queue: PendingEvent[] = [];
+  #sending = false;
+  #dropped = 0;
 
   constructor(
     client: KubeClient,
     component: string,
     onError: (error: unknown) => void = () => {},
-    options: { repeatIntervalMs?: number; now?: () => number } = {},
+    options: { repeatIntervalMs?: number; now?: () => number; maxQueued?: number } = {},
   ) {
     this.#client = client;
     this.#component = component;
     this.#onError = onError;
     this.#repeatIntervalMs = options.repeatIntervalMs ?? 300_000;
     this.#now = options.now ?? Date.now;
+    this.#maxQueued = options.maxQueued ?? 1000;
   }
 
-  /** Sends an event; resolves when done (or failed). Callers usually do not wait. */
-  async record(target: EventTarget, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+  /** Events dropped because the queue was full. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Queues an event; resolves when it was sent, failed or dropped. Callers usually do not wait. */
+  record(target: EventTarget, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    if (this.#queue.length >= this.#maxQueued) {
+      this.#dropped++;
+      this.#onError(new Error(`event queue full (${this.#maxQueued}): dropped a ${reason} event`));
+      return Promise.resolve();
+    }
+    return new Promise((done) => {
+      this.#queue.push({ target, type, reason, message, done });
+      if (!this.#sending) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#sending = true;
+    try {
+      for (let next = this.#queue.shift(); next; next = this.#queue.shift()) {
+        await this.#send(next.target, next.type, next.reason, next.message);
+        next.done();
+      }
+    } finally {
+      this.#sending = false;
+    }
+  }
+
+  async #send(target: EventTarget, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     const uid = target.metadata.uid ?? '';
     // Cluster-scoped objects (ClusterSecretStore) get their events in "default", as client-go does.
     const namespace = target.metadata.namespace || 'default';

@@ -59,4 +59,61 @@ describe('EventRecorder', () => {
       ['create', 'create'],
     );
   });
+  it('sends one event at a time, in order, however many reconciles record at once', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const sent: string[] = [];
+    const client = {
+      create: async (_type: unknown, body: { involvedObject: { name: string } }) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        sent.push(body.involvedObject.name);
+        inFlight--;
+        return body;
+      },
+    } as unknown as KubeClient;
+    const events = new EventRecorder(client, 'external-secrets');
+    const names = Array.from({ length: 20 }, (_, i) => `es-${i}`);
+    await Promise.all(
+      names.map((name, i) =>
+        events.record({ ...target, metadata: { name, namespace: 'ns', uid: `u${i}` } }, 'Normal', 'Updated', 'x'),
+      ),
+    );
+    assert.equal(maxInFlight, 1);
+    assert.deepEqual(sent, names);
+  });
+  it('drops events beyond the queue bound and says so, without values', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const sent: string[] = [];
+    const client = {
+      create: async (_type: unknown, body: { involvedObject: { name: string } }) => {
+        await gate;
+        sent.push(body.involvedObject.name);
+        return body;
+      },
+    } as unknown as KubeClient;
+    const errors: string[] = [];
+    const events = new EventRecorder(client, 'external-secrets', (e) => errors.push((e as Error).message), {
+      maxQueued: 3,
+    });
+    const pending = [0, 1, 2, 3, 4, 5].map((i) =>
+      events.record(
+        { ...target, metadata: { name: `es-${i}`, namespace: 'ns', uid: `u${i}` } },
+        'Normal',
+        'Updated',
+        'x',
+      ),
+    );
+    // es-0 is being sent, es-1..es-3 wait in the queue, es-4 and es-5 do not fit.
+    await Promise.all([pending[4], pending[5]]);
+    assert.equal(events.dropped, 2);
+    assert.match(errors[0] ?? '', /event queue full \(3\): dropped a Updated event/);
+    release();
+    await Promise.all(pending);
+    assert.deepEqual(sent, ['es-0', 'es-1', 'es-2', 'es-3']);
+  });
 });

@@ -88,6 +88,24 @@ export function cpuMs(pid: number): number {
   }
 }
 
+/** CPU time of each direct child of a process by command name (summed when names repeat). */
+export function childrenCpuMs(pid: number): Record<string, number> {
+  const byName: Record<string, number> = {};
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== pid) continue;
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      byName[name] = (byName[name] ?? 0) + cpuMs(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return byName;
+}
+
 /** CPU time of a process and all its direct children (PostgreSQL: the postmaster and its backends). */
 export function cpuMsWithChildren(pid: number): number {
   let total = cpuMs(pid);

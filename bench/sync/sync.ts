@@ -18,6 +18,7 @@ import { parseGoDuration } from '../../src/operator/duration.js';
 import { startOperator } from '../../src/operator/index.js';
 import { OperatorResources } from '../../src/operator/resources.js';
 import { defaultProviderRegistry, FakeSecretsProvider } from '../../src/providers/index.js';
+import { childrenCpuMs } from '../store/servers.js';
 import { createExternalSecrets, isReady, pool } from './workload.js';
 
 const { values: args } = parseArgs({
@@ -51,20 +52,40 @@ const SAMPLES = Number(args.samples);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** apiserver_request_total summed by "VERB resource[/subresource]". */
+/** CPU ms so far of the control plane's processes (etcd, kube-apiserver, ...) and of this process. */
+function cpuSnapshot(): Record<string, number> {
+  const self = process.cpuUsage();
+  return { ...childrenCpuMs(process.pid), 'benchmark process': (self.user + self.system) / 1000 };
+}
+
+/** CPU seconds spent per process between two snapshots. */
+function cpuSpent(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const spent: Record<string, number> = {};
+  for (const [name, ms] of Object.entries(after)) spent[name] = Number(((ms - (before[name] ?? 0)) / 1000).toFixed(2));
+  return spent;
+}
+
+/** apiserver_request_total by "VERB resource[/subresource]", and the server time of each in ms ("... server ms"). */
 async function apiRequests(client: KubeClient): Promise<Map<string, number>> {
   const stream = await client.stream('/metrics');
   let text = '';
   for await (const chunk of stream) text += chunk;
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {
-    if (!line.startsWith('apiserver_request_total{')) continue;
+    const total = line.startsWith('apiserver_request_total{');
+    if (!total && !line.startsWith('apiserver_request_duration_seconds_sum{')) continue;
     const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
     if (!['secrets', 'externalsecrets', 'events'].includes(labels.resource ?? '')) continue;
     if (labels.verb === 'WATCH' || labels.verb === 'LIST' || labels.verb === 'GET') {
       if (labels.resource === 'events') continue;
     }
-    const key = `${labels.verb} ${labels.resource}${labels.subresource ? `/${labels.subresource}` : ''}`;
+    const request = `${labels.verb} ${labels.resource}${labels.subresource ? `/${labels.subresource}` : ''}`;
+    // Server time is summed in ms under its own key, so deltas give the API server's mean latency per request.
+    const key = total ? request : `${request} server ms`;
+    if (!total) {
+      out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)) * 1000);
+      continue;
+    }
     out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
   return out;
@@ -74,7 +95,7 @@ function delta(before: Map<string, number>, after: Map<string, number>): Record<
   const out: Record<string, number> = {};
   for (const [key, value] of after) {
     const d = value - (before.get(key) ?? 0);
-    if (d > 0) out[key] = d;
+    if (d > 0) out[key] = Math.round(d);
   }
   return Object.fromEntries(Object.entries(out).sort());
 }
@@ -103,6 +124,8 @@ async function main(): Promise<void> {
       for (const name of namespaces) {
         await client.create(Resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
       }
+      const floorApiBefore = await apiRequests(client);
+      const cpuBefore = cpuSnapshot();
       const t0 = performance.now();
       await pool(
         Array.from({ length: N }, (_, i) => i),
@@ -116,6 +139,8 @@ async function main(): Promise<void> {
           }),
       );
       results.floorMs = Math.round(performance.now() - t0);
+      results.floorCpuSeconds = cpuSpent(cpuBefore, cpuSnapshot());
+      results.floorApiRequests = delta(floorApiBefore, await apiRequests(client));
       process.stderr.write(`floor: ${N} Secrets in ${results.floorMs} ms\n`);
     }
 
@@ -148,6 +173,7 @@ async function main(): Promise<void> {
       const watcher = new Informer<KubeObject>(client, OperatorResources.externalSecrets);
       let apiBefore = await apiRequests(client);
       if (BACKLOG) await createAll();
+      let cpuBefore = cpuSnapshot();
       const tOperator = performance.now();
       const op = await startOperator({
         kubeConfig: kc,
@@ -168,6 +194,7 @@ async function main(): Promise<void> {
       if (!BACKLOG) {
         await sleep(1000); // stores validated
         apiBefore = await apiRequests(client);
+        cpuBefore = cpuSnapshot();
       }
       const callsBefore = fake.calls.count('getSecret');
       const t0 = BACKLOG ? tOperator : performance.now();
@@ -175,6 +202,7 @@ async function main(): Promise<void> {
       const createdMs = performance.now() - t0;
       while (readyCount() < N) await sleep(50);
       const allReadyMs = performance.now() - t0;
+      const cpuUntilReady = cpuSpent(cpuBefore, cpuSnapshot());
       const apiCreate = delta(apiBefore, await apiRequests(client));
       const providerCallsCreate = fake.calls.count('getSecret') - callsBefore;
       process.stderr.write(`${mode}: all ${N} Ready after ${Math.round(allReadyMs)} ms\n`);
@@ -220,6 +248,8 @@ async function main(): Promise<void> {
         allReadyMs: Math.round(allReadyMs),
         vsFloor: Number((allReadyMs / (results.floorMs as number)).toFixed(2)),
         apiRequestsUntilReady: apiCreate,
+        // CPU seconds per process until all were Ready (the operator runs inside the benchmark process).
+        cpuSecondsUntilReady: cpuUntilReady,
         providerCallsUntilReady: providerCallsCreate,
         steadyStateApiRequests: apiSteady,
         steadyStateProviderCalls: providerCallsSteady,

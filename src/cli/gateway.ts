@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { fragmentFilePath, initFragments } from '../gateway/crypto/admin.js';
 import { readFragmentFile } from '../gateway/crypto/sealed-file.js';
 import { combineShares, parseShare, readUnsealKeyFile } from '../gateway/crypto/unseal-key.js';
@@ -19,6 +19,11 @@ const integer = (flag: string) => (value: string) => {
   return Number(value);
 };
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+const onOff = (flag: string) => (value: string) => {
+  if (['true', 'on', 'yes', '1'].includes(value)) return true;
+  if (['false', 'off', 'no', '0'].includes(value)) return false;
+  throw new Error(`${flag} must be true or false, got "${value}"`);
+};
 
 /** Where the commands read and write; tests pass their own. */
 export interface GatewayCliIo {
@@ -94,6 +99,15 @@ export function registerGatewayCommands(program: Command, io: GatewayCliIo = pro
     .option('--unseal-key-file <file>', 'unseal at start with this key file (key-file seal)')
     .option('--max-value-bytes <n>', 'largest secret value accepted', integer('--max-value-bytes'), 1024 * 1024)
     .option('--log-level <level>', `log level on stderr: ${logLevels.join(', ')}`, parseLogLevel, 'info')
+    .addOption(
+      new Option(
+        '--store-read-batching <bool>',
+        'under load, send concurrent item reads of one caller to the store in one request (false: one request per read)',
+      )
+        .env('CUSTOS_GATEWAY_STORE_READ_BATCHING')
+        .argParser(onOff('--store-read-batching'))
+        .default(true),
+    )
     .action(
       async (o: {
         store: string;
@@ -108,6 +122,7 @@ export function registerGatewayCommands(program: Command, io: GatewayCliIo = pro
         unsealKeyFile?: string;
         maxValueBytes: number;
         logLevel: LogLevel;
+        storeReadBatching: boolean;
       }) => {
         if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new Error('give both --tls-cert and --tls-key, or neither');
         const logger = serveLogger('custos-gateway', o.logLevel, (line) => io.stderr(line));
@@ -125,6 +140,7 @@ export function registerGatewayCommands(program: Command, io: GatewayCliIo = pro
           insecureHttp: o.insecureHttp,
           unsealKeyFile: o.unsealKeyFile,
           maxValueBytes: o.maxValueBytes,
+          storeReadBatching: o.storeReadBatching,
           logger,
         });
         io.stdout(`${server.url}\n`);

@@ -13,6 +13,7 @@ import { fragmentFilePath } from './crypto/admin.js';
 import { readUnsealKeyFile } from './crypto/unseal-key.js';
 import { FragmentVault } from './crypto/vault.js';
 import { GatewayError } from './errors.js';
+import type { ReadBatcherOptions } from './read-batcher.js';
 import { defaultMaxValueBytes, SecretService } from './secrets.js';
 import { StoreClient } from './store-client.js';
 import { loadOrCreateServingCertificate, type ServingCertificate } from './tls.js';
@@ -36,6 +37,8 @@ export interface GatewayServerOptions {
   /** Unseal at start with this key file (key-file seal); otherwise the gateway starts sealed. */
   unsealKeyFile?: string;
   maxValueBytes?: number;
+  /** Batch concurrent item reads of one token into one store request under load (default on); see read-batcher.ts. */
+  storeReadBatching?: boolean | ReadBatcherOptions;
   /** A pino logger, or false for none. Default: pino at info level on stderr. */
   logger?: FastifyBaseLogger | false;
 }
@@ -113,7 +116,11 @@ export async function buildGatewayApp(context: GatewayContext, options: GatewayA
 export async function createGatewayServer(options: GatewayServerOptions): Promise<GatewayServer> {
   const vault = new FragmentVault(fragmentFilePath(options.configDir));
   if (options.unsealKeyFile) vault.unsealWithKey(readUnsealKeyFile(options.unsealKeyFile));
-  const store = new StoreClient({ url: options.storeUrl, ca: options.storeCaPem });
+  const store = new StoreClient({
+    url: options.storeUrl,
+    ca: options.storeCaPem,
+    readBatching: options.storeReadBatching,
+  });
   const maxValueBytes = options.maxValueBytes ?? defaultMaxValueBytes;
   const context: GatewayContext = { secrets: new SecretService(store, vault, maxValueBytes), store, vault };
 

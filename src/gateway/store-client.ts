@@ -3,6 +3,7 @@
 // with the protocol's error code; a store that cannot be reached is `unavailable`.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { type ItemRead, ReadBatcher, type ReadBatcherOptions, type ReadOutcome } from './read-batcher.js';
 
 export type StoreErrorCode =
   | 'not_found'
@@ -111,6 +112,11 @@ export interface StoreClientOptions {
   /** PEM CA bundle to trust for the store's TLS certificate. */
   ca?: string;
   timeoutMs?: number;
+  /**
+   * Batch concurrent item reads of one token into `POST /v1/items/batch-get` under load (read-batcher.ts); on by
+   * default, `false` sends every read alone.
+   */
+  readBatching?: boolean | ReadBatcherOptions;
 }
 
 const statusCodes: Record<number, StoreErrorCode> = {
@@ -137,6 +143,7 @@ export class StoreClient {
   readonly #base: URL;
   readonly #agent: HttpAgent | HttpsAgent;
   readonly #timeoutMs: number;
+  readonly #reads: ReadBatcher | undefined;
 
   constructor(options: StoreClientOptions) {
     let base: URL;
@@ -154,6 +161,22 @@ export class StoreClient {
       base.protocol === 'https:'
         ? new HttpsAgent({ keepAlive: true, ca: options.ca, minVersion: 'TLSv1.2' })
         : new HttpAgent({ keepAlive: true });
+    const batching = options.readBatching ?? true;
+    this.#reads =
+      batching === false
+        ? undefined
+        : new ReadBatcher(
+            {
+              single: (token, read) => this.#singleRead(token, read),
+              batch: (token, reads) => this.#batchRead(token, reads),
+            },
+            batching === true ? {} : batching,
+          );
+  }
+
+  /** Whether item reads may travel in batches (off when configured so, or once the store proved too old). */
+  get readBatching(): boolean {
+    return this.#reads?.batching ?? false;
   }
 
   get url(): string {
@@ -198,11 +221,45 @@ export class StoreClient {
   }
 
   getItem(token: string, path: string, version?: number): Promise<ItemRecord> {
-    return this.#json('GET', '/v1/items', { token, query: { path, version } });
+    return this.#read(token, { path, version }) as Promise<ItemRecord>;
   }
 
   describeItem(token: string, path: string): Promise<ItemDescription> {
-    return this.#json('GET', '/v1/items/describe', { token, query: { path } });
+    return this.#read(token, { path, describe: true }) as Promise<ItemDescription>;
+  }
+
+  #read(token: string, read: ItemRead): Promise<unknown> {
+    return this.#reads ? this.#reads.read(token, read) : this.#singleRead(token, read);
+  }
+
+  #singleRead(token: string, read: ItemRead): Promise<unknown> {
+    const query = { path: read.path, version: read.version };
+    return this.#json('GET', read.describe ? '/v1/items/describe' : '/v1/items', { token, query });
+  }
+
+  /** `POST /v1/items/batch-get`: one answer per read; `unsupported` from a store that has no such endpoint. */
+  async #batchRead(token: string, reads: ItemRead[]): Promise<ReadOutcome[] | 'unsupported'> {
+    const path = '/v1/items/batch-get';
+    const response = await this.#send('POST', path, { token, body: { reads } }, true);
+    const status = response.statusCode ?? 500;
+    if (status === 404 || status === 405 || status === 501) {
+      await readBody(response).catch(() => '');
+      return 'unsupported';
+    }
+    if (status >= 300) throw await errorFrom(response);
+    const malformed = () => new StoreError('unavailable', 502, `the store answered POST ${path} with a malformed body`);
+    let results: unknown;
+    try {
+      results = (JSON.parse(await readBody(response)) as { results?: unknown }).results;
+    } catch (error) {
+      throw error instanceof StoreError ? error : malformed();
+    }
+    if (!Array.isArray(results) || results.length !== reads.length) throw malformed();
+    return results.map((result: { item?: unknown; error?: { status?: unknown } }): ReadOutcome => {
+      if (result && typeof result === 'object' && 'item' in result) return { ok: true, value: result.item };
+      const entryStatus = typeof result?.error?.status === 'number' ? result.error.status : 502;
+      return { ok: false, error: storeErrorOf(entryStatus, result?.error) };
+    });
   }
 
   listItems(
@@ -346,14 +403,23 @@ function readBody(response: IncomingMessage): Promise<string> {
 async function errorFrom(response: IncomingMessage): Promise<StoreError> {
   const status = response.statusCode ?? 500;
   const text = await readBody(response).catch(() => '');
-  let code: StoreErrorCode = statusCodes[status] ?? (status >= 500 ? 'unavailable' : 'invalid');
-  let message = `the store answered HTTP ${status}`;
+  let error: unknown;
   try {
-    const parsed = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    if (parsed.error?.code && knownCodes.has(parsed.error.code)) code = parsed.error.code as StoreErrorCode;
-    if (typeof parsed.error?.message === 'string') message = parsed.error.message;
+    error = (JSON.parse(text) as { error?: unknown }).error;
   } catch {
     // not the protocol's error shape: keep the status-derived code
   }
-  return new StoreError(code, status, message);
+  return storeErrorOf(status, error);
+}
+
+/** A StoreError from an HTTP status and the protocol's `{code, message}` (of a whole answer or of a batch entry). */
+function storeErrorOf(status: number, error: unknown): StoreError {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return new StoreError(
+    typeof code === 'string' && knownCodes.has(code)
+      ? (code as StoreErrorCode)
+      : (statusCodes[status] ?? (status >= 500 ? 'unavailable' : 'invalid')),
+    status,
+    typeof message === 'string' ? message : `the store answered HTTP ${status}`,
+  );
 }

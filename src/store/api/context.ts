@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { appendAudit } from '../audit/log.js';
 import type { AuthService, Session } from '../auth/service.js';
 import type { FragmentKeeper } from '../crypto/fragments.js';
-import { forbidden } from '../errors.js';
+import { forbidden, StoreError } from '../errors.js';
 import type { ChangeFeed } from '../feed.js';
 import { type Permissions, permissionsFor } from '../policy/authorizer.js';
 import type { AuditDraft, StoreOps, StoreStorage, SystemCapability } from '../storage/types.js';
@@ -40,17 +40,36 @@ export function stateOf(request: FastifyRequest): RequestState {
   return state;
 }
 
-export function auditDraft(request: FastifyRequest, state: RequestState, status: number): AuditDraft {
+/**
+ * The audit entry of a request; `entry` overrides action, path and error code for one read of a batch, which is
+ * audited as its own entry.
+ */
+export function auditDraft(
+  request: FastifyRequest,
+  state: RequestState,
+  status: number,
+  entry?: { action: string; path: string; errorCode?: string },
+): AuditDraft {
   const detail: AuditDraft['detail'] = { status, method: request.method, ip: request.ip };
   if (state.permissions?.roles.length) detail.roles = state.permissions.roles.join(',');
+  if (entry) detail.batch = true;
+  const errorCode = entry ? entry.errorCode : state.errorCode;
   return {
     at: new Date().toISOString(),
     actor: state.actor,
-    action: state.action,
-    path: state.path,
-    outcome: status < 400 ? 'ok' : (state.errorCode ?? 'error'),
+    action: entry?.action ?? state.action,
+    path: entry?.path ?? state.path,
+    outcome: status < 400 ? 'ok' : (errorCode ?? 'error'),
     detail,
   };
+}
+
+export const storageFailureMessage = 'the store cannot serve this request now (database unavailable?)';
+
+/** The protocol's answer to an error thrown by a handler: a StoreError as it is, anything else a 503. */
+export function errorAnswer(error: unknown): { status: number; code: string; message: string } {
+  if (error instanceof StoreError) return { status: error.status, code: error.code, message: error.message };
+  return { status: 503, code: 'unavailable', message: storageFailureMessage };
 }
 
 /** Runs a mutation and its audit entry in one transaction: both are committed, or neither. */
@@ -84,9 +103,20 @@ export async function requireCapability(
   capability: 'read' | 'list' | 'create' | 'update' | 'delete',
 ): Promise<void> {
   stateOf(request).path = path;
-  if (!(await permissions(ctx, request)).can(path, capability)) {
-    throw forbidden(`not allowed to ${capability} ${path}`);
-  }
+  checkCapability(await permissions(ctx, request), path, capability);
+}
+
+export function checkCapability(
+  allowed: Permissions,
+  path: string,
+  capability: 'read' | 'list' | 'create' | 'update' | 'delete',
+): void {
+  if (!allowed.can(path, capability)) throw forbidden(`not allowed to ${capability} ${path}`);
+}
+
+/** Describing needs `read` or `list`; refused the same way whether the item exists or not. */
+export function checkDescribe(allowed: Permissions, path: string): void {
+  if (!allowed.can(path, 'read') && !allowed.can(path, 'list')) throw forbidden(`not allowed to describe ${path}`);
 }
 
 export async function requireSystem(ctx: StoreContext, request: FastifyRequest, capability: SystemCapability) {

@@ -2,9 +2,9 @@
 // learns nothing about whether a path exists.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { keyIdBytes } from '../crypto/fragments.js';
-import { conflict, forbidden, invalid, notFound } from '../errors.js';
+import { conflict, invalid, notFound } from '../errors.js';
 import { assertItemPath, assertPrefix } from '../paths.js';
-import type { Envelope, ItemRecord, VersionRecord } from '../storage/types.js';
+import type { Envelope, ItemRecord } from '../storage/types.js';
 import { auditedWrite, permissions, requireCapability, requireSystem, type StoreContext, stateOf } from './context.js';
 import {
   base64Field,
@@ -17,6 +17,7 @@ import {
   requiredString,
   tagsField,
 } from './input.js';
+import { knownGeneration, type ReadKind, readActions, readItem, shareFor } from './item-reads.js';
 
 const purposes = ['create', 'update', 'read', 'rewrap'] as const;
 type Purpose = (typeof purposes)[number];
@@ -24,17 +25,13 @@ type Purpose = (typeof purposes)[number];
 export function registerItemRoutes(app: FastifyInstance, ctx: StoreContext): void {
   const now = () => new Date().toISOString();
 
-  async function knownGeneration(generation: number): Promise<number> {
-    if (!ctx.fragments.has(generation)) await ctx.fragments.refresh(ctx.storage);
-    if (!ctx.fragments.has(generation)) throw invalid(`store fragment generation ${generation} does not exist`);
-    return generation;
-  }
+  const generationOf = (generation: number) => knownGeneration(ctx, generation);
 
   async function envelopeFrom(input: Json): Promise<Envelope> {
     return {
       ciphertext: base64Field(input, 'ciphertext', { maxChars: ctx.maxCiphertextChars }),
       keyId: base64Field(input, 'keyId', { bytes: keyIdBytes }),
-      generation: await knownGeneration(requiredInt(input, 'generation', 1)),
+      generation: await generationOf(requiredInt(input, 'generation', 1)),
     };
   }
 
@@ -44,34 +41,18 @@ export function registerItemRoutes(app: FastifyInstance, ctx: StoreContext): voi
     return path;
   }
 
-  async function shareFor(version: Pick<VersionRecord, 'generation' | 'keyId'>): Promise<string> {
-    await knownGeneration(version.generation);
-    return ctx.fragments.share(version.generation, Buffer.from(version.keyId, 'base64')).toString('base64');
-  }
-
-  function describe(item: ItemRecord, version: VersionRecord, versions: { version: number; createdAt: string }[]) {
-    return {
-      path: item.path,
-      version: version.version,
-      sealedVersion: version.sealedVersion,
-      keyId: version.keyId,
-      generation: version.generation,
-      type: item.type,
-      tags: item.tags,
-      description: item.description,
-      metadata: item.metadata,
-      createdAt: item.createdAt,
-      updatedAt: item.updatedAt,
-      versions,
-    };
-  }
-
-  async function readVersion(path: string, requested: number | undefined) {
-    const item = await ctx.storage.getItem(path);
-    if (!item) throw notFound(`item ${path} does not exist`);
-    const version = await ctx.storage.getVersion(path, requested ?? item.latestVersion);
-    if (!version) throw notFound(`version ${requested} of item ${path} does not exist`);
-    return { item, version, versions: await ctx.storage.listVersions(path) };
+  /** The single reads; the batched read (routes-batch.ts) answers each of its entries with the same function. */
+  function singleRead(kind: ReadKind) {
+    return async (request: FastifyRequest) =>
+      readItem(
+        ctx,
+        kind,
+        request.query as Json,
+        () => permissions(ctx, request),
+        (path) => {
+          stateOf(request).path = path;
+        },
+      );
   }
 
   app.post('/v1/keys/share', { config: { action: 'key.share' } }, async (request) => {
@@ -82,13 +63,13 @@ export function registerItemRoutes(app: FastifyInstance, ctx: StoreContext): voi
     if (purpose === 'rewrap') await requireSystem(ctx, request, 'fragment');
     else await requireCapability(ctx, request, path, purpose);
     const keyId = base64Field(input, 'keyId', { bytes: keyIdBytes });
-    const generation = await knownGeneration(optionalInt(input, 'generation', 1) ?? ctx.fragments.activeGeneration);
+    const generation = await generationOf(optionalInt(input, 'generation', 1) ?? ctx.fragments.activeGeneration);
     // d_store depends on the key id only, so shares are tied to paths here: a reader gets shares only for key ids
     // of that path, a writer only for fresh ones. A key id stolen from a database copy buys nothing.
     const users = await ctx.storage.pathsUsingKeyId(keyId);
     if (purpose === 'read' && !users.includes(path)) throw notFound(`no version of ${path} uses this keyId`);
     if (purpose !== 'read' && users.length > 0) throw conflict('this keyId is already in use; pick a fresh random one');
-    return { share: await shareFor({ keyId, generation }), generation };
+    return { share: await shareFor(ctx, { keyId, generation }), generation };
   });
 
   app.post('/v1/items', { config: { action: 'item.create' } }, async (request, reply) => {
@@ -127,22 +108,9 @@ export function registerItemRoutes(app: FastifyInstance, ctx: StoreContext): voi
     return { path, version };
   });
 
-  app.get('/v1/items', { config: { action: 'item.read' } }, async (request) => {
-    const query = request.query as Json;
-    const path = pathFrom(query, request);
-    await requireCapability(ctx, request, path, 'read');
-    const { item, version, versions } = await readVersion(path, optionalInt(query, 'version', 1));
-    return { ...describe(item, version, versions), ciphertext: version.ciphertext, share: await shareFor(version) };
-  });
+  app.get('/v1/items', { config: { action: readActions.read } }, singleRead('read'));
 
-  app.get('/v1/items/describe', { config: { action: 'item.describe' } }, async (request) => {
-    const query = request.query as Json;
-    const path = pathFrom(query, request);
-    const allowed = await permissions(ctx, request);
-    if (!allowed.can(path, 'read') && !allowed.can(path, 'list')) throw forbidden(`not allowed to describe ${path}`);
-    const { item, version, versions } = await readVersion(path, optionalInt(query, 'version', 1));
-    return describe(item, version, versions);
-  });
+  app.get('/v1/items/describe', { config: { action: readActions.describe } }, singleRead('describe'));
 
   app.get('/v1/items/list', { config: { action: 'item.list' } }, async (request) => {
     const query = request.query as Json;
@@ -239,7 +207,7 @@ export function registerItemRoutes(app: FastifyInstance, ctx: StoreContext): voi
         ciphertext: c.ciphertext,
         keyId: c.keyId,
         generation: c.generation,
-        share: await shareFor(c),
+        share: await shareFor(ctx, c),
       });
     }
     return { activeGeneration: active, items };

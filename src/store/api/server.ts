@@ -12,10 +12,11 @@ import { StoreError } from '../errors.js';
 import { ChangeFeed } from '../feed.js';
 import { openStore, type StoreLocation } from '../open.js';
 import type { StoreStorage } from '../storage/types.js';
-import { auditDraft, type StoreContext, stateOf } from './context.js';
+import { auditDraft, type StoreContext, stateOf, storageFailureMessage } from './context.js';
 import { ConciseRequestLog } from './request-log.js';
 import { registerAdminRoutes } from './routes-admin.js';
 import { bearerToken, registerAuthRoutes } from './routes-auth.js';
+import { registerBatchReadRoute } from './routes-batch.js';
 import { registerEventRoutes } from './routes-events.js';
 import { registerFragmentRoutes } from './routes-fragment.js';
 import { registerItemRoutes } from './routes-items.js';
@@ -150,9 +151,7 @@ export async function createStoreServer(options: StoreServerOptions): Promise<St
     }
     state.errorCode = 'unavailable';
     request.log.error({ err: { message: error.message, code: (error as FastifyError).code } }, 'store request failed');
-    return reply
-      .code(503)
-      .send(errorBody('unavailable', 'the store cannot serve this request now (database unavailable?)'));
+    return reply.code(503).send(errorBody('unavailable', storageFailureMessage));
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -170,6 +169,7 @@ export async function createStoreServer(options: StoreServerOptions): Promise<St
   const streams = new Set<() => void>();
   registerAuthRoutes(app, ctx);
   registerItemRoutes(app, ctx);
+  registerBatchReadRoute(app, ctx);
   registerFragmentRoutes(app, ctx);
   registerEventRoutes(app, ctx, streams);
   registerAdminRoutes(app, ctx);

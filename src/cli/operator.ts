@@ -31,6 +31,8 @@ interface OperatorFlags {
   storeRequeueInterval: string;
   esoStatusWrites: boolean;
   floodGate: boolean;
+  unsafeAllowGenericTargets: boolean;
+  enableExtendedMetricLabels: boolean;
   logLevel: string;
 }
 
@@ -86,6 +88,16 @@ export function registerOperatorCommand(program: Command): void {
     .option('--store-requeue-interval <duration>', 'store re-validation period when a store sets none', '5m')
     .option('--eso-status-writes', 'write status.refreshTime on every refresh, as ESO does', false)
     .option('--no-flood-gate', 'let ExternalSecrets use stores that are not Ready')
+    .option(
+      '--unsafe-allow-generic-targets',
+      'let ExternalSecrets write ConfigMaps and custom resources (spec.target.manifest); they are not encrypted at rest',
+      false,
+    )
+    .option(
+      '--enable-extended-metric-labels',
+      'add the app.kubernetes.io/* labels of each ExternalSecret to its metrics',
+      false,
+    )
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .action(async (flags: OperatorFlags) => {
       const logger = pino({ name: 'custos-operator', level: flags.logLevel });
@@ -117,6 +129,8 @@ export function registerOperatorCommand(program: Command): void {
         storeRequeueIntervalMs,
         alwaysWriteRefreshTime: flags.esoStatusWrites,
         floodGate: flags.floodGate,
+        allowGenericTargets: flags.unsafeAllowGenericTargets,
+        extendedMetricLabels: flags.enableExtendedMetricLabels,
         // The cluster-scoped kinds provision other namespaces: a namespace-limited operator does not run them.
         controllers: [
           pushSecretController({ floodGate: flags.floodGate }),

@@ -18,6 +18,12 @@ export {
 } from './client.js';
 export { type Clock, FakeClock, flushMicrotasks, realClock, sleep, type Timer } from './clock.js';
 export {
+  DiscoveryError,
+  parseApiVersion,
+  ResourceDiscovery,
+  type ResourceDiscoveryOptions,
+} from './discovery.js';
+export {
   type ApiStatus,
   isAlreadyExists,
   isConflict,

@@ -32,6 +32,7 @@ import { defaultProviderRegistry, type ProviderRegistry } from '../providers/ind
 import { EventRecorder } from './events.js';
 import { EVENT_COMPONENT, LABEL_MANAGED } from './externalsecret/constants.js';
 import type { GeneratorRunner } from './externalsecret/fetch.js';
+import { GenericTargets } from './externalsecret/generic-target.js';
 import { ProviderAccess } from './externalsecret/provider-access.js';
 import { ProviderWatches } from './externalsecret/provider-watches.js';
 import { type ExternalSecretObject, ExternalSecretReconciler, LANES, type Lane } from './externalsecret/reconciler.js';
@@ -117,6 +118,13 @@ export interface OperatorOptions {
   floodGate?: boolean;
   /** Store re-validation period when a store sets none (default 5 min). */
   storeRequeueIntervalMs?: number;
+  /**
+   * Let ExternalSecrets write ConfigMaps and custom resources (spec.target.manifest), ESO's
+   * --unsafe-allow-generic-targets (default false: such ExternalSecrets get Ready=False naming the flag).
+   */
+  allowGenericTargets?: boolean;
+  /** app_kubernetes_io_* labels on the ExternalSecret metrics (ESO's --enable-extended-metric-labels). */
+  extendedMetricLabels?: boolean;
   generators?: GeneratorRunner;
   /** Controllers in addition to the built-in ones and those given to registerController(). */
   controllers?: OperatorController[];
@@ -203,6 +211,14 @@ export function builtinControllers(options: OperatorOptions): OperatorController
         // Generators (Password, UUID, Fake, ClusterGenerator) run in-process unless a runner is given.
         generators: options.generators ?? ((ref, namespace) => resolveGenerator(ctx.client, namespace, ref)),
         alwaysWriteRefreshTime: options.alwaysWriteRefreshTime,
+        genericTargets: options.allowGenericTargets
+          ? new GenericTargets({
+              client: ctx.client,
+              informers: ctx.informers,
+              namespace: ctx.namespace,
+              logger: ctx.logger.child({ controller: 'externalsecret', component: 'generic-targets' }),
+            })
+          : undefined,
         watches,
       });
       return {
@@ -326,7 +342,9 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
     burst: options.clientBurst ?? 100,
     userAgent: 'custos-operator',
   });
-  const metrics = new OperatorMetrics(options.metricsRegistry ?? new Registry());
+  const metrics = new OperatorMetrics(options.metricsRegistry ?? new Registry(), {
+    extendedLabels: options.extendedMetricLabels,
+  });
   const informers = new InformerFactory(client, {
     onError: (error, during) => logger.warn({ err: (error as Error)?.message, during }, 'informer error (retrying)'),
   });

@@ -1,7 +1,10 @@
 // Prometheus metrics under ESO's names and labels (reference eso.md section 4), so ESO dashboards and alerts
 // keep working, plus Custos's own: coalesced provider reads and (via the work queue) depth per lane.
 // One OperatorMetrics per registry; labels never carry secret values.
+// With extendedLabels (ESO's --enable-extended-metric-labels) the ExternalSecret metrics also carry the
+// ExternalSecret's app.kubernetes.io/* labels (extended-metric-labels.ts).
 import { Counter, Gauge, Registry } from 'prom-client';
+import { EXTENDED_LABEL_NAMES, extendedMetricLabels } from './extended-metric-labels.js';
 
 type Labels = 'name' | 'namespace';
 type ConditionLabels = Labels | 'condition' | 'status';
@@ -9,12 +12,18 @@ type ConditionLabels = Labels | 'condition' | 'status';
 /** ESO's provider label values, for the providers Custos implements. */
 const PROVIDER_LABEL: Record<string, string> = { kubernetes: 'Kubernetes', fake: 'Fake' };
 
+export interface OperatorMetricsOptions {
+  /** Add app_kubernetes_io_* labels to the ExternalSecret metrics (ESO's --enable-extended-metric-labels). */
+  extendedLabels?: boolean;
+}
+
 export class OperatorMetrics {
   readonly registry: Registry;
-  readonly syncCalls: Counter<Labels>;
-  readonly syncErrors: Counter<Labels>;
-  readonly esCondition: Gauge<ConditionLabels>;
-  readonly reconcileDuration: Gauge<Labels>;
+  readonly extendedLabels: boolean;
+  readonly syncCalls: Counter<string>;
+  readonly syncErrors: Counter<string>;
+  readonly esCondition: Gauge<string>;
+  readonly reconcileDuration: Gauge<string>;
   readonly providerCalls: Counter<'provider' | 'call' | 'status'>;
   readonly coalescedReads: Counter<'provider' | 'call'>;
   readonly storeCondition: Gauge<ConditionLabels>;
@@ -23,32 +32,36 @@ export class OperatorMetrics {
   readonly clusterStoreDuration: Gauge<Labels>;
   readonly secretWrites: Counter<'verb'>;
   readonly statusWrites: Counter<'kind'>;
+  /** "namespace/name" -> the extended labels last used for that ExternalSecret (to drop series on a change). */
+  readonly #esExtended = new Map<string, Record<string, string>>();
 
-  constructor(registry: Registry = new Registry()) {
+  constructor(registry: Registry = new Registry(), options: OperatorMetricsOptions = {}) {
     this.registry = registry;
+    this.extendedLabels = options.extendedLabels === true;
     const registers = [registry];
+    const extended = this.extendedLabels ? EXTENDED_LABEL_NAMES : [];
     this.syncCalls = new Counter({
       name: 'externalsecret_sync_calls_total',
       help: 'Total number of ExternalSecret reconciles',
-      labelNames: ['name', 'namespace'],
+      labelNames: ['name', 'namespace', ...extended],
       registers,
     });
     this.syncErrors = new Counter({
       name: 'externalsecret_sync_calls_error',
       help: 'Total number of ExternalSecret reconcile errors',
-      labelNames: ['name', 'namespace'],
+      labelNames: ['name', 'namespace', ...extended],
       registers,
     });
     this.esCondition = new Gauge({
       name: 'externalsecret_status_condition',
       help: 'The status condition of an ExternalSecret',
-      labelNames: ['name', 'namespace', 'condition', 'status'],
+      labelNames: ['name', 'namespace', 'condition', 'status', ...extended],
       registers,
     });
     this.reconcileDuration = new Gauge({
       name: 'externalsecret_reconcile_duration',
       help: 'The duration of the last ExternalSecret reconcile, in nanoseconds',
-      labelNames: ['name', 'namespace'],
+      labelNames: ['name', 'namespace', ...extended],
       registers,
     });
     this.providerCalls = new Counter({
@@ -109,6 +122,31 @@ export class OperatorMetrics {
     this.coalescedReads.inc({ provider: PROVIDER_LABEL[provider] ?? provider, call });
   }
 
+  /**
+   * The labels of one ExternalSecret's series: name and namespace, plus (extended) its app.kubernetes.io/* labels.
+   * When those labels changed since the last call, the gauges' series under the old ones are dropped. Pass
+   * undefined when the object is not known (deleted): the labels last seen are used.
+   */
+  esLabels(name: string, namespace: string, labels: Record<string, string> | undefined): Record<string, string> {
+    if (!this.extendedLabels) return { name, namespace };
+    const key = `${namespace}/${name}`;
+    const before = this.#esExtended.get(key);
+    // undefined: the object is gone (or not cached yet); keep the labels its series were last written with.
+    if (labels === undefined) return { name, namespace, ...(before ?? extendedMetricLabels(undefined)) };
+    const extra = extendedMetricLabels(labels);
+    if (before && JSON.stringify(before) !== JSON.stringify(extra)) this.#removeEsGauges(name, namespace, before);
+    this.#esExtended.set(key, extra);
+    return { name, namespace, ...extra };
+  }
+
+  /** ESO's condition gauge for an ExternalSecret (labels from esLabels). */
+  setExternalSecretCondition(labels: Record<string, string>, condition: string, status: 'True' | 'False'): void {
+    // name, namespace, condition, status first: the same order as without extended labels.
+    const { name = '', namespace = '', ...extra } = labels;
+    this.esCondition.set({ name, namespace, condition, status, ...extra }, 1);
+    this.esCondition.set({ name, namespace, condition, status: status === 'True' ? 'False' : 'True', ...extra }, 0);
+  }
+
   /** ESO's condition gauge: the current status series is 1, the opposite one 0. */
   setCondition(
     gauge: Gauge<ConditionLabels>,
@@ -123,8 +161,17 @@ export class OperatorMetrics {
 
   /** An ExternalSecret is gone: drop its series and mark it Deleted, as ESO does. */
   externalSecretDeleted(name: string, namespace: string): void {
-    for (const status of ['True', 'False']) this.esCondition.remove({ name, namespace, condition: 'Ready', status });
-    this.reconcileDuration.remove({ name, namespace });
-    this.esCondition.set({ name, namespace, condition: 'Deleted', status: 'False' }, 1);
+    const key = `${namespace}/${name}`;
+    const extra = this.extendedLabels ? (this.#esExtended.get(key) ?? extendedMetricLabels(undefined)) : {};
+    this.#esExtended.delete(key);
+    this.#removeEsGauges(name, namespace, extra);
+    this.esCondition.set({ name, namespace, condition: 'Deleted', status: 'False', ...extra }, 1);
+  }
+
+  #removeEsGauges(name: string, namespace: string, extra: Record<string, string>): void {
+    for (const status of ['True', 'False']) {
+      this.esCondition.remove({ name, namespace, condition: 'Ready', status, ...extra });
+    }
+    this.reconcileDuration.remove({ name, namespace, ...extra });
   }
 }

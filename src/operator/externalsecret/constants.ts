@@ -30,6 +30,11 @@ export const Reasons = {
   SecretSyncedError: 'SecretSyncedError',
   SecretDeleted: 'SecretDeleted',
   SecretMissing: 'SecretMissing',
+  // Generic targets (spec.target.manifest: ConfigMaps, custom resources).
+  ResourceSynced: 'ResourceSynced',
+  ResourceSyncedError: 'ResourceSyncedError',
+  ResourceDeleted: 'ResourceDeleted',
+  ResourceMissing: 'ResourceMissing',
 } as const;
 
 export const EventReasons = {

@@ -38,6 +38,7 @@ import {
   Reasons,
 } from './constants.js';
 import { type FetchOptions, fetchProviderData, type GeneratorRunner, messageOf, type SecretMap } from './fetch.js';
+import { GenericTargetError, type GenericTargets, isGenericTarget } from './generic-target.js';
 import { dataHash, resourceVersionOf } from './hash.js';
 import type { ProviderAccess } from './provider-access.js';
 import { lastRefreshOf, neverSynced, nextRefreshDelayMs, shouldRefresh, specChanged } from './refresh.js';
@@ -79,6 +80,8 @@ export interface ExternalSecretReconcilerOptions {
   alwaysWriteRefreshTime?: boolean;
   random?: () => number;
   now?: () => number;
+  /** Writes ConfigMaps and custom resources for spec.target.manifest; unset: generic targets are refused. */
+  genericTargets?: GenericTargets;
   /** Provider change feeds (ProviderWatches): told what each ExternalSecret reads, and when it is gone. */
   watches?: {
     track(esKey: string, es: ExternalSecretObject): void;
@@ -205,6 +208,12 @@ export class ExternalSecretReconciler {
       onUpdate: (_old, s) => onSecret(s, false),
       onDelete: (s) => onSecret(s, true),
     });
+    this.#o.genericTargets?.onTargetChanged((namespace, name, apiVersion, kind) => {
+      for (const es of this.#o.externalSecrets.byIndex(TARGET_INDEX, `${namespace}/${name}`)) {
+        const manifest = es.spec?.target?.manifest;
+        if (manifest?.apiVersion === apiVersion && manifest.kind === kind) enqueue(keyOf(es), 'urgent');
+      }
+    });
   }
 
   /**
@@ -245,11 +254,12 @@ export class ExternalSecretReconciler {
   async reconcile(key: string, context: WorkerContext<Lane>): Promise<ReconcileResult<Lane> | undefined> {
     const [namespace = '', name = ''] = key.split('/');
     const started = this.#now();
-    this.#o.metrics.syncCalls.inc({ name, namespace });
+    const series = this.#metricLabels(key, namespace, name);
+    this.#o.metrics.syncCalls.inc(series);
     try {
       return await this.#reconcile(key, namespace, name, context);
     } finally {
-      this.#o.metrics.reconcileDuration.set({ name, namespace }, (this.#now() - started) * 1e6);
+      this.#o.metrics.reconcileDuration.set(series, (this.#now() - started) * 1e6);
     }
   }
 
@@ -296,7 +306,10 @@ export class ExternalSecretReconciler {
     try {
       this.#checkSpec(es);
       const targetName = es.spec?.target?.name || name;
-      const valid = await this.#isSecretValid(es, targetName, context.signal);
+      const generic = isGenericTarget(es) ? this.#o.genericTargets : undefined;
+      const valid = generic
+        ? await generic.isValid(es, targetName, context.signal)
+        : await this.#isSecretValid(es, targetName, context.signal);
       if (!remoteChanged && !shouldRefresh({ es, nowMs: start, lastRefreshMs }) && valid) {
         settleRemoteChange();
         log.debug('skipping refresh');
@@ -312,18 +325,19 @@ export class ExternalSecretReconciler {
         message: outcome.message,
         refreshTime: changedSomething ? rfc3339(new Date(start)) : (es.status?.refreshTime ?? rfc3339(new Date(start))),
         synced: true,
-        binding: targetName,
+        // status.binding is a servicebinding.io reference to a Secret: none for a ConfigMap or custom resource.
+        binding: generic ? undefined : targetName,
       });
-      this.#o.metrics.setCondition(this.#o.metrics.esCondition, name, namespace, 'Ready', 'True');
+      this.#o.metrics.setExternalSecretCondition(this.#metricLabels(key, namespace, name), 'Ready', 'True');
       return this.#requeue(es, start);
     } catch (error) {
       if (isConflict(error)) return { requeueAfter: 1, lane: 'urgent' };
       // The store's first validation is moments away (its status change requeues us too): no failure status.
       if (error instanceof StorePending) return { requeueAfter: 1000, lane: 'urgent' };
-      const failure = asFailure(error);
+      const failure = asFailure(error, isGenericTarget(es));
       settleRemoteChange();
       this.#lastRefresh.set(es.metadata.uid ?? '', start);
-      this.#o.metrics.syncErrors.inc({ name, namespace });
+      this.#o.metrics.syncErrors.inc(this.#metricLabels(key, namespace, name));
       log.warn({ reason: failure.reason, err: failure.detail }, failure.statusMessage);
       void this.#o.events.record(this.#eventTarget(es), 'Warning', EventReasons.UpdateFailed, failure.message);
       await this.#writeStatus(es, {
@@ -334,10 +348,16 @@ export class ExternalSecretReconciler {
         synced: false,
         binding: es.status?.binding?.name,
       });
-      this.#o.metrics.setCondition(this.#o.metrics.esCondition, name, namespace, 'Ready', 'False');
+      this.#o.metrics.setExternalSecretCondition(this.#metricLabels(key, namespace, name), 'Ready', 'False');
       if (!failure.retry) throw new TerminalError(failure.message);
       throw new Error(failure.message);
     }
+  }
+
+  /** Metric labels of an ExternalSecret (with --enable-extended-metric-labels, its app.kubernetes.io labels). */
+  #metricLabels(key: string, namespace: string, name: string): Record<string, string> {
+    const cached = this.#o.externalSecrets.get(key);
+    return this.#o.metrics.esLabels(name, namespace, cached ? (cached.metadata?.labels ?? {}) : undefined);
   }
 
   /**
@@ -451,6 +471,17 @@ export class ExternalSecretReconciler {
         messageOf(error),
         true,
       );
+    }
+
+    if (isGenericTarget(es) && this.#o.genericTargets) {
+      return this.#o.genericTargets.sync({
+        es,
+        targetName,
+        data,
+        templateSources: () => this.#templateSources(es, signal),
+        signal,
+        event: (type, reason, message) => void this.#o.events.record(this.#eventTarget(es), type, reason, message),
+      });
     }
 
     if (Object.keys(data).length === 0) {
@@ -700,8 +731,22 @@ export class ExternalSecretReconciler {
     if (!(es.metadata.finalizers ?? []).includes(FINALIZER)) return;
     if ((es.spec?.target?.deletionPolicy ?? 'Retain') === 'Delete') {
       const targetName = es.spec?.target?.name || es.metadata.name || '';
-      if (await this.#deleteIfControlled(es, targetName, new AbortController().signal)) {
-        log.info({ secret: targetName }, 'deleted target secret with its ExternalSecret (deletionPolicy Delete)');
+      const signal = new AbortController().signal;
+      if (!isGenericTarget(es)) {
+        if (await this.#deleteIfControlled(es, targetName, signal)) {
+          log.info({ secret: targetName }, 'deleted target secret with its ExternalSecret (deletionPolicy Delete)');
+        }
+      } else if (this.#o.genericTargets) {
+        try {
+          if (await this.#o.genericTargets.deleteIfControlled(es, targetName, signal)) {
+            log.info({ target: targetName }, 'deleted generic target with its ExternalSecret (deletionPolicy Delete)');
+          }
+        } catch (error) {
+          // A kind the cluster no longer serves (or never could hold the target) has nothing to delete: without
+          // this the ExternalSecret could never go. Other failures (RBAC, network) are retried.
+          if (!(error instanceof GenericTargetError) || error.statusMessage !== 'invalid generic target') throw error;
+          log.warn({ target: targetName, err: error.message }, 'could not delete the generic target; releasing it');
+        }
       }
     }
     await this.#patchFinalizers(
@@ -749,11 +794,11 @@ export class ExternalSecretReconciler {
         false,
       );
     }
-    if (target.manifest && !(target.manifest.apiVersion === 'v1' && target.manifest.kind === 'Secret')) {
+    if (isGenericTarget(es) && !this.#o.genericTargets) {
       throw new StatusFailure(
-        Reasons.SecretSyncedError,
+        Reasons.ResourceSyncedError,
         'invalid generic target',
-        'spec.target.manifest (generic targets) is not supported: remove it to write a Secret',
+        'generic targets (spec.target.manifest) are disabled: start the operator with --unsafe-allow-generic-targets, or remove spec.target.manifest to write a Secret',
         false,
       );
     }
@@ -835,8 +880,22 @@ export function coalesceAgeMs(es: ExternalSecretObject, windowMs: number): numbe
   return Math.min(Math.floor(interval / 2), windowMs);
 }
 
-function asFailure(error: unknown): StatusFailure {
+function asFailure(error: unknown, generic = false): StatusFailure {
+  const failure = asSecretFailure(error);
+  if (!generic || failure.reason !== Reasons.SecretSyncedError) return failure;
+  // Generic targets report ESO's Resource* reasons.
+  const statusMessage =
+    error instanceof StatusFailure || error instanceof TargetConflictError || error instanceof GenericTargetError
+      ? failure.statusMessage
+      : 'could not update resource';
+  return new StatusFailure(Reasons.ResourceSyncedError, statusMessage, failure.detail, failure.retry);
+}
+
+function asSecretFailure(error: unknown): StatusFailure {
   if (error instanceof StatusFailure) return error;
+  if (error instanceof GenericTargetError) {
+    return new StatusFailure(Reasons.SecretSyncedError, error.statusMessage, error.message, error.retry);
+  }
   if (error instanceof TargetConflictError) {
     return new StatusFailure(Reasons.SecretSyncedError, error.statusMessage, error.message, false);
   }

@@ -27,6 +27,15 @@ describe('custos operator flags', () => {
       assert.ok(help.includes(flag), `help mentions ${flag}`);
     }
   });
+  it("has ESO's generic-target and extended-metric-label flags, both off by default", () => {
+    const command = program().commands.find((c) => c.name() === 'operator');
+    for (const flag of ['--unsafe-allow-generic-targets', '--enable-extended-metric-labels']) {
+      const option = command?.options.find((o) => o.long === flag);
+      assert.ok(option, `${flag} exists`);
+      assert.equal(option.defaultValue, false, `${flag} defaults to false`);
+      assert.equal(option.required || option.optional, false, `${flag} takes no value`);
+    }
+  });
   it('rejects a concurrency that is not a whole number >= 1, naming the flag', async () => {
     for (const bad of ['0', '-2', '1.5', 'many']) {
       await assert.rejects(

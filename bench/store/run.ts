@@ -105,13 +105,21 @@ async function runBackend(backend: 'sqlite' | 'postgres'): Promise<BackendResult
     cleanups.unshift(store.stop);
     const gateway = await startGateway(store.url, configDir, keyFile);
     cleanups.unshift(gateway.stop);
-    log(`${backend}: store ${store.url} (pid ${store.pid}), gateway ${gateway.url} (pid ${gateway.pid})`);
+    // A second gateway on the same store and fragment with read batching off: one store request per read, as
+    // before batching, so the run measures both in the same conditions.
+    const unbatchedGateway = await startGateway(store.url, configDir, keyFile, ['--store-read-batching', 'false']);
+    cleanups.unshift(unbatchedGateway.stop);
+    log(
+      `${backend}: store ${store.url} (pid ${store.pid}), gateway ${gateway.url} (pid ${gateway.pid}), unbatched gateway ${unbatchedGateway.url} (pid ${unbatchedGateway.pid})`,
+    );
 
     const toStore = new HttpClient(store.url, concurrency);
     const toGateway = new HttpClient(gateway.url, concurrency);
+    const toUnbatchedGateway = new HttpClient(unbatchedGateway.url, concurrency);
     cleanups.unshift(async () => {
       toStore.close();
       toGateway.close();
+      toUnbatchedGateway.close();
     });
 
     // A bench identity with a path-scoped role, as an application would have (not the admin).
@@ -154,12 +162,14 @@ async function runBackend(backend: 'sqlite' | 'postgres'): Promise<BackendResult
       });
       return r.status === 201 ? undefined : `HTTP ${r.status} ${r.body.slice(0, 120)}`;
     };
-    const gatewayRead = async () => {
+    const decryptingRead = (client: HttpClient) => async () => {
       const i = randomItem();
-      const r = await toGateway.send('GET', `/v1/secrets?path=${encodeURIComponent(itemPath(i))}`, { token });
+      const r = await client.send('GET', `/v1/secrets?path=${encodeURIComponent(itemPath(i))}`, { token });
       if (r.status !== 200) return `HTTP ${r.status} ${r.body.slice(0, 120)}`;
       return JSON.parse(r.body).value === itemValue(i, valueBytes) ? undefined : 'wrong value';
     };
+    const gatewayRead = decryptingRead(toGateway);
+    const unbatchedGatewayRead = decryptingRead(toUnbatchedGateway);
     const storeRead = async () => {
       const i = randomItem();
       const r = await toStore.send('GET', `/v1/items?path=${encodeURIComponent(itemPath(i))}`, { token });
@@ -175,15 +185,15 @@ async function runBackend(backend: 'sqlite' | 'postgres'): Promise<BackendResult
       return JSON.parse(r.body).path === itemPath(i) ? undefined : 'wrong item';
     };
 
-    const measured = async <T extends PhaseResult>(run: () => Promise<T>) => {
-      const before = { store: cpuMs(store.pid), gateway: cpuMs(gateway.pid), pg: pg ? cpuMsWithChildren(pg.pid) : 0 };
+    const measured = async <T extends PhaseResult>(run: () => Promise<T>, gatewayPid = gateway.pid) => {
+      const before = { store: cpuMs(store.pid), gateway: cpuMs(gatewayPid), pg: pg ? cpuMsWithChildren(pg.pid) : 0 };
       const result = await run();
       const per = (ms: number) => (ms / result.requests).toFixed(3);
       return {
         ...result,
         cpuMsPerRequest: {
           store: per(cpuMs(store.pid) - before.store),
-          gateway: per(cpuMs(gateway.pid) - before.gateway),
+          gateway: per(cpuMs(gatewayPid) - before.gateway),
           postgres: pg ? per(cpuMsWithChildren(pg.pid) - before.pg) : '-',
         },
         load: load(),
@@ -196,16 +206,21 @@ async function runBackend(backend: 'sqlite' | 'postgres'): Promise<BackendResult
     await runPhase(storeRead, { concurrency, seconds: 2 });
     await runPhase(gatewayDescribe, { concurrency, seconds: 2 });
     await runPhase(gatewayRead, { concurrency, seconds: 2 });
+    await runPhase(unbatchedGatewayRead, { concurrency, seconds: 2 });
     const storeRounds = [];
     const describeRounds = [];
     const gatewayRounds = [];
+    const unbatchedRounds = [];
     for (let round = 1; round <= rounds; round++) {
       log(
-        `${backend}: round ${round}/${rounds}: store direct, gateway describe, gateway read, ${seconds} s each (load ${load()})`,
+        `${backend}: round ${round}/${rounds}: store direct, gateway describe, gateway read, unbatched gateway read, ${seconds} s each (load ${load()})`,
       );
       storeRounds.push(await measured(() => runPhase(storeRead, { concurrency, seconds })));
       describeRounds.push(await measured(() => runPhase(gatewayDescribe, { concurrency, seconds })));
       gatewayRounds.push(await measured(() => runPhase(gatewayRead, { concurrency, seconds })));
+      unbatchedRounds.push(
+        await measured(() => runPhase(unbatchedGatewayRead, { concurrency, seconds }), unbatchedGateway.pid),
+      );
     }
     return {
       backend,
@@ -217,9 +232,11 @@ async function runBackend(backend: 'sqlite' | 'postgres'): Promise<BackendResult
       storeRounds,
       describeRounds,
       gatewayRounds,
+      unbatchedRounds,
       store: combine(storeRounds),
       describe: combine(describeRounds),
       gateway: combine(gatewayRounds),
+      unbatched: combine(unbatchedRounds),
     };
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((e: unknown) => log(`cleanup: ${(e as Error).message}`));
@@ -259,8 +276,10 @@ if (args.json) {
         describeRounds: r.describeRounds.map(strip),
         describe: strip(r.describe),
         gatewayRounds: r.gatewayRounds.map(strip),
+        unbatchedRounds: r.unbatchedRounds.map(strip),
         store: strip(r.store),
         gateway: strip(r.gateway),
+        unbatched: strip(r.unbatched),
       })),
       null,
       2,

@@ -20,7 +20,12 @@ export function startCli(name: string, args: string[]): Promise<ServerProcess> {
 }
 
 /** Starts `custos gateway serve` over plain HTTP on loopback, unsealed by the key file, at its default log level. */
-export function startGateway(storeUrl: string, configDir: string, keyFile: string): Promise<ServerProcess> {
+export function startGateway(
+  storeUrl: string,
+  configDir: string,
+  keyFile: string,
+  extraArgs: string[] = [],
+): Promise<ServerProcess> {
   return startCli('gateway', [
     'gateway',
     'serve',
@@ -35,6 +40,7 @@ export function startGateway(storeUrl: string, configDir: string, keyFile: strin
     '127.0.0.1',
     '--port',
     '0',
+    ...extraArgs,
   ]);
 }
 

@@ -261,6 +261,11 @@ async function main(): Promise<void> {
         // The whole benchmark process (operator, control-plane client, readiness watch), not the operator alone.
         peakRssMB: Math.round(memory.peakRss / 1e6),
         coalescedReads: Number(/custos_provider_reads_coalesced_total\{[^}]*\} (\d+)/.exec(text)?.[1] ?? 0),
+        // Events beyond the event queue's bound (1,000, as client-go's broadcaster) are dropped and counted.
+        eventsDropped: [...text.matchAll(/^custos_events_dropped_total\{[^}]*\} (\d+)/gm)].reduce(
+          (sum, m) => sum + Number(m[1]),
+          0,
+        ),
       };
       await watcher.stop();
       await op.stop();

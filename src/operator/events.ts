@@ -44,6 +44,7 @@ export class EventRecorder {
   readonly #repeatIntervalMs: number;
   readonly #now: () => number;
   readonly #maxQueued: number;
+  readonly #onDropped: (reason: string) => void;
   readonly #queue: PendingEvent[] = [];
   #sending = false;
   #dropped = 0;
@@ -52,7 +53,13 @@ export class EventRecorder {
     client: KubeClient,
     component: string,
     onError: (error: unknown) => void = () => {},
-    options: { repeatIntervalMs?: number; now?: () => number; maxQueued?: number } = {},
+    options: {
+      repeatIntervalMs?: number;
+      now?: () => number;
+      maxQueued?: number;
+      /** Told of every event dropped because the queue was full (for a metric and a throttled warning). */
+      onDropped?: (reason: string) => void;
+    } = {},
   ) {
     this.#client = client;
     this.#component = component;
@@ -60,6 +67,7 @@ export class EventRecorder {
     this.#repeatIntervalMs = options.repeatIntervalMs ?? 300_000;
     this.#now = options.now ?? Date.now;
     this.#maxQueued = options.maxQueued ?? 1000;
+    this.#onDropped = options.onDropped ?? (() => {});
   }
 
   /** Events dropped because the queue was full. */
@@ -71,6 +79,7 @@ export class EventRecorder {
   record(target: EventTarget, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     if (this.#queue.length >= this.#maxQueued) {
       this.#dropped++;
+      this.#onDropped(reason);
       this.#onError(new Error(`event queue full (${this.#maxQueued}): dropped a ${reason} event`));
       return Promise.resolve();
     }

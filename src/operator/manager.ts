@@ -355,8 +355,27 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
     burst: options.clientBurst ?? 100,
     userAgent: 'custos-operator-events',
   });
-  const events = new EventRecorder(eventClient, EVENT_COMPONENT, (error) =>
-    logger.debug({ err: (error as Error)?.message }, 'could not send event'),
+  let droppedSinceWarning = 0;
+  let lastDropWarning = 0;
+  const events = new EventRecorder(
+    eventClient,
+    EVENT_COMPONENT,
+    (error) => logger.debug({ err: (error as Error)?.message }, 'could not send event'),
+    {
+      onDropped: (reason) => {
+        metrics.eventsDropped.inc({ reason });
+        droppedSinceWarning++;
+        // One warning a minute at most: a burst of 10,000 reconciles must not become 9,000 log lines.
+        if (Date.now() - lastDropWarning >= 60_000) {
+          logger.warn(
+            { dropped: droppedSinceWarning },
+            'event queue full: Kubernetes events dropped (counted in custos_events_dropped_total); Secrets and status are not affected',
+          );
+          droppedSinceWarning = 0;
+          lastDropWarning = Date.now();
+        }
+      },
+    },
   );
   const context: ControllerContext = {
     client,

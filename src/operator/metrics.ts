@@ -26,6 +26,7 @@ export class OperatorMetrics {
   readonly reconcileDuration: Gauge<string>;
   readonly providerCalls: Counter<'provider' | 'call' | 'status'>;
   readonly coalescedReads: Counter<'provider' | 'call'>;
+  readonly eventsDropped: Counter<'reason'>;
   readonly storeCondition: Gauge<ConditionLabels>;
   readonly clusterStoreCondition: Gauge<ConditionLabels>;
   readonly storeDuration: Gauge<Labels>;
@@ -104,6 +105,12 @@ export class OperatorMetrics {
       name: 'custos_target_secret_writes_total',
       help: 'Writes of target Secrets by verb (create, update, delete)',
       labelNames: ['verb'],
+      registers,
+    });
+    this.eventsDropped = new Counter({
+      name: 'custos_events_dropped_total',
+      help: 'Kubernetes events not sent because the event queue was full (a burst of reconciles), by reason',
+      labelNames: ['reason'],
       registers,
     });
     this.statusWrites = new Counter({

@@ -97,8 +97,10 @@ describe('EventRecorder', () => {
       },
     } as unknown as KubeClient;
     const errors: string[] = [];
+    const droppedReasons: string[] = [];
     const events = new EventRecorder(client, 'external-secrets', (e) => errors.push((e as Error).message), {
       maxQueued: 3,
+      onDropped: (reason) => droppedReasons.push(reason),
     });
     const pending = [0, 1, 2, 3, 4, 5].map((i) =>
       events.record(
@@ -111,6 +113,11 @@ describe('EventRecorder', () => {
     // es-0 is being sent, es-1..es-3 wait in the queue, es-4 and es-5 do not fit.
     await Promise.all([pending[4], pending[5]]);
     assert.equal(events.dropped, 2);
+    assert.deepEqual(
+      droppedReasons,
+      ['Updated', 'Updated'],
+      'each drop is reported (the operator counts it in a metric)',
+    );
     assert.match(errors[0] ?? '', /event queue full \(3\): dropped a Updated event/);
     release();
     await Promise.all(pending);

@@ -15,6 +15,7 @@ import {
   getSecret,
   type Harness,
   harness,
+  sleep,
   waitFor,
 } from './harness.js';
 
@@ -126,6 +127,10 @@ describe('leader election across processes', { skip: integration.skipReason }, (
       const secret = await waitFor(`before-${i}`, synced(`before-${i}`));
       before.set(`before-${i}`, secret.metadata?.resourceVersion);
     }
+    // A Secret is visible before its writer has handled the API server's answer (and counted the write): wait for
+    // the count, then give a doubled write time to show up before comparing exactly.
+    await waitFor('the leader to count its 4 writes', async () => (await secretWrites(leader)) >= 4);
+    await sleep(500);
     assert.equal(await secretWrites(leader), 4);
     assert.equal(await secretWrites(standby), 0, 'the standby wrote nothing while it was not leading');
 
@@ -149,6 +154,8 @@ describe('leader election across processes', { skip: integration.skipReason }, (
     for (const [name, resourceVersion] of before) {
       assert.equal((await getSecret(h, ns, name))?.metadata?.resourceVersion, resourceVersion, `${name} was rewritten`);
     }
+    await waitFor('the new leader to count its writes', async () => (await secretWrites(standby)) >= 8);
+    await sleep(1000);
     assert.equal(await secretWrites(standby), 8, 'the new leader wrote exactly the eight new Secrets');
     assert.equal(standby.child.exitCode, null, 'the new leader is still running');
   });

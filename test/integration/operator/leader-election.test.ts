@@ -11,6 +11,7 @@ import {
   getSecret,
   type Harness,
   harness,
+  sleep,
   startTestOperator,
   waitFor,
 } from './harness.js';
@@ -29,12 +30,14 @@ describe('leader election', { skip: integration.skipReason }, () => {
   let a: OperatorHandle;
   let b: OperatorHandle | undefined;
   const lease = uniqueName('lease');
+  const klass = uniqueName('leader-test');
   const timings = { leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 500 };
 
   before(async () => {
     h = await harness();
     ns = await createNamespace(h, 'es-leader');
-    await createFakeStore(h, ns, 'store', [{ key: 'k', value: 'v' }]);
+    // Its own controller class: cluster-wide operators of other test files running at the same time leave it alone.
+    await createFakeStore(h, ns, 'store', [{ key: 'k', value: 'v' }], { controller: klass });
   });
   after(async () => {
     await a?.stop();
@@ -44,12 +47,14 @@ describe('leader election', { skip: integration.skipReason }, () => {
   it('only the leader syncs; the standby takes over after the leader stops', async () => {
     a = await startTestOperator(h, {
       namespace: ns,
+      controllerClass: klass,
       leaderElect: true,
       leaderElection: { name: lease, namespace: ns, identity: 'op-a', ...timings },
     });
     await waitFor('a leads', async () => a.isLeader());
     b = await startTestOperator(h, {
       namespace: ns,
+      controllerClass: klass,
       leaderElect: true,
       leaderElection: { name: lease, namespace: ns, identity: 'op-b', ...timings },
     });
@@ -61,6 +66,8 @@ describe('leader election', { skip: integration.skipReason }, () => {
     }
     for (let i = 0; i < 3; i++) await waitFor(`first-${i}`, () => getSecret(h, ns, `first-${i}`));
     assert.equal(b.isLeader(), false);
+    // A Secret is visible before its writer has handled the API server's answer and counted the write.
+    await waitFor('a to count its writes', async () => (await writes(a)) >= 3);
     assert.equal(await writes(b), 0, 'the standby wrote nothing');
     assert.equal(await writes(a), 3);
 
@@ -77,6 +84,8 @@ describe('leader election', { skip: integration.skipReason }, () => {
     }
     for (let i = 0; i < 3; i++) await waitFor(`second-${i}`, () => getSecret(h, ns, `second-${i}`));
     // The new leader re-checks the first three (already in sync) and creates only the new ones.
+    await waitFor('b to count its writes', async () => (await writes(b as OperatorHandle)) >= 3);
+    await sleep(500);
     assert.equal(await writes(b), 3);
   });
 });

@@ -3,7 +3,8 @@
 // Node 20's --test takes no globs, so this finds the files, starts one shared real control plane for the
 // integration tests, runs node:test once over all files (one summary at the end) and tears the plane down.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import {
   BinariesUnavailableError,
@@ -66,9 +67,18 @@ if (needsCluster) {
 }
 
 const concurrency = process.env.CUSTOS_TEST_CONCURRENCY ?? '2';
+// TAP to stdout as node:test would print it, plus a list of the failures written to a file and printed last.
+const summaryDir = mkdtempSync(join(tmpdir(), 'custos-test-summary-'));
+const summaryFile = join(summaryDir, 'failures.txt');
+const reporters = [
+  '--test-reporter=tap',
+  '--test-reporter-destination=stdout',
+  `--test-reporter=${join(root, 'scripts/test-failure-summary.mjs')}`,
+  `--test-reporter-destination=${summaryFile}`,
+];
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...extraArgs, ...files],
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...reporters, ...extraArgs, ...files],
   { cwd: root, env, stdio: 'inherit' },
 );
 const stopPlane = async () => {
@@ -82,4 +92,16 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 const code: number = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));
 await stopPlane();
+printFailureSummary();
 process.exit(code);
+
+function printFailureSummary(): void {
+  try {
+    const summary = readFileSync(summaryFile, 'utf8');
+    if (summary) process.stdout.write(`\n${summary}`);
+  } catch {
+    // No file: the run ended before the reporter wrote anything; the TAP output above is all there is.
+  } finally {
+    rmSync(summaryDir, { recursive: true, force: true });
+  }
+}

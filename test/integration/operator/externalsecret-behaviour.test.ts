@@ -345,13 +345,16 @@ describe('ExternalSecret behaviour', { skip: integration.skipReason }, () => {
   });
 
   it('immutable targets are created immutable and report a change they cannot apply', async () => {
+    // The remote key exists before the ExternalSecret does, and the test waits for Ready=True before changing it:
+    // otherwise a Ready=False left from an earlier sync could be taken for the immutable error.
+    await putStore([...storeData, { key: 'imm', value: v('i1') }]);
     await createExternalSecret(h, ns, 'frozen', {
       secretStoreRef: { name: 'store' },
       refreshInterval: '1s',
       target: { immutable: true },
       data: [{ secretKey: 'a', remoteRef: { key: 'imm' } }],
     });
-    await putStore([...storeData, { key: 'imm', value: v('i1') }]);
+    await waitReady('frozen');
     const secret = await waitFor('secret', () => getSecret(h, ns, 'frozen'));
     assert.equal(secret.immutable, true);
     await putStore([...storeData.filter((e) => e.key !== 'imm'), { key: 'imm', value: v('i2') }]);

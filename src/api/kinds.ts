@@ -3,7 +3,7 @@
 import { clusterExternalSecretSpec, clusterExternalSecretStatus } from './schema/clusterexternalsecret.js';
 import type { Schema } from './schema/dsl.js';
 import { externalSecretSpec, externalSecretStatus } from './schema/externalsecret.js';
-import { clusterGeneratorSpec, fakeSpec, passwordSpec, uuidSpec } from './schema/generators.js';
+import { clusterGeneratorSpec, fakeSpec, mfaSpec, passwordSpec, sshKeySpec, uuidSpec } from './schema/generators.js';
 import {
   clusterPushSecretSpec,
   clusterPushSecretStatus,
@@ -197,6 +197,28 @@ export const KINDS: readonly KindDefinition[] = [
     storageVersion: 'v1alpha1',
     spec: uuidSpec,
     description: 'UUID generates a random version 4 UUID.',
+  },
+  {
+    group: GENERATORS_GROUP,
+    kind: 'SSHKey',
+    plural: 'sshkeys',
+    singular: 'sshkey',
+    scope: 'Namespaced',
+    categories: generatorCategories,
+    storageVersion: 'v1alpha1',
+    spec: sshKeySpec,
+    description: 'SSHKey generates an SSH key pair.',
+  },
+  {
+    group: GENERATORS_GROUP,
+    kind: 'MFA',
+    plural: 'mfas',
+    singular: 'mfa',
+    scope: 'Namespaced',
+    categories: generatorCategories,
+    storageVersion: 'v1alpha1',
+    spec: mfaSpec,
+    description: 'MFA generates a time-based one-time password (RFC 6238) from a seed in a Secret.',
   },
   {
     group: GENERATORS_GROUP,

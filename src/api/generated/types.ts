@@ -794,6 +794,28 @@ export interface FakeGeneratorSpec {
 /** UUID has no settings. */
 export type UUIDSpec = Record<string, never>;
 
+export interface SSHKeySpec {
+  /** Key type. */
+  keyType?: 'rsa' | 'ecdsa' | 'ed25519';
+  /** Bits: rsa 2048 (default), 3072, 4096; ecdsa 256 (default), 384, 521; ignored for ed25519. */
+  keySize?: number;
+  /** Comment in the public key line and the private key. */
+  comment?: string;
+}
+
+export interface MFASpec {
+  /** A key of a Secret (namespace only honoured for ClusterSecretStore). */
+  secret: SecretKeySelector;
+  /** Digits in the token; default 6. */
+  length?: number;
+  /** Seconds a token is valid; default 30. */
+  timePeriod?: number;
+  /** HMAC hash: sha1 (default), sha256, sha384, sha512, sha512_256. */
+  algorithm?: string;
+  /** Fixed time to generate the token for (tests); default now. */
+  when?: string;
+}
+
 export interface ClusterGeneratorSpec {
   /** Kind of the generator in spec.generator. */
   kind:
@@ -837,13 +859,11 @@ export interface GeneratorSpec {
   gitlabDeployTokenSpec?: Record<string, unknown>;
   /** Not implemented by Custos; kept as written. */
   grafanaSpec?: Record<string, unknown>;
-  /** Not implemented by Custos; kept as written. */
-  mfaSpec?: Record<string, unknown>;
+  mfaSpec?: MFASpec;
   passwordSpec?: PasswordSpec;
   /** Not implemented by Custos; kept as written. */
   quayAccessTokenSpec?: Record<string, unknown>;
-  /** Not implemented by Custos; kept as written. */
-  sshKeySpec?: Record<string, unknown>;
+  sshKeySpec?: SSHKeySpec;
   /** Not implemented by Custos; kept as written. */
   stsSessionTokenSpec?: Record<string, unknown>;
   /** UUID has no settings. */
@@ -931,6 +951,22 @@ export interface UUID {
   metadata: V1ObjectMeta;
   /** UUID has no settings. */
   spec?: UUIDSpec;
+}
+
+/** SSHKey generates an SSH key pair. */
+export interface SSHKey {
+  apiVersion: 'generators.external-secrets.io/v1alpha1';
+  kind: 'SSHKey';
+  metadata: V1ObjectMeta;
+  spec?: SSHKeySpec;
+}
+
+/** MFA generates a time-based one-time password (RFC 6238) from a seed in a Secret. */
+export interface MFA {
+  apiVersion: 'generators.external-secrets.io/v1alpha1';
+  kind: 'MFA';
+  metadata: V1ObjectMeta;
+  spec?: MFASpec;
 }
 
 /** ClusterGenerator is a generator usable from every namespace. */

@@ -1,6 +1,20 @@
-// generators.external-secrets.io/v1alpha1: Password, Fake, UUID and ClusterGenerator (reference/eso.md 1.6).
+// generators.external-secrets.io/v1alpha1: Password, Fake, UUID, SSHKey, MFA and ClusterGenerator (reference/eso.md 1.6).
 // More generator kinds are added by writing their spec here and listing them in GENERATOR_SPECS.
-import { arr, bool, exactlyOne, int, map, named, obj, preserveUnknown, type Schema, sensitive, str } from './dsl.js';
+import { secretKeySelector } from './common.js';
+import {
+  arr,
+  bool,
+  dateTime,
+  exactlyOne,
+  int,
+  map,
+  named,
+  obj,
+  preserveUnknown,
+  type Schema,
+  sensitive,
+  str,
+} from './dsl.js';
 import { clusterGeneratorKey, GENERATOR_KINDS, type GeneratorKind } from './generator-kinds.js';
 
 export const passwordSpec = named(
@@ -33,11 +47,40 @@ export const fakeSpec = named(
 
 export const uuidSpec = named('UUIDSpec', obj({}, { description: 'UUID has no settings.' }));
 
+export const sshKeySpec = named(
+  'SSHKeySpec',
+  obj({
+    keyType: str({ enum: ['rsa', 'ecdsa', 'ed25519'], default: 'rsa', description: 'Key type.' }),
+    keySize: int({
+      minimum: 256,
+      maximum: 8192,
+      description: 'Bits: rsa 2048 (default), 3072, 4096; ecdsa 256 (default), 384, 521; ignored for ed25519.',
+    }),
+    comment: str({ description: 'Comment in the public key line and the private key.' }),
+  }),
+);
+
+export const mfaSpec = named(
+  'MFASpec',
+  obj(
+    {
+      secret: secretKeySelector,
+      length: int({ description: 'Digits in the token; default 6.' }),
+      timePeriod: int({ description: 'Seconds a token is valid; default 30.' }),
+      algorithm: str({ description: 'HMAC hash: sha1 (default), sha256, sha384, sha512, sha512_256.' }),
+      when: dateTime({ description: 'Fixed time to generate the token for (tests); default now.' }),
+    },
+    { required: ['secret'] },
+  ),
+);
+
 /** The generators Custos models; every other kind is kept verbatim inside ClusterGenerator. */
 export const GENERATOR_SPECS: Partial<Record<GeneratorKind, Schema>> = {
   Password: passwordSpec,
   Fake: fakeSpec,
   UUID: uuidSpec,
+  SSHKey: sshKeySpec,
+  MFA: mfaSpec,
 };
 
 export const clusterGeneratorSpec = named(

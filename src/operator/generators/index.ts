@@ -1,8 +1,9 @@
-// Generators (generators.external-secrets.io/v1alpha1): Password, UUID, Fake and ClusterGenerator, plus the
+// Generators (generators.external-secrets.io/v1alpha1): Password, UUID, Fake, SSHKey, MFA and ClusterGenerator, plus the
 // resolver that turns a generatorRef into generated data.
 export { base32, encodeBytes, PASSWORD_ENCODINGS, type PasswordEncoding } from './encoding.js';
 export { GeneratorError, type GeneratorErrorCode } from './errors.js';
 export { generateFake } from './fake.js';
+export { decodeBase32Seed, generateMFA, MFA_ALGORITHMS, type MfaAlgorithm, mfaSettings, totp } from './mfa.js';
 export {
   DEFAULT_PASSWORD_LENGTH,
   DEFAULT_SYMBOL_CHARACTERS,
@@ -19,8 +20,10 @@ export {
   type ResolveOptions,
   resolveGenerator,
   runGenerator,
+  type SelfContainedGeneratorKind,
   SUPPORTED_GENERATOR_KINDS,
   type SupportedGeneratorKind,
   unwrapClusterGenerator,
 } from './resolve.js';
+export { generateSSHKey, SSH_KEY_TYPES, type SshKeyType } from './sshkey.js';
 export { generateUUID, uuidV4 } from './uuid.js';

@@ -1,28 +1,35 @@
 // Resolves a `generatorRef` (ExternalSecret dataFrom[].sourceRef, PushSecret selector) to the generated data,
-// like ESO: the namespaced kinds Password, UUID and Fake are read from the referencing object's namespace; a
-// ClusterGenerator is cluster-scoped and carries the real kind in spec.kind with its settings under
+// like ESO: the namespaced kinds Password, UUID, Fake, SSHKey and MFA are read from the referencing object's
+// namespace; a ClusterGenerator is cluster-scoped and carries the real kind in spec.kind with its settings under
 // spec.generator.<kind>Spec. Output keys follow ESO: Password -> secretKeys (default `password`), UUID -> `uuid`,
-// Fake -> the keys of spec.data.
+// Fake -> the keys of spec.data, SSHKey -> `privateKey` and `publicKey`, MFA -> `token` and `timeLeft`. MFA's seed
+// Secret is read from the referencing object's namespace, also through a ClusterGenerator (as ESO does).
 import type {
   ClusterGeneratorSpec,
   FakeGeneratorSpec,
   GeneratorRef,
   GeneratorSpec,
+  MFASpec,
   PasswordSpec,
+  SSHKeySpec,
 } from '../../api/generated/types.js';
 import { clusterGeneratorKey, GENERATOR_KINDS, type GeneratorKind } from '../../api/schema/generator-kinds.js';
-import { isNotFound, type KubeClient, type KubeObject, type ResourceType } from '../../kube/index.js';
+import { isNotFound, type KubeClient, type KubeObject, Resources, type ResourceType } from '../../kube/index.js';
 import { GeneratorError } from './errors.js';
 import { generateFake } from './fake.js';
+import { generateMFA } from './mfa.js';
 import { generatePassword } from './password.js';
 import { cryptoRandom, type RandomSource } from './random.js';
+import { generateSSHKey } from './sshkey.js';
 import { generateUUID } from './uuid.js';
 
 export const GENERATORS_API_VERSION = 'generators.external-secrets.io/v1alpha1';
 
 /** The generator kinds Custos implements (namespaced, and inside a ClusterGenerator). */
-export const SUPPORTED_GENERATOR_KINDS = ['Password', 'UUID', 'Fake'] as const;
+export const SUPPORTED_GENERATOR_KINDS = ['Password', 'UUID', 'Fake', 'SSHKey', 'MFA'] as const;
 export type SupportedGeneratorKind = (typeof SUPPORTED_GENERATOR_KINDS)[number];
+/** The kinds that need nothing but their spec (MFA also reads its seed Secret). */
+export type SelfContainedGeneratorKind = Exclude<SupportedGeneratorKind, 'MFA'>;
 
 function generatorType(plural: string, kind: string, namespaced: boolean): ResourceType {
   return { group: 'generators.external-secrets.io', version: 'v1alpha1', plural, namespaced, kind };
@@ -32,6 +39,8 @@ export const GeneratorResources = {
   Password: generatorType('passwords', 'Password', true),
   UUID: generatorType('uuids', 'UUID', true),
   Fake: generatorType('fakes', 'Fake', true),
+  SSHKey: generatorType('sshkeys', 'SSHKey', true),
+  MFA: generatorType('mfas', 'MFA', true),
   ClusterGenerator: generatorType('clustergenerators', 'ClusterGenerator', false),
 } as const satisfies Record<SupportedGeneratorKind | 'ClusterGenerator', ResourceType>;
 
@@ -46,9 +55,9 @@ function isSupported(kind: string): kind is SupportedGeneratorKind {
   return (SUPPORTED_GENERATOR_KINDS as readonly string[]).includes(kind);
 }
 
-/** Runs one supported generator on its spec. Pure apart from the randomness. */
+/** Runs one self-contained generator on its spec. Pure apart from the randomness. */
 export function runGenerator(
-  kind: SupportedGeneratorKind,
+  kind: SelfContainedGeneratorKind,
   spec: unknown,
   random: RandomSource = cryptoRandom,
 ): Record<string, Uint8Array> {
@@ -59,7 +68,52 @@ export function runGenerator(
       return generateUUID(random);
     case 'Fake':
       return generateFake(spec as FakeGeneratorSpec | undefined);
+    case 'SSHKey':
+      return generateSSHKey(spec as Partial<SSHKeySpec> | undefined, random);
   }
+}
+
+/** Runs any supported generator; MFA reads its seed from a Secret in `namespace`. */
+async function runGeneratorWithInputs(
+  client: KubeClient,
+  namespace: string,
+  kind: SupportedGeneratorKind,
+  spec: unknown,
+  options: ResolveOptions,
+): Promise<Record<string, Uint8Array>> {
+  if (kind !== 'MFA') return runGenerator(kind, spec, options.random ?? cryptoRandom);
+  const mfa = spec as Partial<MFASpec> | undefined;
+  const seed = await readSeed(client, namespace, mfa, options.signal);
+  return generateMFA(mfa, seed);
+}
+
+async function readSeed(
+  client: KubeClient,
+  namespace: string,
+  spec: Partial<MFASpec> | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
+  const name = spec?.secret?.name;
+  const key = spec?.secret?.key;
+  if (!name || !key) throw new GeneratorError('Invalid', 'MFA generator: spec.secret needs both name and key');
+  let secret: KubeObject & { data?: Record<string, string> };
+  try {
+    secret = await client.get(Resources.secrets, name, { namespace, signal });
+  } catch (error) {
+    if (isNotFound(error)) {
+      throw new GeneratorError(
+        'NotFound',
+        `MFA generator: seed Secret "${name}" not found in namespace "${namespace}"`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  const encoded = secret.data?.[key];
+  if (encoded === undefined) {
+    throw new GeneratorError('Invalid', `MFA generator: Secret "${name}" has no key "${key}" (spec.secret.key)`);
+  }
+  return new Uint8Array(Buffer.from(encoded, 'base64'));
 }
 
 /**
@@ -82,15 +136,14 @@ export async function resolveGenerator(
     );
   }
   if (!name) throw new GeneratorError('Invalid', `generatorRef ${kind}: name is required`);
-  const random = options.random ?? cryptoRandom;
   if (kind === 'ClusterGenerator') {
     const object = await fetchGenerator(client, GeneratorResources.ClusterGenerator, name, undefined, options.signal);
     const { kind: innerKind, spec } = unwrapClusterGenerator(name, object.spec as ClusterGeneratorSpec | undefined);
-    return runGenerator(innerKind, spec, random);
+    return runGeneratorWithInputs(client, namespace, innerKind, spec, options);
   }
   if (!isSupported(kind)) throw unsupportedKind(`generatorRef ${kind} "${name}"`, kind);
   const object = await fetchGenerator(client, GeneratorResources[kind], name, namespace, options.signal);
-  return runGenerator(kind, object.spec, random);
+  return runGeneratorWithInputs(client, namespace, kind, object.spec, options);
 }
 
 /** The effective kind and spec inside a ClusterGenerator; throws GeneratorError naming what to fix. */

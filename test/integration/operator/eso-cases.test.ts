@@ -325,6 +325,53 @@ describe('ESO common cases (fake provider)', { skip: integration.skipReason }, (
     assert.deepEqual(decode(secret.data), { generated: 'by-fake' });
   });
 
+  it('dataFrom generatorRef runs SSHKey into a kubernetes.io/ssh-auth Secret and MFA from a seed Secret', async () => {
+    const generators = (plural: string, kind: string) => ({
+      group: 'generators.external-secrets.io',
+      version: 'v1alpha1',
+      plural,
+      namespaced: true,
+      kind,
+    });
+    const apiVersion = 'generators.external-secrets.io/v1alpha1';
+    await h.client.create(generators('sshkeys', 'SSHKey'), {
+      apiVersion,
+      kind: 'SSHKey',
+      metadata: { name: 'deploy-key', namespace: ns },
+      spec: { keyType: 'ed25519', comment: 'deploy@ci' },
+    });
+    await createExternalSecret(h, ns, 'ssh-generated', {
+      refreshInterval: '1h',
+      target: {
+        name: 'ssh-generated',
+        template: { type: 'kubernetes.io/ssh-auth', data: { 'ssh-privatekey': '{{ .privateKey }}' } },
+      },
+      dataFrom: [{ sourceRef: { generatorRef: { kind: 'SSHKey', name: 'deploy-key' } } }],
+    });
+    const ssh = await waitFor('ssh secret', () => getSecret(h, ns, 'ssh-generated'));
+    assert.equal(ssh.type, 'kubernetes.io/ssh-auth');
+    assert.deepEqual(Object.keys(ssh.data ?? {}), ['ssh-privatekey']);
+    assert.match(decode(ssh.data)['ssh-privatekey'] ?? '', /^-----BEGIN OPENSSH PRIVATE KEY-----\n/);
+
+    // RFC 6238 appendix B: the SHA-1 seed at 1111111109 s gives 07081804 with 8 digits, 1 s left.
+    await h.client.create(Resources.secrets, {
+      metadata: { name: 'mfa-seed', namespace: ns },
+      stringData: { seed: 'GEZD GNBV GY3T QOJQ GEZD GNBV GY3T QOJQ' },
+    });
+    await h.client.create(generators('mfas', 'MFA'), {
+      apiVersion,
+      kind: 'MFA',
+      metadata: { name: 'otp', namespace: ns },
+      spec: { secret: { name: 'mfa-seed', key: 'seed' }, length: 8, when: '2005-03-18T01:58:29Z' },
+    });
+    await createExternalSecret(h, ns, 'mfa-generated', {
+      refreshInterval: '1h',
+      dataFrom: [{ sourceRef: { generatorRef: { kind: 'MFA', name: 'otp' } } }],
+    });
+    const mfa = await waitFor('mfa secret', () => getSecret(h, ns, 'mfa-generated'));
+    assert.deepEqual(decode(mfa.data), { token: '07081804', timeLeft: '1' });
+  });
+
   it('sync-without-target-name names the Secret after the ExternalSecret', async () => {
     await createExternalSecret(h, ns, 'no-target-name', {
       secretStoreRef: { name: 'store' },

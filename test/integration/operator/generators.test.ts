@@ -1,5 +1,5 @@
-// resolveGenerator against generator objects stored on a real API server: namespaced Password, UUID and Fake,
-// ClusterGenerator, and the errors for missing objects and unsupported kinds.
+// resolveGenerator against generator objects stored on a real API server: namespaced Password, UUID, Fake, SSHKey
+// and MFA (seed read from a Secret), ClusterGenerator, and the errors for missing objects and unsupported kinds.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { installCrds } from '../../../src/api/install.js';
@@ -40,10 +40,41 @@ describe('resolveGenerator on a real API server', { skip: integration.skipReason
       metadata: { name: clusterName },
       spec: { kind: 'Password', generator: { passwordSpec: { length: 12, noUpper: false, allowRepeat: false } } },
     });
+    await client.create(GeneratorResources.SSHKey, {
+      apiVersion,
+      kind: 'SSHKey',
+      metadata: meta('ssh'),
+      spec: { keyType: 'ecdsa', keySize: 384, comment: 'ops@example.com' },
+    });
+    // RFC 6238 appendix B's SHA-1 seed ("12345678901234567890" in base32).
+    await client.create(Resources.secrets, {
+      metadata: meta('seed'),
+      stringData: { otp: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ' },
+    });
+    const mfaSpec = (key: string) => ({ secret: { name: 'seed', key }, length: 8, when: '2033-05-18T03:33:20Z' });
+    await client.create(GeneratorResources.MFA, {
+      apiVersion,
+      kind: 'MFA',
+      metadata: meta('otp'),
+      spec: mfaSpec('otp'),
+    });
+    await client.create(GeneratorResources.MFA, {
+      apiVersion,
+      kind: 'MFA',
+      metadata: meta('otp-wrong-key'),
+      spec: mfaSpec('nope'),
+    });
+    await client.create(GeneratorResources.ClusterGenerator, {
+      apiVersion,
+      kind: 'ClusterGenerator',
+      metadata: { name: `${clusterName}-mfa` },
+      spec: { kind: 'MFA', generator: { mfaSpec: mfaSpec('otp') } },
+    });
   });
 
   after(async () => {
     await client?.delete(GeneratorResources.ClusterGenerator, clusterName).catch(() => undefined);
+    await client?.delete(GeneratorResources.ClusterGenerator, `${clusterName}-mfa`).catch(() => undefined);
     await client?.delete(Resources.namespaces, namespace).catch(() => undefined);
     client?.close();
   });
@@ -74,6 +105,40 @@ describe('resolveGenerator on a real API server', { skip: integration.skipReason
     assert.equal(new Set(value).size, 12);
   });
 
+  it('runs SSHKey with the stored key type, size and comment', async () => {
+    const out = await resolveGenerator(client, namespace, { kind: 'SSHKey', name: 'ssh' });
+    assert.deepEqual(Object.keys(out).sort(), ['privateKey', 'publicKey']);
+    assert.match(text(out.publicKey), /^ecdsa-sha2-nistp384 [A-Za-z0-9+/=]+ ops@example\.com\n$/);
+    assert.match(text(out.privateKey), /^-----BEGIN OPENSSH PRIVATE KEY-----\n/);
+  });
+
+  it('runs MFA on the seed Secret of the referencing namespace, also through a ClusterGenerator', async () => {
+    // RFC 6238 appendix B: SHA-1, 2000000000 s, 8 digits -> 69279037; 2000000000 % 30 = 20, so 10 s are left.
+    const expected = { token: '69279037', timeLeft: '10' };
+    const decoded = (out: Record<string, Uint8Array>) =>
+      Object.fromEntries(Object.entries(out).map(([k, v]) => [k, text(v)]));
+    assert.deepEqual(decoded(await resolveGenerator(client, namespace, { kind: 'MFA', name: 'otp' })), expected);
+    assert.deepEqual(
+      decoded(await resolveGenerator(client, namespace, { kind: 'ClusterGenerator', name: `${clusterName}-mfa` })),
+      expected,
+    );
+    await assert.rejects(
+      resolveGenerator(client, 'default', { kind: 'ClusterGenerator', name: `${clusterName}-mfa` }),
+      (e: unknown) =>
+        e instanceof GeneratorError &&
+        e.code === 'NotFound' &&
+        e.message === 'MFA generator: seed Secret "seed" not found in namespace "default"',
+      'the seed is looked up where the referencing object lives, never elsewhere',
+    );
+    await assert.rejects(
+      resolveGenerator(client, namespace, { kind: 'MFA', name: 'otp-wrong-key' }),
+      (e: unknown) =>
+        e instanceof GeneratorError &&
+        e.code === 'Invalid' &&
+        e.message === 'MFA generator: Secret "seed" has no key "nope" (spec.secret.key)',
+    );
+  });
+
   it('reports a missing generator as NotFound, naming kind, name and namespace', async () => {
     await assert.rejects(resolveGenerator(client, namespace, { kind: 'Password', name: 'absent' }), (e: unknown) => {
       assert.ok(e instanceof GeneratorError);
@@ -94,7 +159,9 @@ describe('resolveGenerator on a real API server', { skip: integration.skipReason
     await assert.rejects(
       resolveGenerator(client, namespace, { kind: 'VaultDynamicSecret', name: 'x' }),
       (e: unknown) =>
-        e instanceof GeneratorError && e.code === 'Unsupported' && /supported: Password, UUID, Fake/.test(e.message),
+        e instanceof GeneratorError &&
+        e.code === 'Unsupported' &&
+        /supported: Password, UUID, Fake, SSHKey, MFA/.test(e.message),
     );
     await assert.rejects(
       resolveGenerator(client, namespace, {

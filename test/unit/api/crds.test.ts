@@ -31,7 +31,7 @@ function specOf(name: string, version?: string): Schema {
 }
 
 describe('CRD definitions', () => {
-  it('cover the ESO kinds and the Password, Fake, UUID and ClusterGenerator generators', () => {
+  it('cover the ESO kinds and the Password, Fake, UUID, SSHKey, MFA and ClusterGenerator generators', () => {
     assert.deepEqual(crds.map((c) => c.metadata.name).sort(), [
       'clusterexternalsecrets.external-secrets.io',
       'clustergenerators.generators.external-secrets.io',
@@ -39,9 +39,11 @@ describe('CRD definitions', () => {
       'clustersecretstores.external-secrets.io',
       'externalsecrets.external-secrets.io',
       'fakes.generators.external-secrets.io',
+      'mfas.generators.external-secrets.io',
       'passwords.generators.external-secrets.io',
       'pushsecrets.external-secrets.io',
       'secretstores.external-secrets.io',
+      'sshkeys.generators.external-secrets.io',
       'uuids.generators.external-secrets.io',
     ]);
   });

@@ -278,7 +278,8 @@ describe('ClusterGenerator', () => {
       spec: {},
     });
     const fake = unwrapClusterGenerator('g', { kind: 'Fake', generator: { fakeSpec: { data: { a: 'b' } } } });
-    assert.equal(text(runGenerator(fake.kind, fake.spec).a), 'b');
+    assert.equal(fake.kind, 'Fake');
+    assert.equal(text(runGenerator('Fake', fake.spec).a), 'b');
   });
 
   it('says what to fix when spec.kind and spec.generator disagree or are unsupported', () => {
@@ -295,9 +296,9 @@ describe('ClusterGenerator', () => {
     );
     check({ kind: 'UUID', generator: { uuidSpec: {}, fakeSpec: {} } }, 'Invalid', /exactly one generator/);
     check(
-      { kind: 'SSHKey', generator: { sshKeySpec: {} } },
+      { kind: 'Grafana', generator: { grafanaSpec: {} } },
       'Unsupported',
-      /SSHKey is not supported by Custos; supported: Password, UUID, Fake/,
+      /Grafana is not supported by Custos; supported: Password, UUID, Fake, SSHKey, MFA/,
     );
     check({ kind: 'Nope', generator: {} }, 'Invalid', /"Nope" is not a generator kind/);
   });

@@ -3,7 +3,15 @@
 import { clusterExternalSecretSpec, clusterExternalSecretStatus } from './schema/clusterexternalsecret.js';
 import type { Schema } from './schema/dsl.js';
 import { externalSecretSpec, externalSecretStatus } from './schema/externalsecret.js';
-import { clusterGeneratorSpec, fakeSpec, mfaSpec, passwordSpec, sshKeySpec, uuidSpec } from './schema/generators.js';
+import {
+  clusterGeneratorSpec,
+  fakeSpec,
+  mfaSpec,
+  passwordSpec,
+  sshKeySpec,
+  uuidSpec,
+  webhookSpec,
+} from './schema/generators.js';
 import {
   clusterPushSecretSpec,
   clusterPushSecretStatus,
@@ -219,6 +227,17 @@ export const KINDS: readonly KindDefinition[] = [
     storageVersion: 'v1alpha1',
     spec: mfaSpec,
     description: 'MFA generates a time-based one-time password (RFC 6238) from a seed in a Secret.',
+  },
+  {
+    group: GENERATORS_GROUP,
+    kind: 'Webhook',
+    plural: 'webhooks',
+    singular: 'webhook',
+    scope: 'Namespaced',
+    categories: generatorCategories,
+    storageVersion: 'v1alpha1',
+    spec: webhookSpec,
+    description: 'Webhook calls an HTTP endpoint and returns the keys of the JSON object it answers.',
   },
   {
     group: GENERATORS_GROUP,

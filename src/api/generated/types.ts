@@ -816,6 +816,44 @@ export interface MFASpec {
   when?: string;
 }
 
+export interface WebhookSpec {
+  /** HTTP method; default GET. */
+  method?: string;
+  /** URL to call (Go template over spec.secrets). */
+  url: string;
+  /** Request headers (values are Go templates). */
+  headers?: Record<string, string>;
+  /** Request body (Go template). */
+  body?: string;
+  /** Request timeout; default 30s. */
+  timeout?: string;
+  result: WebhookResult;
+  /** Secrets (labelled external-secrets.io/type: webhook) whose data fills the templates. */
+  secrets?: WebhookSecret[];
+  /** PEM CA bundle, base64 encoded. */
+  caBundle?: string;
+  /** Where to read a CA bundle from. */
+  caProvider?: CAProvider;
+}
+
+export interface WebhookResult {
+  /** JSONPath of the object (or JSON string) to return; default $. */
+  jsonPath?: string;
+}
+
+export interface WebhookSecret {
+  /** Name under which the Secret's keys appear in templates. */
+  name: string;
+  secretRef: WebhookSecretKeySelector;
+}
+
+export interface WebhookSecretKeySelector {
+  /** Secret name. */
+  name?: string;
+  /** Key (informational). */
+  key?: string;
+}
+
 export interface ClusterGeneratorSpec {
   /** Kind of the generator in spec.generator. */
   kind:
@@ -870,8 +908,7 @@ export interface GeneratorSpec {
   uuidSpec?: UUIDSpec;
   /** Not implemented by Custos; kept as written. */
   vaultDynamicSecretSpec?: Record<string, unknown>;
-  /** Not implemented by Custos; kept as written. */
-  webhookSpec?: Record<string, unknown>;
+  webhookSpec?: WebhookSpec;
 }
 
 /** ExternalSecret syncs values from a secret store into a Kubernetes Secret. */
@@ -967,6 +1004,14 @@ export interface MFA {
   kind: 'MFA';
   metadata: V1ObjectMeta;
   spec?: MFASpec;
+}
+
+/** Webhook calls an HTTP endpoint and returns the keys of the JSON object it answers. */
+export interface Webhook {
+  apiVersion: 'generators.external-secrets.io/v1alpha1';
+  kind: 'Webhook';
+  metadata: V1ObjectMeta;
+  spec?: WebhookSpec;
 }
 
 /** ClusterGenerator is a generator usable from every namespace. */

@@ -1,10 +1,11 @@
 // generators.external-secrets.io/v1alpha1: Password, Fake, UUID, SSHKey, MFA and ClusterGenerator (reference/eso.md 1.6).
 // More generator kinds are added by writing their spec here and listing them in GENERATOR_SPECS.
-import { secretKeySelector } from './common.js';
+import { caBundle, caProvider, secretKeySelector } from './common.js';
 import {
   arr,
   bool,
   dateTime,
+  duration,
   exactlyOne,
   int,
   map,
@@ -74,6 +75,42 @@ export const mfaSpec = named(
   ),
 );
 
+export const webhookSpec = named(
+  'WebhookSpec',
+  obj(
+    {
+      method: str({ description: 'HTTP method; default GET.' }),
+      url: str({ description: 'URL to call (Go template over spec.secrets).' }),
+      headers: map(str(), { description: 'Request headers (values are Go templates).' }),
+      body: str({ description: 'Request body (Go template).' }),
+      timeout: duration({ description: 'Request timeout; default 30s.' }),
+      result: named(
+        'WebhookResult',
+        obj({ jsonPath: str({ description: 'JSONPath of the object (or JSON string) to return; default $.' }) }),
+      ),
+      secrets: arr(
+        named(
+          'WebhookSecret',
+          obj(
+            {
+              name: str({ description: "Name under which the Secret's keys appear in templates." }),
+              secretRef: named(
+                'WebhookSecretKeySelector',
+                obj({ name: str({ description: 'Secret name.' }), key: str({ description: 'Key (informational).' }) }),
+              ),
+            },
+            { required: ['name', 'secretRef'] },
+          ),
+        ),
+        { description: 'Secrets (labelled external-secrets.io/type: webhook) whose data fills the templates.' },
+      ),
+      caBundle: caBundle(),
+      caProvider,
+    },
+    { required: ['url', 'result'] },
+  ),
+);
+
 /** The generators Custos models; every other kind is kept verbatim inside ClusterGenerator. */
 export const GENERATOR_SPECS: Partial<Record<GeneratorKind, Schema>> = {
   Password: passwordSpec,
@@ -81,6 +118,7 @@ export const GENERATOR_SPECS: Partial<Record<GeneratorKind, Schema>> = {
   UUID: uuidSpec,
   SSHKey: sshKeySpec,
   MFA: mfaSpec,
+  Webhook: webhookSpec,
 };
 
 export const clusterGeneratorSpec = named(

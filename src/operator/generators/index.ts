@@ -1,5 +1,5 @@
-// Generators (generators.external-secrets.io/v1alpha1): Password, UUID, Fake, SSHKey, MFA and ClusterGenerator, plus the
-// resolver that turns a generatorRef into generated data.
+// Generators (generators.external-secrets.io/v1alpha1): Password, UUID, Fake, SSHKey, MFA, Webhook and
+// ClusterGenerator, plus the resolver that turns a generatorRef into generated data.
 export { base32, encodeBytes, PASSWORD_ENCODINGS, type PasswordEncoding } from './encoding.js';
 export { GeneratorError, type GeneratorErrorCode } from './errors.js';
 export { generateFake } from './fake.js';
@@ -27,3 +27,10 @@ export {
 } from './resolve.js';
 export { generateSSHKey, SSH_KEY_TYPES, type SshKeyType } from './sshkey.js';
 export { generateUUID, uuidV4 } from './uuid.js';
+export {
+  formatFloatNoExponent,
+  generateWebhook,
+  WEBHOOK_SECRET_LABEL,
+  webhookResultMap,
+  webhookValueBytes,
+} from './webhook.js';

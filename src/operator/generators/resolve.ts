@@ -1,9 +1,10 @@
 // Resolves a `generatorRef` (ExternalSecret dataFrom[].sourceRef, PushSecret selector) to the generated data,
-// like ESO: the namespaced kinds Password, UUID, Fake, SSHKey and MFA are read from the referencing object's
+// like ESO: the namespaced kinds Password, UUID, Fake, SSHKey, MFA and Webhook are read from the referencing object's
 // namespace; a ClusterGenerator is cluster-scoped and carries the real kind in spec.kind with its settings under
 // spec.generator.<kind>Spec. Output keys follow ESO: Password -> secretKeys (default `password`), UUID -> `uuid`,
-// Fake -> the keys of spec.data, SSHKey -> `privateKey` and `publicKey`, MFA -> `token` and `timeLeft`. MFA's seed
-// Secret is read from the referencing object's namespace, also through a ClusterGenerator (as ESO does).
+// Fake -> the keys of spec.data, SSHKey -> `privateKey` and `publicKey`, MFA -> `token` and `timeLeft`, Webhook ->
+// the keys of the JSON object it answers. MFA's seed and Webhook's Secrets are read from the referencing object's
+// namespace, also through a ClusterGenerator (as ESO does).
 import type {
   ClusterGeneratorSpec,
   FakeGeneratorSpec,
@@ -12,6 +13,7 @@ import type {
   MFASpec,
   PasswordSpec,
   SSHKeySpec,
+  WebhookSpec,
 } from '../../api/generated/types.js';
 import { clusterGeneratorKey, GENERATOR_KINDS, type GeneratorKind } from '../../api/schema/generator-kinds.js';
 import { isNotFound, type KubeClient, type KubeObject, Resources, type ResourceType } from '../../kube/index.js';
@@ -22,14 +24,15 @@ import { generatePassword } from './password.js';
 import { cryptoRandom, type RandomSource } from './random.js';
 import { generateSSHKey } from './sshkey.js';
 import { generateUUID } from './uuid.js';
+import { generateWebhook } from './webhook.js';
 
 export const GENERATORS_API_VERSION = 'generators.external-secrets.io/v1alpha1';
 
 /** The generator kinds Custos implements (namespaced, and inside a ClusterGenerator). */
-export const SUPPORTED_GENERATOR_KINDS = ['Password', 'UUID', 'Fake', 'SSHKey', 'MFA'] as const;
+export const SUPPORTED_GENERATOR_KINDS = ['Password', 'UUID', 'Fake', 'SSHKey', 'MFA', 'Webhook'] as const;
 export type SupportedGeneratorKind = (typeof SUPPORTED_GENERATOR_KINDS)[number];
-/** The kinds that need nothing but their spec (MFA also reads its seed Secret). */
-export type SelfContainedGeneratorKind = Exclude<SupportedGeneratorKind, 'MFA'>;
+/** The kinds that need nothing but their spec (MFA reads its seed Secret, Webhook calls out). */
+export type SelfContainedGeneratorKind = Exclude<SupportedGeneratorKind, 'MFA' | 'Webhook'>;
 
 function generatorType(plural: string, kind: string, namespaced: boolean): ResourceType {
   return { group: 'generators.external-secrets.io', version: 'v1alpha1', plural, namespaced, kind };
@@ -41,6 +44,7 @@ export const GeneratorResources = {
   Fake: generatorType('fakes', 'Fake', true),
   SSHKey: generatorType('sshkeys', 'SSHKey', true),
   MFA: generatorType('mfas', 'MFA', true),
+  Webhook: generatorType('webhooks', 'Webhook', true),
   ClusterGenerator: generatorType('clustergenerators', 'ClusterGenerator', false),
 } as const satisfies Record<SupportedGeneratorKind | 'ClusterGenerator', ResourceType>;
 
@@ -73,7 +77,7 @@ export function runGenerator(
   }
 }
 
-/** Runs any supported generator; MFA reads its seed from a Secret in `namespace`. */
+/** Runs any supported generator; MFA and Webhook read Secrets in `namespace`, Webhook calls its endpoint. */
 async function runGeneratorWithInputs(
   client: KubeClient,
   namespace: string,
@@ -81,6 +85,9 @@ async function runGeneratorWithInputs(
   spec: unknown,
   options: ResolveOptions,
 ): Promise<Record<string, Uint8Array>> {
+  if (kind === 'Webhook') {
+    return generateWebhook(client, namespace, spec as Partial<WebhookSpec> | undefined, options.signal);
+  }
   if (kind !== 'MFA') return runGenerator(kind, spec, options.random ?? cryptoRandom);
   const mfa = spec as Partial<MFASpec> | undefined;
   const seed = await readSeed(client, namespace, mfa, options.signal);

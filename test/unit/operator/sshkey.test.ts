@@ -190,7 +190,8 @@ describe('SSHKey generator', () => {
     const client = new Proxy({}, { get: () => () => Promise.reject(new Error('no server here')) });
     await assert.rejects(
       resolveGenerator(client as never, 'ns', { kind: 'Grafana', name: 'g' }),
-      (e: unknown) => e instanceof GeneratorError && /supported: Password, UUID, Fake, SSHKey, MFA/.test(e.message),
+      (e: unknown) =>
+        e instanceof GeneratorError && /supported: Password, UUID, Fake, SSHKey, MFA, Webhook/.test(e.message),
     );
   });
 });

@@ -27,10 +27,4 @@ export {
 } from './resolve.js';
 export { generateSSHKey, SSH_KEY_TYPES, type SshKeyType } from './sshkey.js';
 export { generateUUID, uuidV4 } from './uuid.js';
-export {
-  formatFloatNoExponent,
-  generateWebhook,
-  WEBHOOK_SECRET_LABEL,
-  webhookResultMap,
-  webhookValueBytes,
-} from './webhook.js';
+export { generateWebhook, WEBHOOK_SECRET_LABEL, webhookResultMap } from './webhook.js';

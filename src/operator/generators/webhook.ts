@@ -4,88 +4,41 @@
 // the answer (a JSON string there is parsed again). Values come out as ESO's GetByteValue writes them: strings as
 // they are, numbers without exponent, booleans as true/false, objects and arrays as Go's JSON, null as empty.
 // A 404 means "does not exist", any other non-2xx answer is reported with its status and never with its body.
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { WebhookSpec } from '../../api/generated/types.js';
 import { isNotFound, type KubeClient, type KubeObject, Resources } from '../../kube/index.js';
 import { decodeCaBundle } from '../../providers/ca-bundle.js';
-import { goMarshalHtmlEscaped } from '../../providers/gojson.js';
-import { isTlsTrustError } from '../../providers/json-http.js';
-import { JsonPathError, jsonPathGet } from '../../providers/webhook/jsonpath.js';
-import { fromJsonData, renderTemplate, TemplateError } from '../../template/index.js';
+import {
+  callWebhook,
+  DEFAULT_WEBHOOK_TIMEOUT_MS,
+  renderWebhookField,
+  WebhookCallError,
+  type WebhookTemplateData,
+  webhookUrl,
+} from '../../providers/webhook/call.js';
+import { answerAsMap, WebhookAnswerError } from '../../providers/webhook/values.js';
 import { parseGoDuration } from '../duration.js';
 import { GeneratorError } from './errors.js';
 
 export const WEBHOOK_SECRET_LABEL = 'external-secrets.io/type';
-const DEFAULT_TIMEOUT_MS = 30_000;
-/** Answers larger than this are refused rather than buffered: a generated Secret is at most 1 MiB anyway. */
-const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
-
-type TemplateData = Record<string, Record<string, string>>;
 
 function invalid(message: string, cause?: unknown): GeneratorError {
   return new GeneratorError('Invalid', `Webhook generator: ${message}`, cause ? { cause } : undefined);
 }
 
-function unavailable(message: string): GeneratorError {
-  return new GeneratorError('Unavailable', `Webhook generator: ${message}`);
-}
-
-/** Go's strconv.FormatFloat(f, 'f', -1, 64): the shortest digits that round-trip, never an exponent. */
-export function formatFloatNoExponent(n: number): string {
-  if (Object.is(n, -0)) return '-0';
-  const text = String(n);
-  const match = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
-  if (!match) return text;
-  const [, sign, whole, fraction = '', exponent] = match as unknown as [string, string, string, string, string];
-  const digits = whole + fraction;
-  const point = whole.length + Number(exponent);
-  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
-  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
-  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
-}
-
-/** One answer field as bytes, the way ESO's GetByteValue writes it. */
-export function webhookValueBytes(value: unknown): Uint8Array {
-  let text: string;
-  if (value === null || value === undefined) text = '';
-  else if (typeof value === 'string') text = value;
-  else if (typeof value === 'number') text = formatFloatNoExponent(value);
-  else if (typeof value === 'boolean') text = String(value);
-  else text = goMarshalHtmlEscaped(value); // ESO uses plain json.Marshal here, which escapes HTML
-  return new Uint8Array(Buffer.from(text, 'utf8'));
-}
-
-/** Turns the answer body into the generated map: JSON, then jsonPath, then (for a string) JSON again. */
+/** The generated map for an answer body; an answer that is not a JSON object is a configuration error. */
 export function webhookResultMap(body: string, jsonPath: string | undefined): Record<string, Uint8Array> {
-  let data: unknown;
   try {
-    data = JSON.parse(body);
-  } catch {
-    throw invalid('the endpoint did not answer with JSON');
+    return answerAsMap(body, jsonPath);
+  } catch (error) {
+    if (error instanceof WebhookAnswerError) throw invalid(error.message);
+    throw error;
   }
-  if (jsonPath) {
-    try {
-      data = jsonPathGet(jsonPath, data);
-    } catch (error) {
-      if (error instanceof JsonPathError) throw invalid(`result.${error.message}`);
-      throw error;
-    }
-  }
-  if (typeof data === 'string') {
-    try {
-      data = JSON.parse(data);
-    } catch {
-      throw invalid(`the value at result.jsonPath ${jsonPath ?? '$'} is a string that is not a JSON object`);
-    }
-  }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    const kind = data === null ? 'null' : Array.isArray(data) ? 'an array' : `a ${typeof data}`;
-    throw invalid(`the answer at result.jsonPath ${jsonPath ?? '$'} is ${kind}; it must be a JSON object`);
-  }
-  const out: Record<string, Uint8Array> = Object.create(null);
-  for (const [key, value] of Object.entries(data)) out[key] = webhookValueBytes(value);
-  return out;
+}
+
+function fromCallError(error: unknown): unknown {
+  if (!(error instanceof WebhookCallError)) return error;
+  const code = error.kind === 'config' ? 'Invalid' : 'Unavailable';
+  return new GeneratorError(code, `Webhook generator: ${error.message}`);
 }
 
 async function readObject(
@@ -117,8 +70,8 @@ async function templateData(
   namespace: string,
   spec: WebhookSpec,
   signal: AbortSignal | undefined,
-): Promise<TemplateData> {
-  const data: TemplateData = {};
+): Promise<WebhookTemplateData> {
+  const data: WebhookTemplateData = {};
   for (const [index, entry] of (spec.secrets ?? []).entries()) {
     const field = `spec.secrets[${index}]`;
     if (!entry?.name) throw invalid(`${field}.name is required`);
@@ -138,17 +91,6 @@ async function templateData(
     }
   }
   return data;
-}
-
-function render(field: string, text: string | undefined, data: TemplateData): string {
-  if (!text) return '';
-  try {
-    // Secret values fill these templates, so errors must not quote data.
-    return renderTemplate(field, text, fromJsonData(data), { redactValues: true });
-  } catch (error) {
-    if (error instanceof TemplateError) throw invalid(`${field}: ${error.message}`);
-    throw error;
-  }
 }
 
 async function trustedCa(
@@ -185,61 +127,6 @@ async function trustedCa(
   }
 }
 
-interface WebhookCall {
-  url: URL;
-  method: string;
-  headers: Record<string, string>;
-  body: string;
-  ca?: Buffer;
-  timeoutMs: number;
-  signal?: AbortSignal;
-}
-
-function send(call: WebhookCall): Promise<{ status: number; body: string }> {
-  const requestFn = call.url.protocol === 'https:' ? httpsRequest : httpRequest;
-  // Origin only: a path or query rendered from spec.secrets may hold a credential.
-  const where = `${call.method} ${call.url.origin}`;
-  return new Promise((resolve, reject) => {
-    const req = requestFn(
-      call.url,
-      {
-        method: call.method,
-        headers: call.headers,
-        timeout: call.timeoutMs,
-        signal: call.signal,
-        ...(call.ca ? { ca: call.ca } : {}),
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_RESPONSE_BYTES) {
-            req.destroy(unavailable(`${where} answered with more than ${MAX_RESPONSE_BYTES} bytes`));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('error', reject);
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('timeout', () => req.destroy(unavailable(`${where} gave no answer within ${call.timeoutMs / 1000} s`)));
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      if (error instanceof GeneratorError) return reject(error);
-      if (isTlsTrustError(error.code)) {
-        return reject(
-          invalid(
-            `${where}: the server certificate is not trusted (${error.code}); set spec.caBundle or spec.caProvider`,
-          ),
-        );
-      }
-      reject(unavailable(`cannot reach ${where}: ${error.code ?? error.message}`));
-    });
-    req.end(call.body || undefined);
-  });
-}
-
 /** Runs the Webhook generator for an object in `namespace`. */
 export async function generateWebhook(
   client: KubeClient,
@@ -249,7 +136,7 @@ export async function generateWebhook(
 ): Promise<Record<string, Uint8Array>> {
   if (!spec?.url) throw invalid('spec.url is required');
   const full = spec as WebhookSpec;
-  let timeoutMs = DEFAULT_TIMEOUT_MS;
+  let timeoutMs = DEFAULT_WEBHOOK_TIMEOUT_MS;
   if (full.timeout) {
     try {
       timeoutMs = parseGoDuration(full.timeout);
@@ -259,30 +146,29 @@ export async function generateWebhook(
     if (timeoutMs <= 0) throw invalid('spec.timeout must be positive');
   }
   const data = await templateData(client, namespace, full, signal);
-  const urlText = render('spec.url', full.url, data);
-  let url: URL;
   try {
-    url = new URL(urlText);
-  } catch {
-    throw invalid('spec.url does not render to an absolute http(s) URL');
+    const url = webhookUrl('spec.url', renderWebhookField('spec.url', full.url, data));
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(full.headers ?? {})) {
+      headers[name] = renderWebhookField(`spec.headers["${name}"]`, value, data);
+    }
+    const body = renderWebhookField('spec.body', full.body, data);
+    const ca = url.protocol === 'https:' ? await trustedCa(client, namespace, full, signal) : undefined;
+    const method = (full.method || 'GET').toUpperCase();
+    const caFields = 'spec.caBundle or spec.caProvider';
+    const answer = await callWebhook({ url, method, headers, body, ca, timeoutMs, signal, caFields });
+    if (answer.status === 404) {
+      throw new GeneratorError('NotFound', `Webhook generator: ${answer.where}: Secret does not exist (404)`);
+    }
+    if (answer.status < 200 || answer.status >= 300) {
+      // The body may echo credentials or generated values; only the status is reported.
+      throw new GeneratorError(
+        'Unavailable',
+        `Webhook generator: ${answer.where}: endpoint gave error ${answer.status}`,
+      );
+    }
+    return webhookResultMap(answer.body, full.result?.jsonPath);
+  } catch (error) {
+    throw fromCallError(error);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw invalid(`spec.url must use http or https, not ${url.protocol.replace(':', '')}`);
-  }
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(full.headers ?? {})) {
-    headers[name] = render(`spec.headers["${name}"]`, value, data);
-  }
-  const body = render('spec.body', full.body, data);
-  const ca = url.protocol === 'https:' ? await trustedCa(client, namespace, full, signal) : undefined;
-  const method = (full.method || 'GET').toUpperCase();
-  const answer = await send({ url, method, headers, body, ca, timeoutMs, signal });
-  const where = `${method} ${url.origin}`;
-  if (answer.status === 404)
-    throw new GeneratorError('NotFound', `Webhook generator: ${where}: Secret does not exist (404)`);
-  if (answer.status < 200 || answer.status >= 300) {
-    // The body may echo credentials or generated values; only the status is reported.
-    throw unavailable(`${where}: endpoint gave error ${answer.status}`);
-  }
-  return webhookResultMap(answer.body, full.result?.jsonPath);
 }

@@ -3,8 +3,9 @@
 // objects and arrays as Go's JSON with sorted keys, null as empty).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatFloatNoExponent, GeneratorError, webhookResultMap } from '../../../src/operator/generators/index.js';
+import { GeneratorError, webhookResultMap } from '../../../src/operator/generators/index.js';
 import { JsonPathError, jsonPathGet, parseJsonPath } from '../../../src/providers/webhook/jsonpath.js';
+import { formatFloatNoExponent } from '../../../src/providers/webhook/values.js';
 
 const text = (map: Record<string, Uint8Array>) =>
   Object.fromEntries(Object.entries(map).map(([k, v]) => [k, Buffer.from(v).toString('utf8')]));

@@ -99,6 +99,6 @@ export function goMarshal(value: unknown): string {
  * As plain Go json.Marshal writes it (HTML escaping on): goMarshal with '<', '>' and '&' as \u003c, \u003e and
  * \u0026. Those characters can only occur inside string literals of the output, so replacing them is exact.
  */
-export function goMarshalHtmlEscaped(value: unknown): string {
+export function goMarshalHtml(value: unknown): string {
   return goMarshal(value).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
 }

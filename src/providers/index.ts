@@ -7,12 +7,14 @@ export { FakeCallLog, type FakeProviderOptions, FakeSecretsProvider } from './fa
 export { GjsonPathError, type GjsonResult, gjsonGet } from './gjson.js';
 export { KubernetesSecretsProvider } from './kubernetes/index.js';
 export { ProviderRegistry } from './registry.js';
+export { WebhookSecretsProvider } from './webhook/index.js';
 
 import { AkeylessSecretsProvider } from './akeyless/index.js';
 import { CustosSecretsProvider } from './custos/index.js';
 import { type FakeProviderOptions, FakeSecretsProvider } from './fake/index.js';
 import { KubernetesSecretsProvider } from './kubernetes/index.js';
 import { ProviderRegistry } from './registry.js';
+import { WebhookSecretsProvider } from './webhook/index.js';
 
 /** A registry with every provider of this build; pass a fake instance to count its calls in tests. */
 export function defaultProviderRegistry(
@@ -24,5 +26,6 @@ export function defaultProviderRegistry(
     new KubernetesSecretsProvider(),
     new AkeylessSecretsProvider(),
     new CustosSecretsProvider(),
+    new WebhookSecretsProvider(),
   ]);
 }

@@ -257,6 +257,8 @@ export interface SecretStoreProvider {
   onepassword?: OnePasswordProvider;
   /** Secrets of this or another Kubernetes cluster. */
   kubernetes?: KubernetesProvider;
+  /** A generic HTTP(S) endpoint, with templated requests. */
+  webhook?: WebhookProvider;
   /** Static values, for tests. */
   fake?: FakeProvider;
   /** Not implemented by Custos. */
@@ -267,8 +269,6 @@ export interface SecretStoreProvider {
   gcpsm?: Record<string, unknown>;
   /** Not implemented by Custos. */
   crd?: Record<string, unknown>;
-  /** Not implemented by Custos. */
-  webhook?: Record<string, unknown>;
   /** Not implemented by Custos. */
   conjur?: Record<string, unknown>;
   /** Not implemented by Custos. */
@@ -563,6 +563,43 @@ export interface KubernetesProvider {
   authRef?: SecretKeySelector;
   /** Namespace to read Secrets from. */
   remoteNamespace?: string;
+}
+
+/** A generic HTTP(S) endpoint, with templated requests. */
+export interface WebhookProvider {
+  /** HTTP method; default GET (POST for PushSecret). */
+  method?: string;
+  /** URL to call; a Go template over remoteRef and spec.secrets. */
+  url: string;
+  /** Request headers (values are Go templates). */
+  headers?: Record<string, string>;
+  /** NTLM authentication; not implemented by Custos. */
+  auth?: Record<string, unknown>;
+  /** Request body (Go template). */
+  body?: string;
+  /** Request timeout; default 30s. */
+  timeout?: string;
+  result: WebhookStoreResult;
+  /** Secrets (labelled external-secrets.io/type: webhook) whose data fills the templates. */
+  secrets?: WebhookStoreSecret[];
+  /** PEM CA bundle, base64 encoded. */
+  caBundle?: string;
+  /** Where to read a CA bundle from. */
+  caProvider?: CAProvider;
+}
+
+export interface WebhookStoreResult {
+  /** JSONPath of the value (or object) to use; a Go template. */
+  jsonPath?: string;
+}
+
+export interface WebhookStoreSecret {
+  /** Name under which the Secret's keys appear in templates. */
+  name: string;
+  /** A key of a Secret (namespace only honoured for ClusterSecretStore). */
+  secretRef?: SecretKeySelector;
+  /** Token request for a ServiceAccount; not implemented by Custos. */
+  serviceAccountRef?: Record<string, unknown>;
 }
 
 /** Static values, for tests. */

@@ -7,6 +7,7 @@ import {
   bool,
   described,
   dnsLabel,
+  duration,
   exactlyOne,
   int,
   map,
@@ -247,13 +248,48 @@ const fake = named(
   ),
 );
 
+const webhookSecret = named(
+  'WebhookStoreSecret',
+  obj(
+    {
+      name: str({ description: "Name under which the Secret's keys appear in templates." }),
+      secretRef: secretKeySelector,
+      serviceAccountRef: preserveUnknown('Token request for a ServiceAccount; not implemented by Custos.'),
+    },
+    { required: ['name'] },
+  ),
+);
+
+const webhook = named(
+  'WebhookProvider',
+  obj(
+    {
+      method: str({ description: 'HTTP method; default GET (POST for PushSecret).' }),
+      url: str({ description: 'URL to call; a Go template over remoteRef and spec.secrets.' }),
+      headers: map(str(), { description: 'Request headers (values are Go templates).' }),
+      auth: preserveUnknown('NTLM authentication; not implemented by Custos.'),
+      body: str({ description: 'Request body (Go template).' }),
+      timeout: duration({ description: 'Request timeout; default 30s.' }),
+      result: named(
+        'WebhookStoreResult',
+        obj({ jsonPath: str({ description: 'JSONPath of the value (or object) to use; a Go template.' }) }),
+      ),
+      secrets: arr(webhookSecret, {
+        description: 'Secrets (labelled external-secrets.io/type: webhook) whose data fills the templates.',
+      }),
+      caBundle: caBundle(),
+      caProvider,
+    },
+    { required: ['url', 'result'], description: 'A generic HTTP(S) endpoint, with templated requests.' },
+  ),
+);
+
 /** Provider keys of ESO v2.9 that Custos does not model (reference/eso.md section 5). */
 export const PRESERVED_PROVIDERS = [
   'aws',
   'azurekv',
   'gcpsm',
   'crd',
-  'webhook',
   'conjur',
   'ibm',
   'oracle',
@@ -288,7 +324,16 @@ export const PRESERVED_PROVIDERS = [
   'chef',
 ] as const;
 
-export const MODELLED_PROVIDERS = ['custos', 'akeyless', 'vault', 'openBao', 'onepassword', 'kubernetes', 'fake'];
+export const MODELLED_PROVIDERS = [
+  'custos',
+  'akeyless',
+  'vault',
+  'openBao',
+  'onepassword',
+  'kubernetes',
+  'webhook',
+  'fake',
+];
 
 const preserved = Object.fromEntries(
   PRESERVED_PROVIDERS.map((key) => [key, preserveUnknown('Not implemented by Custos.')]),
@@ -298,7 +343,7 @@ export const secretStoreProvider = named(
   'SecretStoreProvider',
   exactlyOne(
     obj(
-      { custos, akeyless, vault, openBao: vault, onepassword, kubernetes, fake, ...preserved },
+      { custos, akeyless, vault, openBao: vault, onepassword, kubernetes, webhook, fake, ...preserved },
       { description: 'Exactly one provider.' },
     ),
   ),

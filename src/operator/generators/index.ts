@@ -27,4 +27,4 @@ export {
 } from './resolve.js';
 export { generateSSHKey, SSH_KEY_TYPES, type SshKeyType } from './sshkey.js';
 export { generateUUID, uuidV4 } from './uuid.js';
-export { generateWebhook, WEBHOOK_SECRET_LABEL, webhookResultMap } from './webhook.js';
+export { generateWebhook, webhookResultMap } from './webhook.js';

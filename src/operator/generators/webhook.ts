@@ -15,11 +15,10 @@ import {
   type WebhookTemplateData,
   webhookUrl,
 } from '../../providers/webhook/call.js';
+import { WEBHOOK_SECRET_LABEL } from '../../providers/webhook/provider.js';
 import { answerAsMap, WebhookAnswerError } from '../../providers/webhook/values.js';
 import { parseGoDuration } from '../duration.js';
 import { GeneratorError } from './errors.js';
-
-export const WEBHOOK_SECRET_LABEL = 'external-secrets.io/type';
 
 function invalid(message: string, cause?: unknown): GeneratorError {
   return new GeneratorError('Invalid', `Webhook generator: ${message}`, cause ? { cause } : undefined);

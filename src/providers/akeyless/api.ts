@@ -2,7 +2,7 @@
 // errors: only 404 means "the item does not exist" (NoSecretError); 401/403 mean "not allowed" and surface as such,
 // whether or not the item exists, so a permission problem never turns into a create.
 import { NoSecretError, ProviderConfigError, ProviderError, ProviderUnavailableError } from '../errors.js';
-import { goMarshal } from '../gojson.js';
+import { goMarshalHtml } from '../gojson.js';
 import { type AkeylessResponse, errorText } from './http.js';
 import type { AkeylessSession } from './session.js';
 
@@ -18,11 +18,6 @@ export interface AkeylessItem {
   item_tags?: string[];
   last_version?: number;
   [field: string]: unknown;
-}
-
-/** Go's json.Marshal (HTML-escaping on), which ESO uses for dynamic/rotated/certificate values and pushes. */
-export function goMarshalHtml(value: unknown): string {
-  return goMarshal(value).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
 }
 
 /** Turns a non-200 answer into the provider error class the operator acts on. */

@@ -13,12 +13,12 @@ import type {
 } from '../contract.js';
 import { NoSecretError, ProviderConfigError, ProviderError } from '../errors.js';
 import { compileNameMatcher } from '../find-name.js';
+import { goMarshalHtml } from '../gojson.js';
 import { jsonToSecretMap } from '../json-map.js';
 import {
   createSecret,
   deleteItem,
   describeItem,
-  goMarshalHtml,
   listSecretNames,
   MANAGED_TAG,
   readItem,

@@ -24,14 +24,19 @@ interface ObjectWithData {
   data?: Record<string, string>;
 }
 
-/** Reads one key of a Secret in the operator's cluster (ESO's resolvers.SecretKeyRef). */
-export async function readSecretKey(
+export interface OwnClusterSecret {
+  labels: Record<string, string>;
+  /** Decoded values. */
+  data: Record<string, Buffer>;
+}
+
+/** Reads a whole Secret of the operator's cluster (its labels and decoded data). */
+export async function readSecret(
   transport: KubeTransport,
   namespace: string,
   name: string,
-  key: string,
   purpose: string,
-): Promise<Buffer> {
+): Promise<OwnClusterSecret> {
   const res = await kubeCall(transport, {
     method: 'GET',
     path: `/api/v1/namespaces/${enc(namespace)}/secrets/${enc(name)}`,
@@ -42,11 +47,25 @@ export async function readSecretKey(
     );
   }
   if (res.status !== 200) throw responseError(transport, res, `${purpose}: cannot read Secret "${namespace}/${name}"`);
-  const value = (res.body as ObjectWithData).data?.[key];
+  const body = res.body as ObjectWithData & { metadata?: { labels?: Record<string, string> } };
+  const data: Record<string, Buffer> = Object.create(null);
+  for (const [key, value] of Object.entries(body.data ?? {})) data[key] = Buffer.from(value, 'base64');
+  return { labels: body.metadata?.labels ?? {}, data };
+}
+
+/** Reads one key of a Secret in the operator's cluster (ESO's resolvers.SecretKeyRef). */
+export async function readSecretKey(
+  transport: KubeTransport,
+  namespace: string,
+  name: string,
+  key: string,
+  purpose: string,
+): Promise<Buffer> {
+  const value = (await readSecret(transport, namespace, name, purpose)).data[key];
   if (value === undefined) {
     throw new ProviderConfigError(`${purpose}: Secret "${namespace}/${name}" has no key "${key}"`);
   }
-  return Buffer.from(value, 'base64');
+  return value;
 }
 
 /** Reads one key of a ConfigMap in the operator's cluster. */

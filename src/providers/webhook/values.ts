@@ -2,7 +2,7 @@
 // the Webhook generator) each field of the JSON object at result.jsonPath becomes a key, written as esutils'
 // GetByteValue writes it; for one value (data[].remoteRef) the answer itself, or the value at result.jsonPath as
 // its extractSecretData writes it (numbers rounded to integers, the first element of an array, objects as JSON).
-import { goMarshalHtmlEscaped } from '../gojson.js';
+import { goMarshalHtml } from '../gojson.js';
 import { JsonPathError, jsonPathGet } from './jsonpath.js';
 
 /** A webhook answer that cannot be turned into secret data; messages never quote the answer. */
@@ -32,7 +32,7 @@ export function fieldBytes(value: unknown): Uint8Array {
   if (typeof value === 'string') return bytes(value);
   if (typeof value === 'number') return bytes(formatFloatNoExponent(value));
   if (typeof value === 'boolean') return bytes(String(value));
-  return bytes(goMarshalHtmlEscaped(value));
+  return bytes(goMarshalHtml(value));
 }
 
 /** One value answer, as extractSecretData writes it. */
@@ -46,7 +46,7 @@ export function singleValueBytes(value: unknown): Uint8Array {
     if (value.length === 0) throw new WebhookAnswerError('result.jsonPath selected an empty array');
     return singleValueBytes(value[0]);
   }
-  return bytes(goMarshalHtmlEscaped(value));
+  return bytes(goMarshalHtml(value));
 }
 
 function roundHalfEven(n: number): number {

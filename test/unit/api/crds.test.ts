@@ -113,11 +113,11 @@ describe('CRD definitions', () => {
     assert.equal(provider.minProperties, 1);
     assert.equal(provider.maxProperties, 1);
     const keys = Object.keys(provider.properties ?? {});
-    for (const key of ['custos', 'akeyless', 'vault', 'openBao', 'onepassword', 'kubernetes', 'fake']) {
+    for (const key of ['custos', 'akeyless', 'vault', 'openBao', 'onepassword', 'kubernetes', 'webhook', 'fake']) {
       assert.ok(keys.includes(key), key);
       assert.notEqual(provider.properties?.[key]?.['x-kubernetes-preserve-unknown-fields'], true, key);
     }
-    for (const key of ['aws', 'azurekv', 'gcpsm', 'webhook', 'conjur', 'ibm', 'oracle', 'doppler', 'infisical']) {
+    for (const key of ['aws', 'azurekv', 'gcpsm', 'conjur', 'ibm', 'oracle', 'doppler', 'infisical']) {
       assert.deepEqual(provider.properties?.[key]?.['x-kubernetes-preserve-unknown-fields'], true, key);
     }
     // ESO v2.9 has 43 provider keys; Custos adds its own.

@@ -1,0 +1,216 @@
+// The `webhook` store on the real control plane against a real HTTPS endpoint: ESO-style manifests with templated
+// URL (remoteRef query-escaped), headers from a labelled Secret, result.jsonPath (itself a template), data[] and
+// dataFrom.extract, a 404 reported as a missing secret, PushSecret with the default body, store validation, and
+// an unlabelled Secret refused. No status, event or log line may contain the credential or a value.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { ExternalSecretSpec, PushSecretSpec } from '../../../src/api/generated/types.js';
+import { loadOrCreateServingCertificate } from '../../../src/gateway/tls.js';
+import { Resources } from '../../../src/kube/index.js';
+import type { OperatorHandle } from '../../../src/operator/index.js';
+import {
+  PushSecretResources,
+  pushSecretController,
+  pushSecretStoreFinalizerController,
+} from '../../../src/operator/pushsecret/index.js';
+import { OperatorResources } from '../../../src/operator/resources.js';
+import { integration } from '../../helpers/cluster.js';
+import {
+  createExternalSecret,
+  createNamespace,
+  decode,
+  eventsOf,
+  getExternalSecret,
+  getSecret,
+  type Harness,
+  harness,
+  readyOf,
+  startTestOperator,
+  waitFor,
+} from './harness.js';
+
+const apiKey = 'wh-provider-credential-31f9';
+const remote: Record<string, unknown> = {
+  'db password': { value: 'pw-ÄÖ-1', meta: { owner: 'team-a' } },
+  'db-config': { data: { host: 'db.internal', port: 5432, tls: true, pool: { max: 10 } } },
+  ratio: { value: 42.6 },
+};
+const pushed: Array<{ method: string; path: string; body: string }> = [];
+
+describe('webhook provider', { skip: integration.skipReason }, () => {
+  let h: Harness;
+  let ns: string;
+  let server: Server;
+  let base: string;
+  let caPem: string;
+  let op: OperatorHandle | undefined;
+  const certDir = mkdtempSync(join(tmpdir(), 'custos-webhook-store-'));
+
+  const store = (name: string, webhook: Record<string, unknown>) =>
+    h.client.create(OperatorResources.secretStores, {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'SecretStore',
+      metadata: { name, namespace: ns },
+      spec: {
+        provider: {
+          webhook: {
+            headers: { Authorization: 'Bearer {{ .auth.token }}' },
+            secrets: [{ name: 'auth', secretRef: { name: 'webhook-auth', key: 'token' } }],
+            caBundle: Buffer.from(caPem).toString('base64'),
+            ...webhook,
+          },
+        },
+      },
+    });
+  const waitReady = (name: string, status: 'True' | 'False' = 'True') =>
+    waitFor(`${name} Ready=${status}`, async () => {
+      const es = await getExternalSecret(h, ns, name);
+      return readyOf(es)?.status === status ? es : undefined;
+    });
+  const es = (name: string, spec: ExternalSecretSpec) =>
+    createExternalSecret(h, ns, name, { refreshInterval: '1h', target: { name }, ...spec });
+
+  before(async () => {
+    h = await harness();
+    ns = await createNamespace(h, 'webhook-store');
+    const tls = await loadOrCreateServingCertificate(certDir, ['127.0.0.1']);
+    assert.ok(tls.caPem);
+    caPem = tls.caPem;
+    server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'https://x');
+        const reply = (status: number, payload: unknown) => {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(payload));
+        };
+        if (req.headers.authorization !== `Bearer ${apiKey}`) return reply(401, { error: `bad token, echo ${apiKey}` });
+        if (url.pathname.startsWith('/push/')) {
+          pushed.push({
+            method: req.method ?? '',
+            path: url.pathname,
+            body: Buffer.concat(chunks).toString('utf8'),
+          });
+          return reply(201, {});
+        }
+        const key = url.searchParams.get('key') ?? '';
+        if (!Object.hasOwn(remote, key)) return reply(404, { error: 'unknown' });
+        return reply(200, remote[key]);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    await h.client.create(Resources.secrets, {
+      metadata: { name: 'webhook-auth', namespace: ns, labels: { 'external-secrets.io/type': 'webhook' } },
+      stringData: { token: apiKey },
+    });
+    await h.client.create(Resources.secrets, {
+      metadata: { name: 'plain', namespace: ns },
+      stringData: { token: apiKey },
+    });
+    await store('values', { url: `${base}/secrets?key={{ .remoteRef.key }}`, result: { jsonPath: '$.value' } });
+    await store('objects', { url: `${base}/secrets?key={{ .remoteRef.key }}`, result: { jsonPath: '$.data' } });
+    await store('pusher', { url: `${base}/push/{{ .remoteRef.remoteKey }}`, result: {} });
+    await store('unlabelled', {
+      url: `${base}/secrets?key={{ .remoteRef.key }}`,
+      result: { jsonPath: '$.value' },
+      secrets: [{ name: 'auth', secretRef: { name: 'plain', key: 'token' } }],
+    });
+    op = await startTestOperator(h, {
+      namespace: ns,
+      controllers: [pushSecretController(), pushSecretStoreFinalizerController],
+    });
+  });
+
+  after(async () => {
+    await op?.stop();
+    await new Promise((resolve) => server?.close(resolve));
+    await h?.client.delete(Resources.namespaces, ns).catch(() => undefined);
+    rmSync(certDir, { recursive: true, force: true });
+  });
+
+  it('the stores validate (their endpoint accepts connections)', async () => {
+    for (const name of ['values', 'objects', 'pusher']) {
+      await waitFor(`store ${name} Ready`, async () => {
+        const s = await h.client.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(
+          OperatorResources.secretStores,
+          name,
+          { namespace: ns },
+        );
+        return s.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') || undefined;
+      });
+    }
+  });
+
+  it('data[] reads the value at result.jsonPath; the key is query-escaped in the URL; numbers as ESO writes them', async () => {
+    await es('single', {
+      secretStoreRef: { name: 'values' },
+      data: [
+        { secretKey: 'password', remoteRef: { key: 'db password' } },
+        { secretKey: 'ratio', remoteRef: { key: 'ratio' } },
+      ],
+    });
+    const secret = await waitFor('single', () => getSecret(h, ns, 'single'));
+    // ESO's extractSecretData writes numbers with strconv.FormatFloat(f, 'f', 0, 64): rounded.
+    assert.deepEqual(decode(secret.data), { password: 'pw-ÄÖ-1', ratio: '43' });
+  });
+
+  it('dataFrom.extract turns the object at result.jsonPath into keys', async () => {
+    await es('extracted', { secretStoreRef: { name: 'objects' }, dataFrom: [{ extract: { key: 'db-config' } }] });
+    const secret = await waitFor('extracted', () => getSecret(h, ns, 'extracted'));
+    assert.deepEqual(decode(secret.data), { host: 'db.internal', port: '5432', tls: 'true', pool: '{"max":10}' });
+  });
+
+  it('a 404 is a missing secret; an unlabelled Secret is refused with what to fix', async () => {
+    await es('absent', { secretStoreRef: { name: 'values' }, data: [{ secretKey: 'x', remoteRef: { key: 'nope' } }] });
+    const absent = await waitReady('absent', 'False');
+    assert.match(readyOf(absent)?.message ?? '', /Secret does not exist/);
+    await es('refused', {
+      secretStoreRef: { name: 'unlabelled' },
+      data: [{ secretKey: 'x', remoteRef: { key: 'db password' } }],
+    });
+    const refused = await waitReady('refused', 'False');
+    assert.match(readyOf(refused)?.message ?? '', /needs the label external-secrets\.io\/type: webhook/);
+  });
+
+  it('PushSecret POSTs the value with the default body to the templated URL', async () => {
+    await h.client.create(Resources.secrets, {
+      metadata: { name: 'to-push', namespace: ns },
+      stringData: { token: 'pushed-value-1', other: 'x' },
+    });
+    const spec: PushSecretSpec = {
+      refreshInterval: '1h',
+      secretStoreRefs: [{ name: 'pusher' }],
+      selector: { secret: { name: 'to-push' } },
+      data: [{ match: { secretKey: 'token', remoteRef: { remoteKey: 'app-token' } } }],
+    };
+    await h.client.create(PushSecretResources.pushSecrets, {
+      apiVersion: 'external-secrets.io/v1alpha1',
+      kind: 'PushSecret',
+      metadata: { name: 'push', namespace: ns },
+      spec,
+    });
+    const request = await waitFor('push request', async () => pushed.find((p) => p.path === '/push/app-token'));
+    assert.deepEqual(request, { method: 'POST', path: '/push/app-token', body: 'pushed-value-1' });
+  });
+
+  it('no status, event or log line carries the credential or a value', async () => {
+    const statuses = JSON.stringify(
+      await Promise.all(['single', 'extracted', 'absent', 'refused'].map((n) => getExternalSecret(h, ns, n))),
+    );
+    const events = JSON.stringify(await eventsOf(h, ns));
+    const logs = h.logs.join('\n');
+    for (const secret of [apiKey, 'pw-ÄÖ-1', 'db.internal', 'pushed-value-1']) {
+      for (const [where, text] of Object.entries({ statuses, events, logs })) {
+        assert.ok(!text.includes(secret), `${where} contain a secret value`);
+      }
+    }
+  });
+});

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GeneratorError, webhookResultMap } from '../../../src/operator/generators/index.js';
 import { JsonPathError, jsonPathGet, parseJsonPath } from '../../../src/providers/webhook/jsonpath.js';
-import { formatFloatNoExponent } from '../../../src/providers/webhook/values.js';
+import { answerAsValue, formatFloatNoExponent, WebhookAnswerError } from '../../../src/providers/webhook/values.js';
 
 const text = (map: Record<string, Uint8Array>) =>
   Object.fromEntries(Object.entries(map).map(([k, v]) => [k, Buffer.from(v).toString('utf8')]));
@@ -100,5 +100,33 @@ describe('webhook answers as generated keys', () => {
     check('["s3cr3t"]', undefined, /is an array; it must be a JSON object/);
     check('{"v":"s3cr3t"}', '$.v', /is a string that is not a JSON object/);
     check('{"v":{"a":"s3cr3t"}}', '$.w', /result\.jsonPath "\$\.w": \$ has no member "w"/);
+  });
+});
+
+describe('webhook store answers as one value', () => {
+  const value = (body: unknown, path?: string) =>
+    Buffer.from(answerAsValue(typeof body === 'string' ? body : JSON.stringify(body), path)).toString('utf8');
+
+  it('is the body itself without result.jsonPath', () => {
+    assert.equal(value('plain text, not JSON'), 'plain text, not JSON');
+  });
+
+  it("writes the value at result.jsonPath as ESO's extractSecretData does", () => {
+    assert.equal(value({ v: 'text' }, '$.v'), 'text');
+    assert.equal(value({ v: true }, '$.v'), 'true');
+    assert.equal(value({ v: null }, '$.v'), '');
+    assert.equal(value({ v: { b: 1, a: '<x>' } }, '$.v'), '{"a":"\\u003cx\\u003e","b":1}');
+    assert.equal(value({ v: ['first', 'second'] }, '$.v'), 'first');
+    // strconv.FormatFloat(f, 'f', 0, 64) rounds half to even.
+    for (const [n, expected] of [
+      [42.6, '43'],
+      [2.5, '2'],
+      [3.5, '4'],
+      [-0.4, '-0'],
+      [1e21, '1000000000000000000000'],
+    ] as const) {
+      assert.equal(value({ v: n }, '$.v'), expected, String(n));
+    }
+    assert.throws(() => value({ v: [] }, '$.v'), WebhookAnswerError);
   });
 });

@@ -6,6 +6,7 @@ import { externalSecretSpec, externalSecretStatus } from './schema/externalsecre
 import {
   clusterGeneratorSpec,
   fakeSpec,
+  githubAccessTokenSpec,
   mfaSpec,
   passwordSpec,
   sshKeySpec,
@@ -238,6 +239,17 @@ export const KINDS: readonly KindDefinition[] = [
     storageVersion: 'v1alpha1',
     spec: webhookSpec,
     description: 'Webhook calls an HTTP endpoint and returns the keys of the JSON object it answers.',
+  },
+  {
+    group: GENERATORS_GROUP,
+    kind: 'GithubAccessToken',
+    plural: 'githubaccesstokens',
+    singular: 'githubaccesstoken',
+    scope: 'Namespaced',
+    categories: generatorCategories,
+    storageVersion: 'v1alpha1',
+    spec: githubAccessTokenSpec,
+    description: 'GithubAccessToken issues a GitHub App installation token.',
   },
   {
     group: GENERATORS_GROUP,

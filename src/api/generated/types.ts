@@ -891,6 +891,29 @@ export interface WebhookSecretKeySelector {
   key?: string;
 }
 
+export interface GithubAccessTokenSpec {
+  /** GitHub API base URL; default https://api.github.com (GitHub Enterprise: https://<host>/api/v3). */
+  url?: string;
+  /** GitHub App ID. */
+  appID: string;
+  /** Installation ID of the App. */
+  installID: string;
+  /** Repositories the token may access; default all of the installation. */
+  repositories?: string[];
+  /** Permissions of the token, e.g. contents: read; default the App's. */
+  permissions?: Record<string, string>;
+  auth: GithubAuth;
+}
+
+export interface GithubAuth {
+  privateKey: GithubSecretRef;
+}
+
+export interface GithubSecretRef {
+  /** A key of a Secret (namespace only honoured for ClusterSecretStore). */
+  secretRef: SecretKeySelector;
+}
+
 export interface ClusterGeneratorSpec {
   /** Kind of the generator in spec.generator. */
   kind:
@@ -928,8 +951,7 @@ export interface GeneratorSpec {
   fakeSpec?: FakeGeneratorSpec;
   /** Not implemented by Custos; kept as written. */
   gcrAccessTokenSpec?: Record<string, unknown>;
-  /** Not implemented by Custos; kept as written. */
-  githubAccessTokenSpec?: Record<string, unknown>;
+  githubAccessTokenSpec?: GithubAccessTokenSpec;
   /** Not implemented by Custos; kept as written. */
   gitlabDeployTokenSpec?: Record<string, unknown>;
   /** Not implemented by Custos; kept as written. */
@@ -1049,6 +1071,14 @@ export interface Webhook {
   kind: 'Webhook';
   metadata: V1ObjectMeta;
   spec?: WebhookSpec;
+}
+
+/** GithubAccessToken issues a GitHub App installation token. */
+export interface GithubAccessToken {
+  apiVersion: 'generators.external-secrets.io/v1alpha1';
+  kind: 'GithubAccessToken';
+  metadata: V1ObjectMeta;
+  spec?: GithubAccessTokenSpec;
 }
 
 /** ClusterGenerator is a generator usable from every namespace. */

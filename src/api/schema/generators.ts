@@ -111,6 +111,31 @@ export const webhookSpec = named(
   ),
 );
 
+export const githubAccessTokenSpec = named(
+  'GithubAccessTokenSpec',
+  obj(
+    {
+      url: str({
+        description: 'GitHub API base URL; default https://api.github.com (GitHub Enterprise: https://<host>/api/v3).',
+      }),
+      appID: str({ description: 'GitHub App ID.' }),
+      installID: str({ description: 'Installation ID of the App.' }),
+      repositories: arr(str(), { description: 'Repositories the token may access; default all of the installation.' }),
+      permissions: map(str(), { description: "Permissions of the token, e.g. contents: read; default the App's." }),
+      auth: named(
+        'GithubAuth',
+        obj(
+          {
+            privateKey: named('GithubSecretRef', obj({ secretRef: secretKeySelector }, { required: ['secretRef'] })),
+          },
+          { required: ['privateKey'] },
+        ),
+      ),
+    },
+    { required: ['appID', 'installID', 'auth'] },
+  ),
+);
+
 /** The generators Custos models; every other kind is kept verbatim inside ClusterGenerator. */
 export const GENERATOR_SPECS: Partial<Record<GeneratorKind, Schema>> = {
   Password: passwordSpec,
@@ -119,6 +144,7 @@ export const GENERATOR_SPECS: Partial<Record<GeneratorKind, Schema>> = {
   SSHKey: sshKeySpec,
   MFA: mfaSpec,
   Webhook: webhookSpec,
+  GithubAccessToken: githubAccessTokenSpec,
 };
 
 export const clusterGeneratorSpec = named(

@@ -3,13 +3,14 @@
 // namespace; a ClusterGenerator is cluster-scoped and carries the real kind in spec.kind with its settings under
 // spec.generator.<kind>Spec. Output keys follow ESO: Password -> secretKeys (default `password`), UUID -> `uuid`,
 // Fake -> the keys of spec.data, SSHKey -> `privateKey` and `publicKey`, MFA -> `token` and `timeLeft`, Webhook ->
-// the keys of the JSON object it answers. MFA's seed and Webhook's Secrets are read from the referencing object's
+// the keys of the JSON object it answers, GithubAccessToken -> `token`. MFA's seed and Webhook's Secrets are read from the referencing object's
 // namespace, also through a ClusterGenerator (as ESO does).
 import type {
   ClusterGeneratorSpec,
   FakeGeneratorSpec,
   GeneratorRef,
   GeneratorSpec,
+  GithubAccessTokenSpec,
   MFASpec,
   PasswordSpec,
   SSHKeySpec,
@@ -19,6 +20,7 @@ import { clusterGeneratorKey, GENERATOR_KINDS, type GeneratorKind } from '../../
 import { isNotFound, type KubeClient, type KubeObject, Resources, type ResourceType } from '../../kube/index.js';
 import { GeneratorError } from './errors.js';
 import { generateFake } from './fake.js';
+import { generateGithubAccessToken } from './github.js';
 import { generateMFA } from './mfa.js';
 import { generatePassword } from './password.js';
 import { cryptoRandom, type RandomSource } from './random.js';
@@ -29,10 +31,18 @@ import { generateWebhook } from './webhook.js';
 export const GENERATORS_API_VERSION = 'generators.external-secrets.io/v1alpha1';
 
 /** The generator kinds Custos implements (namespaced, and inside a ClusterGenerator). */
-export const SUPPORTED_GENERATOR_KINDS = ['Password', 'UUID', 'Fake', 'SSHKey', 'MFA', 'Webhook'] as const;
+export const SUPPORTED_GENERATOR_KINDS = [
+  'Password',
+  'UUID',
+  'Fake',
+  'SSHKey',
+  'MFA',
+  'Webhook',
+  'GithubAccessToken',
+] as const;
 export type SupportedGeneratorKind = (typeof SUPPORTED_GENERATOR_KINDS)[number];
-/** The kinds that need nothing but their spec (MFA reads its seed Secret, Webhook calls out). */
-export type SelfContainedGeneratorKind = Exclude<SupportedGeneratorKind, 'MFA' | 'Webhook'>;
+/** The kinds that need nothing but their spec (the others read Secrets or call out). */
+export type SelfContainedGeneratorKind = Exclude<SupportedGeneratorKind, 'MFA' | 'Webhook' | 'GithubAccessToken'>;
 
 function generatorType(plural: string, kind: string, namespaced: boolean): ResourceType {
   return { group: 'generators.external-secrets.io', version: 'v1alpha1', plural, namespaced, kind };
@@ -45,6 +55,7 @@ export const GeneratorResources = {
   SSHKey: generatorType('sshkeys', 'SSHKey', true),
   MFA: generatorType('mfas', 'MFA', true),
   Webhook: generatorType('webhooks', 'Webhook', true),
+  GithubAccessToken: generatorType('githubaccesstokens', 'GithubAccessToken', true),
   ClusterGenerator: generatorType('clustergenerators', 'ClusterGenerator', false),
 } as const satisfies Record<SupportedGeneratorKind | 'ClusterGenerator', ResourceType>;
 
@@ -87,6 +98,10 @@ async function runGeneratorWithInputs(
 ): Promise<Record<string, Uint8Array>> {
   if (kind === 'Webhook') {
     return generateWebhook(client, namespace, spec as Partial<WebhookSpec> | undefined, options.signal);
+  }
+  if (kind === 'GithubAccessToken') {
+    const github = spec as Partial<GithubAccessTokenSpec> | undefined;
+    return generateGithubAccessToken(client, namespace, github, options.signal);
   }
   if (kind !== 'MFA') return runGenerator(kind, spec, options.random ?? cryptoRandom);
   const mfa = spec as Partial<MFASpec> | undefined;

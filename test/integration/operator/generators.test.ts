@@ -161,7 +161,7 @@ describe('resolveGenerator on a real API server', { skip: integration.skipReason
       (e: unknown) =>
         e instanceof GeneratorError &&
         e.code === 'Unsupported' &&
-        /supported: Password, UUID, Fake, SSHKey, MFA, Webhook/.test(e.message),
+        /supported: Password, UUID, Fake, SSHKey, MFA, Webhook, GithubAccessToken/.test(e.message),
     );
     await assert.rejects(
       resolveGenerator(client, namespace, {

@@ -31,7 +31,7 @@ function specOf(name: string, version?: string): Schema {
 }
 
 describe('CRD definitions', () => {
-  it('cover the ESO kinds and the Password, Fake, UUID, SSHKey, MFA, Webhook and ClusterGenerator generators', () => {
+  it('cover the ESO kinds and the Password, Fake, UUID, SSHKey, MFA, Webhook, GithubAccessToken and ClusterGenerator generators', () => {
     assert.deepEqual(crds.map((c) => c.metadata.name).sort(), [
       'clusterexternalsecrets.external-secrets.io',
       'clustergenerators.generators.external-secrets.io',
@@ -39,6 +39,7 @@ describe('CRD definitions', () => {
       'clustersecretstores.external-secrets.io',
       'externalsecrets.external-secrets.io',
       'fakes.generators.external-secrets.io',
+      'githubaccesstokens.generators.external-secrets.io',
       'mfas.generators.external-secrets.io',
       'passwords.generators.external-secrets.io',
       'pushsecrets.external-secrets.io',

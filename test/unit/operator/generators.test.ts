@@ -298,7 +298,7 @@ describe('ClusterGenerator', () => {
     check(
       { kind: 'Grafana', generator: { grafanaSpec: {} } },
       'Unsupported',
-      /Grafana is not supported by Custos; supported: Password, UUID, Fake, SSHKey, MFA, Webhook/,
+      /Grafana is not supported by Custos; supported: Password, UUID, Fake, SSHKey, MFA, Webhook, GithubAccessToken/,
     );
     check({ kind: 'Nope', generator: {} }, 'Invalid', /"Nope" is not a generator kind/);
   });

@@ -191,7 +191,8 @@ describe('SSHKey generator', () => {
     await assert.rejects(
       resolveGenerator(client as never, 'ns', { kind: 'Grafana', name: 'g' }),
       (e: unknown) =>
-        e instanceof GeneratorError && /supported: Password, UUID, Fake, SSHKey, MFA, Webhook/.test(e.message),
+        e instanceof GeneratorError &&
+        /supported: Password, UUID, Fake, SSHKey, MFA, Webhook, GithubAccessToken/.test(e.message),
     );
   });
 });

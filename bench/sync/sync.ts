@@ -2,7 +2,8 @@
 // artificial provider latency), comparing Custos's defaults with an ESO-like baseline measured in the same run:
 //   custos   — coalesced provider reads, no status write when a refresh changed nothing
 //   baseline — no coalescing, status.refreshTime written on every refresh (what ESO does)
-// plus the floor: a plain client creating the same N Secrets at the same client rate limit and concurrency.
+// plus the floor: a plain client creating the same N Secrets at the same client rate limit and concurrency, and
+// the contract floor: the same client writing each ExternalSecret's Secret and Ready status (ESO's minimum).
 // Reported per mode: time until all are Ready, API requests by verb/resource (kube-apiserver /metrics deltas),
 // provider calls, writes in steady state over two refresh intervals, and the latency of one new ExternalSecret
 // while all N keep refreshing.
@@ -19,7 +20,7 @@ import { startOperator } from '../../src/operator/index.js';
 import { OperatorResources } from '../../src/operator/resources.js';
 import { defaultProviderRegistry, FakeSecretsProvider } from '../../src/providers/index.js';
 import { childrenCpuMs } from '../store/servers.js';
-import { createExternalSecrets, isReady, pool } from './workload.js';
+import { createExternalSecrets, isReady, pool, readyStatus } from './workload.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -144,6 +145,57 @@ async function main(): Promise<void> {
       process.stderr.write(`floor: ${N} Secrets in ${results.floorMs} ms\n`);
     }
 
+    // Contract floor: the writes ESO's contract makes for each ExternalSecret to become Ready -- its Secret and its
+    // status (Ready=True) -- done by a plain client with no operator logic, at the same rate limit and concurrency,
+    // for N ExternalSecrets that already exist (like --backlog). Nothing here reads a provider or the cluster.
+    {
+      const namespaces = Array.from({ length: NS }, (_, i) => `contract-${i}`);
+      for (const name of namespaces) {
+        await client.create(Resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+        // A store of a controller class no operator of this run has, so the operators below skip these
+        // ExternalSecrets instead of reporting a missing store on each.
+        await client.create(OperatorResources.secretStores, {
+          apiVersion: 'external-secrets.io/v1',
+          kind: 'SecretStore',
+          metadata: { name: 'store', namespace: name },
+          spec: { controller: 'contract-floor', provider: { fake: { data: [] } } },
+        });
+      }
+      await createExternalSecrets(client, {
+        count: N,
+        namespaces,
+        keys: KEYS,
+        refresh: REFRESH,
+        concurrency: CONCURRENCY,
+      });
+      const apiBefore = await apiRequests(client);
+      const cpuBefore = cpuSnapshot();
+      const t0 = performance.now();
+      await pool(
+        Array.from({ length: N }, (_, i) => i),
+        CONCURRENCY,
+        async (i) => {
+          const namespace = namespaces[i % NS] as string;
+          const secret = await client.create<KubeObject>(Resources.secrets, {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name: `es-${i}`, namespace },
+            data: { a: Buffer.from(`value-${i % KEYS}`).toString('base64') },
+          });
+          await client.patchStatus(
+            OperatorResources.externalSecrets,
+            `es-${i}`,
+            readyStatus(`es-${i}`, 'secret synced', secret.metadata?.resourceVersion),
+            { namespace },
+          );
+        },
+      );
+      results.contractFloorMs = Math.round(performance.now() - t0);
+      results.contractFloorCpuSeconds = cpuSpent(cpuBefore, cpuSnapshot());
+      results.contractFloorApiRequests = delta(apiBefore, await apiRequests(client));
+      process.stderr.write(`contract floor: ${N} Secrets + statuses in ${results.contractFloorMs} ms\n`);
+    }
+
     for (const mode of (args.modes as string).split(',')) {
       const fake = new FakeSecretsProvider({ delayMs: DELAY });
       const namespaces = Array.from({ length: NS }, (_, i) => `${mode}-${i}`);
@@ -247,6 +299,7 @@ async function main(): Promise<void> {
         readyAfterLastCreateMs: Math.round(allReadyMs - createdMs),
         allReadyMs: Math.round(allReadyMs),
         vsFloor: Number((allReadyMs / (results.floorMs as number)).toFixed(2)),
+        vsContractFloor: Number((allReadyMs / (results.contractFloorMs as number)).toFixed(2)),
         apiRequestsUntilReady: apiCreate,
         // CPU seconds per process until all were Ready (the operator runs inside the benchmark process).
         cpuSecondsUntilReady: cpuUntilReady,

@@ -46,3 +46,16 @@ export function isReady(es: KubeObject): boolean {
   const conditions = (es.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions;
   return conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
+
+/** The status the operator writes when an ExternalSecret becomes Ready (same fields, same sizes). */
+export function readyStatus(name: string, message = 'secret synced', resourceVersion = '1') {
+  const now = new Date().toISOString();
+  return {
+    status: {
+      refreshTime: now,
+      syncedResourceVersion: resourceVersion,
+      conditions: [{ type: 'Ready', status: 'True', reason: 'SecretSynced', message, lastTransitionTime: now }],
+      binding: { name },
+    },
+  };
+}

@@ -12,7 +12,7 @@ import { startControlPlane } from '../../src/kube/controlplane/index.js';
 import { KubeClient, type KubeObject, Resources, type ResourceType } from '../../src/kube/index.js';
 import { OperatorResources } from '../../src/operator/resources.js';
 import { childrenCpuMs } from '../store/servers.js';
-import { pool } from './workload.js';
+import { pool, readyStatus } from './workload.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -67,23 +67,7 @@ const spec = (i: number) => ({
   refreshInterval: '10s',
   data: [{ secretKey: 'a', remoteRef: { key: `key-${i % 10}` } }],
 });
-/** The status the operator writes when an ExternalSecret becomes Ready (same fields, same sizes). */
-const status = (i: number, round: number) => ({
-  status: {
-    refreshTime: new Date().toISOString(),
-    syncedResourceVersion: `1-${i}`,
-    conditions: [
-      {
-        type: 'Ready',
-        status: 'True',
-        reason: 'SecretSynced',
-        message: `secret synced (round ${round})`,
-        lastTransitionTime: new Date().toISOString(),
-      },
-    ],
-    binding: { name: `es-${i}` },
-  },
-});
+const status = (i: number, round: number) => readyStatus(`es-${i}`, `secret synced (round ${round})`, `1-${i}`);
 const event = (i: number) => ({
   apiVersion: 'v1',
   kind: 'Event',

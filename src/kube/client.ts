@@ -15,6 +15,7 @@
 //   service-account tokens and exec plugins keep working.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, type RequestOptions as HttpsRequestOptions, request as httpsRequest } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import { type Clock, realClock, sleep } from './clock.js';
 import { type ApiStatus, KubeApiError } from './errors.js';
 import type { KubeConfigSource } from './kubeconfig/source.js';
@@ -447,13 +448,18 @@ export class KubeClient {
     const common = { keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 64, scheduling: 'lifo' as const };
     if (this.server.startsWith('http:')) return new HttpAgent(common);
     if (this.#kc.getCurrentCluster()?.proxyUrl && tls.agent) return tls.agent as HttpAgent; // client-node's proxy agent
-    return new HttpsAgent({
-      ...common,
+    // One secure context for every connection: given as ca/cert/key, the agent would build a context per new
+    // connection and stringify the PEM material into the pool key of every request.
+    const secureContext = createSecureContext({
       ca: tls.ca,
       cert: tls.cert,
       key: tls.key,
       pfx: tls.pfx,
       passphrase: tls.passphrase,
+    });
+    return new HttpsAgent({
+      ...common,
+      secureContext,
       servername: tls.servername,
       rejectUnauthorized: tls.rejectUnauthorized,
     });

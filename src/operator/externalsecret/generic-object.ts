@@ -10,8 +10,6 @@
 //   Orphan removes this ExternalSecret's ownerReference.
 // * The data-hash annotation is a hash of the object's content (everything but apiVersion, kind, metadata and
 //   status), so an edit made behind the operator's back is seen as drift.
-import { sha3_224 } from '@noble/hashes/sha3.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import type { ExternalSecret } from '../../api/generated/types.js';
 import type { KubeObject, ObjectMeta } from '../../kube/index.js';
 import {
@@ -23,6 +21,7 @@ import {
 } from './constants.js';
 import { mergeAtPath } from './generic-paths.js';
 import type { GenericRendered } from './generic-template.js';
+import { objectHashOfString } from './hash.js';
 import { ownerReferenceFor, TargetConflictError } from './target.js';
 
 export interface GenericDesiredInput {
@@ -140,7 +139,7 @@ export function contentHash(object: KubeObject): string {
     if (key === 'apiVersion' || key === 'kind' || key === 'metadata' || key === 'status') continue;
     content[key] = value;
   }
-  return bytesToHex(sha3_224(new TextEncoder().encode(JSON.stringify(canonical(content)) ?? '')));
+  return objectHashOfString(JSON.stringify(canonical(content)) ?? '');
 }
 
 function canonical(value: unknown): unknown {

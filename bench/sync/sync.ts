@@ -229,7 +229,7 @@ async function main(): Promise<void> {
       const tOperator = performance.now();
       const op = await startOperator({
         kubeConfig: kc,
-        logger: pino({ level: 'warn' }),
+        logger: pino({ level: 'warn' }, pino.destination(2)), // stderr: stdout carries the JSON result
         concurrency: CONCURRENCY,
         controllerClass: mode,
         clientQps: QPS,

@@ -5,9 +5,10 @@
 // `permissions`. Errors carry GitHub's own message (never a key or a token).
 import { createPrivateKey, createSign, type KeyObject } from 'node:crypto';
 import type { GithubAccessTokenSpec } from '../../api/generated/types.js';
-import { isNotFound, type KubeClient, type KubeObject, Resources } from '../../kube/index.js';
+import type { KubeClient } from '../../kube/index.js';
 import { callWebhook, WebhookCallError, webhookUrl } from '../../providers/webhook/call.js';
 import { GeneratorError } from './errors.js';
+import { readSecretKey } from './inputs.js';
 
 export const DEFAULT_GITHUB_API = 'https://api.github.com';
 const TIMEOUT_MS = 30_000;
@@ -48,22 +49,9 @@ async function readPrivateKey(
 ): Promise<KeyObject> {
   const ref = spec.auth?.privateKey?.secretRef;
   if (!ref?.name || !ref.key) throw invalid('spec.auth.privateKey.secretRef needs name and key');
-  let secret: KubeObject & { data?: Record<string, string> };
-  try {
-    secret = await client.get(Resources.secrets, ref.name, { namespace, signal });
-  } catch (error) {
-    if (isNotFound(error)) {
-      throw new GeneratorError(
-        'NotFound',
-        `GithubAccessToken generator: Secret "${ref.name}" not found in namespace "${namespace}"`,
-        { cause: error },
-      );
-    }
-    throw error;
-  }
-  const encoded = secret.data?.[ref.key];
-  if (encoded === undefined) throw invalid(`Secret "${ref.name}" has no key "${ref.key}" (spec.auth.privateKey)`);
-  return parseRsaKey(Buffer.from(encoded, 'base64'), `Secret "${ref.name}" key "${ref.key}"`);
+  const who = { generator: 'GithubAccessToken', field: 'spec.auth.privateKey' };
+  const pem = await readSecretKey(client, { name: ref.name, key: ref.key }, namespace, who, signal);
+  return parseRsaKey(pem, `Secret "${ref.name}" key "${ref.key}"`);
 }
 
 function githubMessage(body: string): string | undefined {

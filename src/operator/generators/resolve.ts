@@ -17,10 +17,11 @@ import type {
   WebhookSpec,
 } from '../../api/generated/types.js';
 import { clusterGeneratorKey, GENERATOR_KINDS, type GeneratorKind } from '../../api/schema/generator-kinds.js';
-import { isNotFound, type KubeClient, type KubeObject, Resources, type ResourceType } from '../../kube/index.js';
+import { isNotFound, type KubeClient, type KubeObject, type ResourceType } from '../../kube/index.js';
 import { GeneratorError } from './errors.js';
 import { generateFake } from './fake.js';
 import { generateGithubAccessToken } from './github.js';
+import { readSecretKey } from './inputs.js';
 import { generateMFA } from './mfa.js';
 import { generatePassword } from './password.js';
 import { cryptoRandom, type RandomSource } from './random.js';
@@ -105,37 +106,11 @@ async function runGeneratorWithInputs(
   }
   if (kind !== 'MFA') return runGenerator(kind, spec, options.random ?? cryptoRandom);
   const mfa = spec as Partial<MFASpec> | undefined;
-  const seed = await readSeed(client, namespace, mfa, options.signal);
-  return generateMFA(mfa, seed);
-}
-
-async function readSeed(
-  client: KubeClient,
-  namespace: string,
-  spec: Partial<MFASpec> | undefined,
-  signal: AbortSignal | undefined,
-): Promise<Uint8Array> {
-  const name = spec?.secret?.name;
-  const key = spec?.secret?.key;
+  const name = mfa?.secret?.name;
+  const key = mfa?.secret?.key;
   if (!name || !key) throw new GeneratorError('Invalid', 'MFA generator: spec.secret needs both name and key');
-  let secret: KubeObject & { data?: Record<string, string> };
-  try {
-    secret = await client.get(Resources.secrets, name, { namespace, signal });
-  } catch (error) {
-    if (isNotFound(error)) {
-      throw new GeneratorError(
-        'NotFound',
-        `MFA generator: seed Secret "${name}" not found in namespace "${namespace}"`,
-        { cause: error },
-      );
-    }
-    throw error;
-  }
-  const encoded = secret.data?.[key];
-  if (encoded === undefined) {
-    throw new GeneratorError('Invalid', `MFA generator: Secret "${name}" has no key "${key}" (spec.secret.key)`);
-  }
-  return new Uint8Array(Buffer.from(encoded, 'base64'));
+  const who = { generator: 'MFA', secret: 'seed Secret', field: 'spec.secret.key' };
+  return generateMFA(mfa, await readSecretKey(client, { name, key }, namespace, who, options.signal));
 }
 
 /**

@@ -5,7 +5,7 @@
 // they are, numbers without exponent, booleans as true/false, objects and arrays as Go's JSON, null as empty.
 // A 404 means "does not exist", any other non-2xx answer is reported with its status and never with its body.
 import type { WebhookSpec } from '../../api/generated/types.js';
-import { isNotFound, type KubeClient, type KubeObject, Resources } from '../../kube/index.js';
+import type { KubeClient } from '../../kube/index.js';
 import { decodeCaBundle } from '../../providers/ca-bundle.js';
 import {
   callWebhook,
@@ -19,6 +19,7 @@ import { WEBHOOK_SECRET_LABEL } from '../../providers/webhook/provider.js';
 import { answerAsMap, WebhookAnswerError } from '../../providers/webhook/values.js';
 import { parseGoDuration } from '../duration.js';
 import { GeneratorError } from './errors.js';
+import { readInputObject } from './inputs.js';
 
 function invalid(message: string, cause?: unknown): GeneratorError {
   return new GeneratorError('Invalid', `Webhook generator: ${message}`, cause ? { cause } : undefined);
@@ -40,30 +41,6 @@ function fromCallError(error: unknown): unknown {
   return new GeneratorError(code, `Webhook generator: ${error.message}`);
 }
 
-async function readObject(
-  client: KubeClient,
-  kind: 'Secret' | 'ConfigMap',
-  name: string,
-  namespace: string,
-  signal: AbortSignal | undefined,
-): Promise<KubeObject & { data?: Record<string, string> }> {
-  const type = kind === 'Secret' ? Resources.secrets : Resources.configMaps;
-  try {
-    return await client.get(type, name, { namespace, signal });
-  } catch (error) {
-    if (isNotFound(error)) {
-      throw new GeneratorError(
-        'NotFound',
-        `Webhook generator: ${kind} "${name}" not found in namespace "${namespace}"`,
-        {
-          cause: error,
-        },
-      );
-    }
-    throw error;
-  }
-}
-
 async function templateData(
   client: KubeClient,
   namespace: string,
@@ -76,7 +53,7 @@ async function templateData(
     if (!entry?.name) throw invalid(`${field}.name is required`);
     const secretName = entry.secretRef?.name;
     if (!secretName) throw invalid(`${field}.secretRef.name is required`);
-    const secret = await readObject(client, 'Secret', secretName, namespace, signal);
+    const secret = await readInputObject(client, 'Secret', secretName, namespace, 'Webhook generator: Secret', signal);
     const label = secret.metadata?.labels?.[WEBHOOK_SECRET_LABEL];
     if (label !== 'webhook') {
       throw invalid(
@@ -113,7 +90,8 @@ async function trustedCa(
     );
   }
   if (!provider.key) throw invalid('spec.caProvider.key is required');
-  const object = await readObject(client, provider.type, provider.name, namespace, signal);
+  const who = `Webhook generator: ${provider.type}`;
+  const object = await readInputObject(client, provider.type, provider.name, namespace, who, signal);
   const raw = object.data?.[provider.key];
   if (raw === undefined) {
     throw invalid(`${provider.type} "${provider.name}" has no key "${provider.key}" (spec.caProvider.key)`);

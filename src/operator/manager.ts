@@ -209,7 +209,9 @@ export function builtinControllers(options: OperatorOptions): OperatorController
         metrics: ctx.metrics,
         logger: ctx.logger.child({ controller: 'externalsecret' }),
         // Generators (Password, UUID, Fake, SSHKey, MFA, Webhook, GithubAccessToken, ClusterGenerator) run in-process unless a runner is given.
-        generators: options.generators ?? ((ref, namespace) => resolveGenerator(ctx.client, namespace, ref)),
+        generators:
+          options.generators ??
+          ((ref, namespace) => resolveGenerator(ctx.client, namespace, ref, { controllerClass: ctx.controllerClass })),
         alwaysWriteRefreshTime: options.alwaysWriteRefreshTime,
         genericTargets: options.allowGenericTargets
           ? new GenericTargets({

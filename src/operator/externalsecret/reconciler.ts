@@ -24,6 +24,7 @@ import {
 } from '../../kube/index.js';
 import { refreshIntervalMs } from '../duration.js';
 import type { EventRecorder } from '../events.js';
+import { isForeignGenerator } from '../generators/errors.js';
 import type { OperatorMetrics } from '../metrics.js';
 import { OperatorResources } from '../resources.js';
 import {
@@ -125,6 +126,8 @@ export function targetKeyOf(es: ExternalSecretObject): string[] {
 }
 
 class StorePending extends Error {}
+/** A referenced generator belongs to another controller class: skip the ExternalSecret without a status. */
+class ForeignGenerator extends Error {}
 
 class StatusFailure extends Error {
   constructor(
@@ -334,6 +337,13 @@ export class ExternalSecretReconciler {
       if (isConflict(error)) return { requeueAfter: 1, lane: 'urgent' };
       // The store's first validation is moments away (its status change requeues us too): no failure status.
       if (error instanceof StorePending) return { requeueAfter: 1000, lane: 'urgent' };
+      if (error instanceof ForeignGenerator) {
+        // ESO's shouldSkipGenerator: another controller class owns this ExternalSecret; no status, no event.
+        settleRemoteChange();
+        this.#o.watches?.untrack(key);
+        log.debug('skipping: a referenced generator belongs to another controller class');
+        return undefined;
+      }
       const failure = asFailure(error, isGenericTarget(es));
       settleRemoteChange();
       this.#lastRefresh.set(es.metadata.uid ?? '', start);
@@ -465,6 +475,7 @@ export class ExternalSecretReconciler {
       data = await fetchProviderData(fetchOptions);
     } catch (error) {
       if (isStorePending(error)) throw new StorePending();
+      if (isForeignGenerator(error)) throw new ForeignGenerator();
       throw new StatusFailure(
         Reasons.SecretSyncedError,
         'could not get secret data from provider',

@@ -1,7 +1,7 @@
 // Generators (generators.external-secrets.io/v1alpha1): Password, UUID, Fake, SSHKey, MFA, Webhook,
 // GithubAccessToken and ClusterGenerator, plus the resolver that turns a generatorRef into generated data.
 export { base32, encodeBytes, PASSWORD_ENCODINGS, type PasswordEncoding } from './encoding.js';
-export { GeneratorError, type GeneratorErrorCode } from './errors.js';
+export { GeneratorError, type GeneratorErrorCode, isForeignGenerator } from './errors.js';
 export { generateFake } from './fake.js';
 export { DEFAULT_GITHUB_API, generateGithubAccessToken, githubAppJwt } from './github.js';
 export { decodeBase32Seed, generateMFA, MFA_ALGORITHMS, type MfaAlgorithm, mfaSettings, totp } from './mfa.js';

@@ -63,6 +63,19 @@ export const GeneratorResources = {
 export interface ResolveOptions {
   random?: RandomSource;
   signal?: AbortSignal;
+  /**
+   * The operator's controller class. A generator whose spec.controller names another class is not run: a
+   * GeneratorError with code Foreign tells the caller to skip the referencing object, as ESO does.
+   */
+  controllerClass?: string;
+}
+
+function checkControllerClass(where: string, spec: unknown, options: ResolveOptions): void {
+  if (options.controllerClass === undefined) return;
+  const controller = (spec as { controller?: unknown } | undefined)?.controller;
+  if (typeof controller === 'string' && controller !== '' && controller !== options.controllerClass) {
+    throw new GeneratorError('Foreign', `${where} belongs to controller class "${controller}"`);
+  }
 }
 
 const supportedList = `${SUPPORTED_GENERATOR_KINDS.join(', ')} (directly or through a ClusterGenerator)`;
@@ -136,10 +149,12 @@ export async function resolveGenerator(
   if (kind === 'ClusterGenerator') {
     const object = await fetchGenerator(client, GeneratorResources.ClusterGenerator, name, undefined, options.signal);
     const { kind: innerKind, spec } = unwrapClusterGenerator(name, object.spec as ClusterGeneratorSpec | undefined);
+    checkControllerClass(`ClusterGenerator "${name}"`, spec, options);
     return runGeneratorWithInputs(client, namespace, innerKind, spec, options);
   }
   if (!isSupported(kind)) throw unsupportedKind(`generatorRef ${kind} "${name}"`, kind);
   const object = await fetchGenerator(client, GeneratorResources[kind], name, namespace, options.signal);
+  checkControllerClass(`${kind} "${name}"`, object.spec, options);
   return runGeneratorWithInputs(client, namespace, kind, object.spec, options);
 }
 

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ExternalSecretSpec } from '../../../src/api/generated/types.js';
 import { Resources } from '../../../src/kube/index.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
+import { OperatorResources } from '../../../src/operator/resources.js';
 import { integration } from '../../helpers/cluster.js';
 import { comparable } from './eso-expect.js';
 import {
@@ -323,6 +324,46 @@ describe('ESO common cases (fake provider)', { skip: integration.skipReason }, (
     });
     const secret = await waitFor('generated secret', () => getSecret(h, ns, 'generated'));
     assert.deepEqual(decode(secret.data), { generated: 'by-fake' });
+  });
+
+  it("skips an ExternalSecret whose generator names another controller class (ESO's shouldSkipGenerator)", async () => {
+    const fakes = {
+      group: 'generators.external-secrets.io',
+      version: 'v1alpha1',
+      plural: 'fakes',
+      namespaced: true,
+      kind: 'Fake',
+    };
+    const apiVersion = 'generators.external-secrets.io/v1alpha1';
+    await h.client.create(fakes, {
+      apiVersion,
+      kind: 'Fake',
+      metadata: { name: 'foreign-gen', namespace: ns },
+      spec: { controller: 'someone-else', data: { k: 'v' } },
+    });
+    await h.client.create(fakes, {
+      apiVersion,
+      kind: 'Fake',
+      metadata: { name: 'own-gen', namespace: ns },
+      spec: { controller: 'default', data: { k: 'mine' } },
+    });
+    await createExternalSecret(h, ns, 'foreign-generated', {
+      refreshInterval: '1h',
+      dataFrom: [{ sourceRef: { generatorRef: { kind: 'Fake', name: 'foreign-gen' } } }],
+    });
+    await createExternalSecret(h, ns, 'own-generated', {
+      refreshInterval: '1h',
+      dataFrom: [{ sourceRef: { generatorRef: { kind: 'Fake', name: 'own-gen' } } }],
+    });
+    const own = await waitFor('own generated secret', () => getSecret(h, ns, 'own-generated'));
+    assert.deepEqual(decode(own.data), { k: 'mine' });
+    // Reconciled after the foreign one was created (same queue): had it been synced, it would be by now.
+    await sleep(500);
+    assert.equal(await getSecret(h, ns, 'foreign-generated'), undefined);
+    const foreign = await h.client.get<{ status?: unknown }>(OperatorResources.externalSecrets, 'foreign-generated', {
+      namespace: ns,
+    });
+    assert.equal(foreign.status, undefined, 'no status: the ExternalSecret is left to its own controller');
   });
 
   it('dataFrom generatorRef runs SSHKey into a kubernetes.io/ssh-auth Secret and MFA from a seed Secret', async () => {

@@ -139,6 +139,29 @@ describe('resolveGenerator on a real API server', { skip: integration.skipReason
     );
   });
 
+  it('refuses to run a generator of another controller class when the caller says its class', async () => {
+    await client.create(GeneratorResources.Fake, {
+      apiVersion,
+      kind: 'Fake',
+      metadata: { name: 'classed', namespace },
+      spec: { controller: 'team-b', data: { a: 'b' } },
+    });
+    await assert.rejects(
+      resolveGenerator(client, namespace, { kind: 'Fake', name: 'classed' }, { controllerClass: 'default' }),
+      (e: unknown) =>
+        e instanceof GeneratorError &&
+        e.code === 'Foreign' &&
+        e.message === 'Fake "classed" belongs to controller class "team-b"',
+    );
+    const own = await resolveGenerator(
+      client,
+      namespace,
+      { kind: 'Fake', name: 'classed' },
+      { controllerClass: 'team-b' },
+    );
+    assert.equal(text(own.a), 'b');
+  });
+
   it('reports a missing generator as NotFound, naming kind, name and namespace', async () => {
     await assert.rejects(resolveGenerator(client, namespace, { kind: 'Password', name: 'absent' }), (e: unknown) => {
       assert.ok(e instanceof GeneratorError);

@@ -6,6 +6,7 @@ export * from './errors.js';
 export { FakeCallLog, type FakeProviderOptions, FakeSecretsProvider } from './fake/index.js';
 export { GjsonPathError, type GjsonResult, gjsonGet } from './gjson.js';
 export { KubernetesSecretsProvider } from './kubernetes/index.js';
+export { OnePasswordSecretsProvider } from './onepassword/index.js';
 export { ProviderRegistry } from './registry.js';
 export { WebhookSecretsProvider } from './webhook/index.js';
 
@@ -13,6 +14,7 @@ import { AkeylessSecretsProvider } from './akeyless/index.js';
 import { CustosSecretsProvider } from './custos/index.js';
 import { type FakeProviderOptions, FakeSecretsProvider } from './fake/index.js';
 import { KubernetesSecretsProvider } from './kubernetes/index.js';
+import { OnePasswordSecretsProvider } from './onepassword/index.js';
 import { ProviderRegistry } from './registry.js';
 import { WebhookSecretsProvider } from './webhook/index.js';
 
@@ -27,5 +29,6 @@ export function defaultProviderRegistry(
     new AkeylessSecretsProvider(),
     new CustosSecretsProvider(),
     new WebhookSecretsProvider(),
+    new OnePasswordSecretsProvider(),
   ]);
 }

@@ -64,7 +64,9 @@ export interface WebhookRequest {
 
 export interface WebhookAnswer {
   status: number;
+  /** The body as UTF-8 text; `bytes` for binary answers. */
   body: string;
+  bytes: Buffer;
   /** "METHOD origin", safe for messages. */
   where: string;
 }
@@ -96,9 +98,10 @@ export function callWebhook(call: WebhookRequest): Promise<WebhookAnswer> {
           chunks.push(chunk);
         });
         res.on('error', reject);
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), where }),
-        );
+        res.on('end', () => {
+          const bytes = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, body: bytes.toString('utf8'), bytes, where });
+        });
       },
     );
     req.on('timeout', () =>

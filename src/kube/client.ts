@@ -158,11 +158,20 @@ export class KubeClient {
   #tls: HttpsRequestOptions = {};
   #credentials: Credentials | undefined;
   #credentialsPending: Promise<Credentials> | undefined;
+  /** The server URL taken apart once, so a request does not parse a URL (a measurable cost at thousands/s). */
+  readonly #target: { protocol: string; hostname: string; port: string; basePath: string };
 
   constructor(kc: KubeConfigSource, options: KubeClientOptions = {}) {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster; set current-context or pass --kubeconfig');
     this.server = cluster.server.replace(/\/+$/, '');
+    const parsed = new URL(this.server);
+    this.#target = {
+      protocol: parsed.protocol,
+      hostname: parsed.hostname.replace(/^\[|\]$/g, ''), // http.request wants an IPv6 address without brackets
+      port: parsed.port,
+      basePath: parsed.pathname.replace(/\/+$/, ''),
+    };
     this.#kc = kc;
     this.#clock = options.clock ?? realClock;
     this.#bucket = new TokenBucket(options.qps ?? 50, options.burst ?? 100, this.#clock);
@@ -393,7 +402,7 @@ export class KubeClient {
     credentials: Credentials,
     streaming: boolean,
   ): Promise<IncomingMessage> {
-    const url = new URL(this.server + path + encodeQuery(options.query));
+    const target = this.#target;
     const headers: OutgoingHttpHeaders = {
       ...credentials.headers,
       Accept: options.accept ?? 'application/json',
@@ -405,10 +414,19 @@ export class KubeClient {
       headers['Content-Type'] = options.contentType ?? 'application/json';
       headers['Content-Length'] = payload.length;
     }
-    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    const send = target.protocol === 'http:' ? httpRequest : httpsRequest;
+    const requestOptions: HttpsRequestOptions = {
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port || undefined,
+      path: target.basePath + path + encodeQuery(options.query),
+      method,
+      headers,
+      agent: this.#getAgent(),
+    };
     return new Promise<IncomingMessage>((resolve, reject) => {
       let response: IncomingMessage | undefined;
-      const req = send(url, { method, headers, agent: this.#getAgent() } as HttpsRequestOptions, (res) => {
+      const req = send(requestOptions, (res) => {
         response = res;
         if (!streaming) {
           // The timeout covers the whole exchange, body included.
@@ -528,7 +546,15 @@ async function readBody(response: IncomingMessage, signal?: AbortSignal): Promis
   signal?.addEventListener('abort', onAbort, { once: true });
   if (signal?.aborted) onAbort();
   try {
-    for await (const chunk of response) chunks.push(chunk as Buffer);
+    // Plain events rather than an async iterator: cheaper for the thousands of small answers a sync burst reads.
+    await new Promise<void>((resolve, reject) => {
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.once('end', resolve);
+      response.once('error', reject);
+      response.once('close', () => {
+        if (!response.complete) reject(new Error('the connection closed before the answer was complete'));
+      });
+    });
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }

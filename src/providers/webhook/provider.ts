@@ -113,8 +113,13 @@ class WebhookSecretsClient implements SecretsClient {
   }
 
   /** Renders and sends one request; `remote` fills `.remoteRef` (query-escaped in the URL). */
-  private async send(remote: RemoteFields, method: string, defaultBody = ''): Promise<WebhookAnswer> {
-    const secrets = await this.secretsData();
+  private async send(
+    remote: RemoteFields,
+    method: string,
+    defaultBody = '',
+    knownSecrets?: WebhookTemplateData,
+  ): Promise<WebhookAnswer> {
+    const secrets = knownSecrets ?? (await this.secretsData());
     const escaped = Object.fromEntries(Object.entries(remote).map(([k, v]) => [k, encodeURIComponent(v)]));
     const urlData = { ...secrets, remoteRef: escaped };
     const rawData = { ...secrets, remoteRef: remote };
@@ -142,13 +147,13 @@ class WebhookSecretsClient implements SecretsClient {
       property: ref.property ?? '',
       namespace: this.namespace,
     };
-    const answer = await this.send(remote, (this.spec.method || 'GET').toUpperCase());
+    const secrets = await this.secretsData(); // read once, for the request and for result.jsonPath
+    const answer = await this.send(remote, (this.spec.method || 'GET').toUpperCase(), '', secrets);
     if (answer.status === 404) throw new NoSecretError(`${answer.where} answered 404 for key "${ref.key}"`);
     if (answer.status < 200 || answer.status >= 300) {
       // The body may echo a credential; only the status is reported.
       throw new ProviderUnavailableError(`${answer.where}: endpoint gave error ${answer.status}`);
     }
-    const secrets = await this.secretsData();
     const jsonPath = renderWebhookField(`${FIELD}.result.jsonPath`, this.spec.result?.jsonPath, {
       ...secrets,
       remoteRef: remote,

@@ -11,10 +11,10 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { installCrds } from '../../src/api/install.js';
 import { startControlPlane } from '../../src/kube/controlplane/index.js';
-import { Informer, KubeClient, type KubeObject, Resources } from '../../src/kube/index.js';
+import { Informer, KubeClient, type KubeObject } from '../../src/kube/index.js';
 import { parseGoDuration } from '../../src/operator/duration.js';
 import { OperatorResources } from '../../src/operator/resources.js';
-import { createExternalSecrets, isReady } from './workload.js';
+import { createExternalSecrets, createStoreNamespaces, isReady } from './workload.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,20 +41,7 @@ try {
   kc.loadFromFile(plane.kubeconfigPath);
   await installCrds(kc);
   const client = new KubeClient(kc, { qps: 1000, burst: 2000 });
-  const namespaces = Array.from({ length: NS }, (_, i) => `rss-${i}`);
-  for (const name of namespaces) {
-    await client.create(Resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-    await client.create(OperatorResources.secretStores, {
-      apiVersion: 'external-secrets.io/v1',
-      kind: 'SecretStore',
-      metadata: { name: 'store', namespace: name },
-      spec: {
-        provider: {
-          fake: { data: Array.from({ length: KEYS }, (_, k) => ({ key: `key-${k}`, value: `value-${k}` })) },
-        },
-      },
-    });
-  }
+  const namespaces = await createStoreNamespaces(client, 'rss', NS, { keys: KEYS });
   const operatorArgs = [plane.kubeconfigPath, args.concurrency as string];
   const child = spawn(
     process.execPath,

@@ -20,7 +20,7 @@ import { startOperator } from '../../src/operator/index.js';
 import { OperatorResources } from '../../src/operator/resources.js';
 import { defaultProviderRegistry, FakeSecretsProvider } from '../../src/providers/index.js';
 import { childrenCpuMs } from '../store/servers.js';
-import { createExternalSecrets, isReady, pool, readyStatus } from './workload.js';
+import { createExternalSecrets, createStoreNamespaces, isReady, pool, readyStatus } from './workload.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -149,18 +149,9 @@ async function main(): Promise<void> {
     // status (Ready=True) -- done by a plain client with no operator logic, at the same rate limit and concurrency,
     // for N ExternalSecrets that already exist (like --backlog). Nothing here reads a provider or the cluster.
     {
-      const namespaces = Array.from({ length: NS }, (_, i) => `contract-${i}`);
-      for (const name of namespaces) {
-        await client.create(Resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-        // A store of a controller class no operator of this run has, so the operators below skip these
-        // ExternalSecrets instead of reporting a missing store on each.
-        await client.create(OperatorResources.secretStores, {
-          apiVersion: 'external-secrets.io/v1',
-          kind: 'SecretStore',
-          metadata: { name: 'store', namespace: name },
-          spec: { controller: 'contract-floor', provider: { fake: { data: [] } } },
-        });
-      }
+      // Stores of a controller class no operator of this run has, so the operators below skip these
+      // ExternalSecrets instead of reporting a missing store on each.
+      const namespaces = await createStoreNamespaces(client, 'contract', NS, { keys: 0, controller: 'contract-floor' });
       await createExternalSecrets(client, {
         count: N,
         namespaces,
@@ -198,23 +189,9 @@ async function main(): Promise<void> {
 
     for (const mode of (args.modes as string).split(',')) {
       const fake = new FakeSecretsProvider({ delayMs: DELAY });
-      const namespaces = Array.from({ length: NS }, (_, i) => `${mode}-${i}`);
-      for (const name of namespaces) {
-        await client.create(Resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-        await client.create(OperatorResources.secretStores, {
-          apiVersion: 'external-secrets.io/v1',
-          kind: 'SecretStore',
-          metadata: { name: 'store', namespace: name },
-          spec: {
-            // Each mode's operator handles only its own stores (controller class), so the ExternalSecrets of an
-            // earlier mode (still in the cluster) cost the next one nothing but a skip.
-            controller: mode,
-            provider: {
-              fake: { data: Array.from({ length: KEYS }, (_, k) => ({ key: `key-${k}`, value: `value-${k}` })) },
-            },
-          },
-        });
-      }
+      // Each mode's operator handles only its own stores (controller class), so the ExternalSecrets of an
+      // earlier mode (still in the cluster) cost the next one nothing but a skip.
+      const namespaces = await createStoreNamespaces(client, mode, NS, { keys: KEYS, controller: mode });
       const memory = { peakRss: 0 };
       const rssTimer = setInterval(() => {
         memory.peakRss = Math.max(memory.peakRss, process.memoryUsage().rss);

@@ -1,6 +1,6 @@
 // The operator benchmarks' shared workload: N ExternalSecrets spread over namespaces, each reading one of KEYS
 // remote keys of its namespace's fake store, created at a fixed concurrency; and the readiness test they wait on.
-import type { KubeClient, KubeObject } from '../../src/kube/index.js';
+import { type KubeClient, type KubeObject, Resources } from '../../src/kube/index.js';
 import { OperatorResources } from '../../src/operator/resources.js';
 
 /** Runs fn over items with at most `limit` in flight. */
@@ -58,4 +58,28 @@ export function readyStatus(name: string, message = 'secret synced', resourceVer
       binding: { name },
     },
   };
+}
+
+/**
+ * Creates namespaces `<prefix>-0` .. `<prefix>-(count-1)`, each with a fake SecretStore `store` holding keys
+ * key-0 .. key-(keys-1); `controller` sets the store's controller class. Returns the namespace names.
+ */
+export async function createStoreNamespaces(
+  client: KubeClient,
+  prefix: string,
+  count: number,
+  store: { keys: number; controller?: string },
+): Promise<string[]> {
+  const namespaces = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+  const data = Array.from({ length: store.keys }, (_, k) => ({ key: `key-${k}`, value: `value-${k}` }));
+  for (const name of namespaces) {
+    await client.create(Resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    await client.create(OperatorResources.secretStores, {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'SecretStore',
+      metadata: { name: 'store', namespace: name },
+      spec: { ...(store.controller ? { controller: store.controller } : {}), provider: { fake: { data } } },
+    });
+  }
+  return namespaces;
 }

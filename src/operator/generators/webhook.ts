@@ -15,7 +15,7 @@ import {
   type WebhookTemplateData,
   webhookUrl,
 } from '../../providers/webhook/call.js';
-import { WEBHOOK_SECRET_LABEL } from '../../providers/webhook/provider.js';
+import { addTemplateSecret, isWebhookSecret, WEBHOOK_SECRET_LABEL } from '../../providers/webhook/secrets.js';
 import { answerAsMap, WebhookAnswerError } from '../../providers/webhook/values.js';
 import { parseGoDuration } from '../duration.js';
 import { GeneratorError } from './errors.js';
@@ -54,17 +54,15 @@ async function templateData(
     const secretName = entry.secretRef?.name;
     if (!secretName) throw invalid(`${field}.secretRef.name is required`);
     const secret = await readInputObject(client, 'Secret', secretName, namespace, 'Webhook generator: Secret', signal);
-    const label = secret.metadata?.labels?.[WEBHOOK_SECRET_LABEL];
-    if (label !== 'webhook') {
+    if (!isWebhookSecret(secret.metadata?.labels)) {
       throw invalid(
         `Secret "${secretName}" (${field}) needs the label ${WEBHOOK_SECRET_LABEL}: webhook before a webhook may read it`,
       );
     }
-    const values = data[entry.name] ?? {};
-    data[entry.name] = values;
-    for (const [key, encoded] of Object.entries(secret.data ?? {})) {
-      values[key] = Buffer.from(encoded, 'base64').toString('utf8');
-    }
+    const decoded = Object.fromEntries(
+      Object.entries(secret.data ?? {}).map(([key, encoded]) => [key, Buffer.from(encoded, 'base64')]),
+    );
+    addTemplateSecret(data, entry.name, decoded);
   }
   return data;
 }

@@ -21,7 +21,30 @@ export function operatorTransport(kubeConfig: KubeConfigSource): KubeTransport {
 const enc = encodeURIComponent;
 
 interface ObjectWithData {
+  metadata?: { labels?: Record<string, string> };
   data?: Record<string, string>;
+}
+
+/** GETs a Secret or ConfigMap of the operator's cluster; a missing one is a configuration error naming it. */
+async function readObject(
+  transport: KubeTransport,
+  kind: 'Secret' | 'ConfigMap',
+  namespace: string,
+  name: string,
+  purpose: string,
+): Promise<ObjectWithData> {
+  const plural = kind === 'Secret' ? 'secrets' : 'configmaps';
+  const res = await kubeCall(transport, {
+    method: 'GET',
+    path: `/api/v1/namespaces/${enc(namespace)}/${plural}/${enc(name)}`,
+  });
+  if (res.status === 404) {
+    throw new ProviderConfigError(
+      `${purpose}: ${kind} "${namespace}/${name}" does not exist; create it or fix the reference`,
+    );
+  }
+  if (res.status !== 200) throw responseError(transport, res, `${purpose}: cannot read ${kind} "${namespace}/${name}"`);
+  return res.body as ObjectWithData;
 }
 
 export interface OwnClusterSecret {
@@ -37,17 +60,7 @@ export async function readSecret(
   name: string,
   purpose: string,
 ): Promise<OwnClusterSecret> {
-  const res = await kubeCall(transport, {
-    method: 'GET',
-    path: `/api/v1/namespaces/${enc(namespace)}/secrets/${enc(name)}`,
-  });
-  if (res.status === 404) {
-    throw new ProviderConfigError(
-      `${purpose}: Secret "${namespace}/${name}" does not exist; create it or fix the reference`,
-    );
-  }
-  if (res.status !== 200) throw responseError(transport, res, `${purpose}: cannot read Secret "${namespace}/${name}"`);
-  const body = res.body as ObjectWithData & { metadata?: { labels?: Record<string, string> } };
+  const body = await readObject(transport, 'Secret', namespace, name, purpose);
   const data: Record<string, Buffer> = Object.create(null);
   for (const [key, value] of Object.entries(body.data ?? {})) data[key] = Buffer.from(value, 'base64');
   return { labels: body.metadata?.labels ?? {}, data };
@@ -76,18 +89,7 @@ export async function readConfigMapKey(
   key: string,
   purpose: string,
 ): Promise<Buffer> {
-  const res = await kubeCall(transport, {
-    method: 'GET',
-    path: `/api/v1/namespaces/${enc(namespace)}/configmaps/${enc(name)}`,
-  });
-  if (res.status === 404) {
-    throw new ProviderConfigError(
-      `${purpose}: ConfigMap "${namespace}/${name}" does not exist; create it or fix the reference`,
-    );
-  }
-  if (res.status !== 200)
-    throw responseError(transport, res, `${purpose}: cannot read ConfigMap "${namespace}/${name}"`);
-  const value = (res.body as ObjectWithData).data?.[key];
+  const value = (await readObject(transport, 'ConfigMap', namespace, name, purpose)).data?.[key];
   if (value === undefined) {
     throw new ProviderConfigError(`${purpose}: ConfigMap "${namespace}/${name}" has no key "${key}"`);
   }

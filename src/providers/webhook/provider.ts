@@ -34,10 +34,10 @@ import {
   type WebhookTemplateData,
   webhookUrl,
 } from './call.js';
+import { addTemplateSecret, isWebhookSecret, WEBHOOK_SECRET_LABEL } from './secrets.js';
 import { answerAsMap, answerAsValue, WebhookAnswerError } from './values.js';
 
 const FIELD = 'spec.provider.webhook';
-export const WEBHOOK_SECRET_LABEL = 'external-secrets.io/type';
 
 function webhookSpecOf(store: Pick<StoreObject, 'spec'>): WebhookSpec {
   const spec = store.spec?.provider?.webhook;
@@ -100,14 +100,12 @@ class WebhookSecretsClient implements SecretsClient {
         throw new ProviderConfigError(`${field}.secretRef.namespace is required for a ClusterSecretStore`);
       }
       const secret = await readSecret(this.operator, namespace, ref.name, `reading ${field}`);
-      if (secret.labels[WEBHOOK_SECRET_LABEL] !== 'webhook') {
+      if (!isWebhookSecret(secret.labels)) {
         throw new ProviderConfigError(
           `Secret "${namespace}/${ref.name}" (${field}) needs the label ${WEBHOOK_SECRET_LABEL}: webhook before a webhook store may read it`,
         );
       }
-      const values = data[entry.name] ?? {};
-      data[entry.name] = values;
-      for (const [key, bytes] of Object.entries(secret.data)) values[key] = bytes.toString('utf8');
+      addTemplateSecret(data, entry.name, secret.data);
     }
     return data;
   }

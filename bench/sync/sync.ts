@@ -2,6 +2,7 @@
 // artificial provider latency), comparing Custos's defaults with an ESO-like baseline measured in the same run:
 //   custos   — coalesced provider reads, no status write when a refresh changed nothing
 //   baseline — no coalescing, status.refreshTime written on every refresh (what ESO does)
+//   eso      — the real External Secrets Operator v0.16.2 (tools/eso-oracle), as its own process
 // plus the floor: a plain client creating the same N Secrets at the same client rate limit and concurrency, and
 // the contract floor: the same client writing each ExternalSecret's Secret and Ready status (ESO's minimum).
 // Reported per mode: time until all are Ready, API requests by verb/resource (kube-apiserver /metrics deltas),
@@ -9,7 +10,7 @@
 // while all N keep refreshing.
 //
 // Run: npx tsx bench/sync/sync.ts [--count 1000] [--namespaces 20] [--keys 10] [--refresh 10s]
-//        [--concurrency 10] [--qps 200] [--burst 400] [--provider-delay-ms 20] [--modes baseline,custos] [--backlog]
+//        [--concurrency 10] [--qps 200] [--burst 400] [--provider-delay-ms 20] [--modes baseline,custos,eso] [--backlog]
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { installCrds } from '../../src/api/install.js';
@@ -19,6 +20,7 @@ import { parseGoDuration } from '../../src/operator/duration.js';
 import { startOperator } from '../../src/operator/index.js';
 import { OperatorResources } from '../../src/operator/resources.js';
 import { defaultProviderRegistry, FakeSecretsProvider } from '../../src/providers/index.js';
+import { buildEso, type EsoProcess, esoVersion, startEso } from '../../test/helpers/eso-oracle.js';
 import { childrenCpuMs } from '../store/servers.js';
 import { createExternalSecrets, createStoreNamespaces, isReady, pool, readyStatus } from './workload.js';
 
@@ -114,6 +116,9 @@ async function main(): Promise<void> {
   kc.loadFromFile(plane.kubeconfigPath);
   await installCrds(kc);
   const client = new KubeClient(kc, { qps: QPS, burst: BURST });
+  const modes = (args.modes as string).split(',');
+  const esoBuild = modes.includes('eso') ? buildEso() : undefined;
+  if (modes.includes('eso') && !esoBuild) throw new Error('--modes eso needs Go to build tools/eso-oracle');
   const results: Record<string, unknown> = {
     params: { N, NS, KEYS, REFRESH, CONCURRENCY, QPS, BURST, providerDelayMs: DELAY, node: process.version },
   };
@@ -187,7 +192,7 @@ async function main(): Promise<void> {
       process.stderr.write(`contract floor: ${N} Secrets + statuses in ${results.contractFloorMs} ms\n`);
     }
 
-    for (const mode of (args.modes as string).split(',')) {
+    for (const mode of modes) {
       const fake = new FakeSecretsProvider({ delayMs: DELAY });
       // Each mode's operator handles only its own stores (controller class), so the ExternalSecrets of an
       // earlier mode (still in the cluster) cost the next one nothing but a skip.
@@ -204,18 +209,33 @@ async function main(): Promise<void> {
       if (BACKLOG) await createAll();
       let cpuBefore = cpuSnapshot();
       const tOperator = performance.now();
-      const op = await startOperator({
-        kubeConfig: kc,
-        logger: pino({ level: 'warn' }, pino.destination(2)), // stderr: stdout carries the JSON result
-        concurrency: CONCURRENCY,
-        controllerClass: mode,
-        clientQps: QPS,
-        clientBurst: BURST,
-        providers: defaultProviderRegistry({ fake }),
-        coalesceWindowMs: mode === 'baseline' ? 0 : undefined,
-        alwaysWriteRefreshTime: mode === 'baseline',
-        leaderElection: undefined,
-      });
+      // The real ESO runs as its own process with the same concurrency and client rate limit; its fake provider
+      // answers from the store's spec at once (no --provider-delay-ms), which only favours ESO.
+      const eso: EsoProcess | undefined =
+        mode === 'eso' && esoBuild
+          ? await startEso(esoBuild, {
+              kubeconfigPath: plane.kubeconfigPath,
+              kc,
+              controllerClass: mode,
+              concurrent: CONCURRENCY,
+              qps: QPS,
+              burst: BURST,
+            })
+          : undefined;
+      const op = eso
+        ? undefined
+        : await startOperator({
+            kubeConfig: kc,
+            logger: pino({ level: 'warn' }, pino.destination(2)), // stderr: stdout carries the JSON result
+            concurrency: CONCURRENCY,
+            controllerClass: mode,
+            clientQps: QPS,
+            clientBurst: BURST,
+            providers: defaultProviderRegistry({ fake }),
+            coalesceWindowMs: mode === 'baseline' ? 0 : undefined,
+            alwaysWriteRefreshTime: mode === 'baseline',
+            leaderElection: undefined,
+          });
       watcher.start();
       await watcher.waitForSync();
       const readyCount = () =>
@@ -229,7 +249,10 @@ async function main(): Promise<void> {
       const t0 = BACKLOG ? tOperator : performance.now();
       if (!BACKLOG) await createAll();
       const createdMs = performance.now() - t0;
-      while (readyCount() < N) await sleep(50);
+      while (readyCount() < N) {
+        eso?.assertRunning();
+        await sleep(50);
+      }
       const allReadyMs = performance.now() - t0;
       const cpuUntilReady = cpuSpent(cpuBefore, cpuSnapshot());
       const apiCreate = delta(apiBefore, await apiRequests(client));
@@ -260,6 +283,7 @@ async function main(): Promise<void> {
             .list()
             .some((es) => es.metadata?.name === name && es.metadata?.namespace === namespaces[0] && isReady(es))
         ) {
+          eso?.assertRunning();
           await sleep(10);
         }
         latencies.push(performance.now() - t);
@@ -269,7 +293,7 @@ async function main(): Promise<void> {
       const apiSteady = delta(steadyBefore, await apiRequests(client));
       // The probes' own creation is not steady-state work: subtract what SAMPLES new ExternalSecrets cost.
       const providerCallsSteady = fake.calls.count('getSecret') - steadyCallsBefore;
-      const text = await op.metrics.registry.metrics();
+      const text = op ? await op.metrics.registry.metrics() : '';
       clearInterval(rssTimer);
       results[mode] = {
         createRequestsMs: Math.round(createdMs),
@@ -280,16 +304,19 @@ async function main(): Promise<void> {
         apiRequestsUntilReady: apiCreate,
         // CPU seconds per process until all were Ready (the operator runs inside the benchmark process).
         cpuSecondsUntilReady: cpuUntilReady,
-        providerCallsUntilReady: providerCallsCreate,
+        // ESO's fake provider runs inside ESO, where nothing counts its calls.
+        providerCallsUntilReady: eso ? null : providerCallsCreate,
         steadyStateApiRequests: apiSteady,
-        steadyStateProviderCalls: providerCallsSteady,
+        steadyStateProviderCalls: eso ? null : providerCallsSteady,
         newExternalSecretLatencyMs: {
           samples: latencies.map(Math.round),
           p50: Math.round(percentile(latencies, 50)),
           max: Math.round(Math.max(...latencies)),
         },
-        // The whole benchmark process (operator, control-plane client, readiness watch), not the operator alone.
-        peakRssMB: Math.round(memory.peakRss / 1e6),
+        // The whole benchmark process (operator, control-plane client, readiness watch), not the operator alone;
+        // for ESO, its own process.
+        peakRssMB: Math.round((eso ? eso.peakRssBytes() : memory.peakRss) / 1e6),
+        ...(eso ? { operator: `External Secrets Operator ${esoVersion}` } : {}),
         coalescedReads: Number(/custos_provider_reads_coalesced_total\{[^}]*\} (\d+)/.exec(text)?.[1] ?? 0),
         // Events beyond the event queue's bound (1,000, as client-go's broadcaster) are dropped and counted.
         eventsDropped: [...text.matchAll(/^custos_events_dropped_total\{[^}]*\} (\d+)/gm)].reduce(
@@ -298,7 +325,8 @@ async function main(): Promise<void> {
         ),
       };
       await watcher.stop();
-      await op.stop();
+      await op?.stop();
+      await eso?.stop();
     }
   } finally {
     client.close();

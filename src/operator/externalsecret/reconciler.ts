@@ -141,6 +141,13 @@ class StatusFailure extends Error {
   }
 }
 
+/** What one sync did; `bound: false` when no Secret was written or confirmed (ESO then leaves status.binding). */
+interface SyncOutcome {
+  reason: string;
+  message: string;
+  changed: boolean;
+  bound?: boolean;
+}
 export class ExternalSecretReconciler {
   readonly #o: ExternalSecretReconcilerOptions;
   readonly #now: () => number;
@@ -328,8 +335,9 @@ export class ExternalSecretReconciler {
         message: outcome.message,
         refreshTime: changedSomething ? rfc3339(new Date(start)) : (es.status?.refreshTime ?? rfc3339(new Date(start))),
         synced: true,
-        // status.binding is a servicebinding.io reference to a Secret: none for a ConfigMap or custom resource.
-        binding: generic ? undefined : targetName,
+        // status.binding is a servicebinding.io reference to the Secret, set (as ESO does) when a Secret was written
+        // or found up to date; none for a ConfigMap or custom resource.
+        binding: generic ? undefined : outcome.bound === false ? es.status?.binding?.name : targetName,
       });
       this.#o.metrics.setExternalSecretCondition(this.#metricLabels(key, namespace, name), 'Ready', 'True');
       return this.#requeue(es, start);
@@ -450,7 +458,7 @@ export class ExternalSecretReconciler {
     signal: AbortSignal,
     /** The provider reported a change: read it fresh, never from a shared result. */
     remoteChanged = false,
-  ): Promise<{ reason: string; message: string; changed: boolean }> {
+  ): Promise<SyncOutcome> {
     const namespace = es.metadata.namespace ?? '';
     const target = es.spec?.target ?? {};
     const creationPolicy = target.creationPolicy ?? 'Owner';
@@ -518,6 +526,7 @@ export class ExternalSecretReconciler {
           reason: Reasons.SecretDeleted,
           message: 'secret deleted due to DeletionPolicy=Delete',
           changed: deleted,
+          bound: false,
         };
       }
       if (deletionPolicy === 'Retain') {
@@ -525,11 +534,14 @@ export class ExternalSecretReconciler {
           reason: Reasons.SecretSynced,
           message: 'secret retained due to DeletionPolicy=Retain',
           changed: false,
+          bound: false,
         };
       }
     }
 
-    if (creationPolicy === 'None') return { reason: Reasons.SecretSynced, message: 'secret synced', changed: false };
+    if (creationPolicy === 'None') {
+      return { reason: Reasons.SecretSynced, message: 'secret synced', changed: false, bound: false };
+    }
 
     let template: TemplateOutput | undefined;
     if (target.template) {
@@ -594,6 +606,7 @@ export class ExternalSecretReconciler {
         reason: Reasons.SecretMissing,
         message: 'secret will not be created due to CreationPolicy=Merge',
         changed: false,
+        bound: false,
       };
     }
     if (!existing) {
@@ -836,7 +849,9 @@ export class ExternalSecretReconciler {
       refreshTime: s.refreshTime,
       syncedResourceVersion: s.synced ? resourceVersionOf(es.metadata) : (es.status?.syncedResourceVersion ?? ''),
       conditions: setReadyCondition(es.status?.conditions, s.ready, s.reason, s.message, now),
-      ...(s.binding ? { binding: { name: s.binding } } : {}),
+      // Always present, as ESO's status struct serializes it (the CRD defaults name to ""): an empty name means no
+      // Secret is bound yet, or the target is not a Secret.
+      binding: { name: s.binding ?? '' },
     };
     if (!status.syncedResourceVersion) delete (status as { syncedResourceVersion?: string }).syncedResourceVersion;
     if (statusEqual(status, es.status)) return;

@@ -221,7 +221,7 @@ describe('generic targets and extended metric labels', { skip: integration.skipR
     );
     const { es: status, ready } = await waitReady(h, nsOn, 'cm', 'True');
     assert.equal(ready.reason, 'ResourceSynced');
-    assert.equal((status.status as { binding?: unknown }).binding, undefined, 'no Secret binding for a ConfigMap');
+    assert.deepEqual((status.status as { binding?: unknown }).binding, { name: '' }, 'no Secret bound for a ConfigMap');
 
     // An edit behind the operator's back is repaired from the drift watch (refresh interval is 1 h).
     await h.client.patch(configMaps, 'app-config', { data: { foo: 'tampered', extra: 'x' } }, { namespace: nsOn });

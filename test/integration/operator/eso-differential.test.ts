@@ -13,6 +13,7 @@ import type { ExternalSecretSpec } from '../../../src/api/generated/types.js';
 import { Resources } from '../../../src/kube/index.js';
 import { createdByValue, fieldManagerFor, LABEL_CREATED_BY } from '../../../src/operator/externalsecret/constants.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
+import { OperatorResources } from '../../../src/operator/resources.js';
 import { integration } from '../../helpers/cluster.js';
 import { buildEso, type EsoBuild, type EsoProcess, esoVersion, startEso } from '../../helpers/eso-oracle.js';
 import { cases, remote } from './eso-cases-corpus.js';
@@ -255,6 +256,56 @@ function comparableStatus(es: Awaited<ReturnType<typeof getExternalSecret>>, fai
   };
 }
 
+/** Creates the case's ExternalSecret on both sides, waits until both settle and compares what they wrote. */
+async function compareCase(h: Harness, c: DiffCase, nsEso: string, nsCustos: string, eso: EsoProcess | undefined) {
+  for (const namespace of [nsEso, nsCustos]) await c.setup?.(h, namespace);
+  for (const namespace of [nsEso, nsCustos]) {
+    await createExternalSecret(h, namespace, c.name, { refreshInterval: '1h', ...c.spec });
+  }
+  const settled = async (namespace: string) => {
+    eso?.assertRunning();
+    const es = await getExternalSecret(h, namespace, c.name);
+    const ready = readyOf(es);
+    if (c.fails) return ready?.status === 'False' ? es : undefined;
+    return ready?.status === 'True' ? es : undefined;
+  };
+  const esOfEso = await waitFor(`ESO's ${c.name}`, () => settled(nsEso), 30_000);
+  const esOfCustos = await waitFor(`Custos's ${c.name}`, () => settled(nsCustos), 30_000);
+  assert.deepEqual(
+    comparableStatus(esOfCustos, c.fails === true),
+    comparableStatus(esOfEso, c.fails === true),
+    'ExternalSecret status',
+  );
+
+  const secretName = c.secretName ?? c.name;
+  const secretOfEso = await getSecret(h, nsEso, secretName);
+  const secretOfCustos = await getSecret(h, nsCustos, secretName);
+  if (c.fails) {
+    assert.equal(readyOf(esOfEso)?.message, 'could not get secret data from provider');
+    assert.match(readyOf(esOfCustos)?.message ?? '', /does-not-exist/, 'Custos names the missing key');
+    assert.equal(secretOfEso, undefined, 'ESO wrote no Secret');
+    assert.equal(secretOfCustos, undefined, 'Custos wrote no Secret');
+    return;
+  }
+  if (c.noSecret) {
+    assert.deepEqual([secretOfEso, secretOfCustos], [undefined, undefined], 'neither wrote a Secret');
+    return;
+  }
+  assert.ok(secretOfEso, `ESO's Secret ${secretName}`);
+  assert.ok(secretOfCustos, `Custos's Secret ${secretName}`);
+  assert.ok(
+    (secretOfCustos.metadata?.managedFields as Array<{ manager: string }> | undefined)?.some(
+      (m) => m.manager === fieldManagerFor(c.name),
+    ),
+    "Custos writes with ESO v2.9's field manager name",
+  );
+  assert.deepEqual(
+    comparableSecret(secretOfCustos, nsCustos, c.name),
+    comparableSecret(secretOfEso, nsEso, c.name),
+    'the Secret',
+  );
+}
+
 describe(`differential: Custos and the real ESO ${esoVersion} on the same manifests`, { skip }, () => {
   let h: Harness;
   let nsEso: string;
@@ -286,53 +337,132 @@ describe(`differential: Custos and the real ESO ${esoVersion} on the same manife
   });
 
   for (const c of [...commonCases, ...moreCases]) {
-    it(c.name, async () => {
-      for (const namespace of [nsEso, nsCustos]) await c.setup?.(h, namespace);
-      for (const namespace of [nsEso, nsCustos]) {
-        await createExternalSecret(h, namespace, c.name, { refreshInterval: '1h', ...c.spec });
-      }
-      const settled = async (namespace: string) => {
-        eso?.assertRunning();
-        const es = await getExternalSecret(h, namespace, c.name);
-        const ready = readyOf(es);
-        if (c.fails) return ready?.status === 'False' ? es : undefined;
-        return ready?.status === 'True' ? es : undefined;
-      };
-      const esOfEso = await waitFor(`ESO's ${c.name}`, () => settled(nsEso), 30_000);
-      const esOfCustos = await waitFor(`Custos's ${c.name}`, () => settled(nsCustos), 30_000);
-      assert.deepEqual(
-        comparableStatus(esOfCustos, c.fails === true),
-        comparableStatus(esOfEso, c.fails === true),
-        'ExternalSecret status',
-      );
+    it(c.name, () => compareCase(h, c, nsEso, nsCustos, eso));
+  }
+});
 
-      const secretName = c.secretName ?? c.name;
-      const secretOfEso = await getSecret(h, nsEso, secretName);
-      const secretOfCustos = await getSecret(h, nsCustos, secretName);
-      if (c.fails) {
-        assert.equal(readyOf(esOfEso)?.message, 'could not get secret data from provider');
-        assert.match(readyOf(esOfCustos)?.message ?? '', /does-not-exist/, 'Custos names the missing key');
-        assert.equal(secretOfEso, undefined, 'ESO wrote no Secret');
-        assert.equal(secretOfCustos, undefined, 'Custos wrote no Secret');
-        return;
-      }
-      if (c.noSecret) {
-        assert.deepEqual([secretOfEso, secretOfCustos], [undefined, undefined], 'neither wrote a Secret');
-        return;
-      }
-      assert.ok(secretOfEso, `ESO's Secret ${secretName}`);
-      assert.ok(secretOfCustos, `Custos's Secret ${secretName}`);
-      assert.ok(
-        (secretOfCustos.metadata?.managedFields as Array<{ manager: string }> | undefined)?.some(
-          (m) => m.manager === fieldManagerFor(c.name),
-        ),
-        "Custos writes with ESO v2.9's field manager name",
-      );
-      assert.deepEqual(
-        comparableSecret(secretOfCustos, nsCustos, c.name),
-        comparableSecret(secretOfEso, nsEso, c.name),
-        'the Secret',
-      );
+// The kubernetes provider: both operators read Secrets of a third namespace through a store with the API server's
+// URL and CA and a service account token (TokenRequest), and must write the same Secrets.
+describe(`differential: the kubernetes provider, Custos and the real ESO ${esoVersion}`, { skip }, () => {
+  let h: Harness;
+  let nsEso: string;
+  let nsCustos: string;
+  let eso: EsoProcess | undefined;
+  let op: OperatorHandle | undefined;
+
+  const k8sCases: DiffCase[] = [
+    {
+      name: 'k8s-property',
+      spec: {
+        secretStoreRef: { name: 'k8s' },
+        data: [
+          { secretKey: 'whole-key', remoteRef: { key: 'app', property: 'one' } },
+          { secretKey: 'nested', remoteRef: { key: 'app', property: 'one.name.first' } },
+          { secretKey: 'plain', remoteRef: { key: 'app', property: 'two' } },
+        ],
+      },
+    },
+    {
+      name: 'k8s-whole-secret',
+      spec: { secretStoreRef: { name: 'k8s' }, data: [{ secretKey: 'all', remoteRef: { key: 'app' } }] },
+    },
+    { name: 'k8s-extract', spec: { secretStoreRef: { name: 'k8s' }, dataFrom: [{ extract: { key: 'app' } }] } },
+    {
+      name: 'k8s-find-by-labels',
+      spec: { secretStoreRef: { name: 'k8s' }, dataFrom: [{ find: { tags: { app: 'diff' } } }] },
+    },
+    {
+      name: 'k8s-find-by-name',
+      spec: { secretStoreRef: { name: 'k8s' }, dataFrom: [{ find: { name: { regexp: '^oth' } } }] },
+    },
+    {
+      name: 'k8s-metadata-fetch',
+      spec: {
+        secretStoreRef: { name: 'k8s' },
+        data: [
+          { secretKey: 'labels', remoteRef: { key: 'app', metadataPolicy: 'Fetch', property: 'labels' } },
+          { secretKey: 'note', remoteRef: { key: 'app', metadataPolicy: 'Fetch', property: 'annotations.note' } },
+          { secretKey: 'all-metadata', remoteRef: { key: 'app', metadataPolicy: 'Fetch' } },
+        ],
+      },
+    },
+    {
+      name: 'k8s-missing-secret',
+      fails: true,
+      spec: { secretStoreRef: { name: 'k8s' }, data: [{ secretKey: 'x', remoteRef: { key: 'does-not-exist' } }] },
+    },
+  ];
+
+  before(async () => {
+    h = await harness();
+    const remoteNs = await createNamespace(h, 'diff-k8s-remote');
+    nsEso = await createNamespace(h, 'diff-k8s-eso');
+    nsCustos = await createNamespace(h, 'diff-k8s-custos');
+    await h.client.create(Resources.secrets, {
+      metadata: { name: 'app', namespace: remoteNs, labels: { app: 'diff' }, annotations: { note: 'hello' } },
+      stringData: { one: '{"name":{"first":"Tom"},"port":5432}', two: 'plain-value' },
     });
+    await h.client.create(Resources.secrets, {
+      metadata: { name: 'other', namespace: remoteNs, labels: { app: 'diff' } },
+      stringData: { k: 'v' },
+    });
+    const rbac = { group: 'rbac.authorization.k8s.io', version: 'v1', namespaced: true };
+    await h.client.create(
+      { ...rbac, plural: 'roles', kind: 'Role' },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'reader', namespace: remoteNs },
+        rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }],
+      },
+    );
+    const { kubeconfigPath, server } = await integration.cluster();
+    const caBundle = h.kc.getCurrentCluster()?.caData;
+    assert.ok(caBundle, 'the test kubeconfig carries its CA inline');
+    for (const namespace of [nsEso, nsCustos]) {
+      await h.client.create(Resources.serviceAccounts, { metadata: { name: 'reader', namespace } });
+      await h.client.create(
+        { ...rbac, plural: 'rolebindings', kind: 'RoleBinding' },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: `reader-${namespace}`, namespace: remoteNs },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' },
+          subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace }],
+        },
+      );
+      await h.client.create(OperatorResources.secretStores, {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'SecretStore',
+        metadata: { name: 'k8s', namespace },
+        spec: {
+          provider: {
+            kubernetes: {
+              server: { url: server, caBundle },
+              auth: { serviceAccount: { name: 'reader' } },
+              remoteNamespace: remoteNs,
+            },
+          },
+        },
+      });
+    }
+    eso = await startEso(build as EsoBuild, {
+      kubeconfigPath,
+      kc: h.kc,
+      controllerClass: 'default',
+      concurrent: 2,
+      namespace: nsEso,
+      clusterExternalSecrets: false,
+    });
+    op = await startTestOperator(h, { namespace: nsCustos, concurrency: 2 });
+  });
+
+  after(async () => {
+    await op?.stop();
+    await eso?.stop();
+  });
+
+  for (const c of k8sCases) {
+    it(c.name, () => compareCase(h, c, nsEso, nsCustos, eso));
   }
 });

@@ -291,6 +291,8 @@ async function main(): Promise<void> {
       const remaining = 2 * REFRESH_MS - (performance.now() - tSteady);
       if (remaining > 0) await sleep(remaining);
       const apiSteady = delta(steadyBefore, await apiRequests(client));
+      // Two intervals, unless the probes took longer (an operator whose queue is saturated).
+      const steadyStateSeconds = Math.round((performance.now() - tSteady) / 1000);
       // The probes' own creation is not steady-state work: subtract what SAMPLES new ExternalSecrets cost.
       const providerCallsSteady = fake.calls.count('getSecret') - steadyCallsBefore;
       const text = op ? await op.metrics.registry.metrics() : '';
@@ -306,6 +308,7 @@ async function main(): Promise<void> {
         cpuSecondsUntilReady: cpuUntilReady,
         // ESO's fake provider runs inside ESO, where nothing counts its calls.
         providerCallsUntilReady: eso ? null : providerCallsCreate,
+        steadyStateSeconds,
         steadyStateApiRequests: apiSteady,
         steadyStateProviderCalls: eso ? null : providerCallsSteady,
         newExternalSecretLatencyMs: {

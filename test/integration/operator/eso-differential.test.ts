@@ -28,6 +28,7 @@ import {
   harness,
   readyOf,
   type SecretObject,
+  setFakeData,
   startTestOperator,
   waitFor,
 } from './harness.js';
@@ -243,7 +244,11 @@ function comparableSecret(secret: SecretObject, namespace: string, esName: strin
   };
 }
 
-function comparableStatus(es: Awaited<ReturnType<typeof getExternalSecret>>, failed: boolean) {
+type ExternalSecretState = Awaited<ReturnType<typeof getExternalSecret>>;
+/** When one side has settled: its ExternalSecret and target Secret (undefined when there is none). */
+type Settled = (es: ExternalSecretState, secret: SecretObject | undefined) => boolean;
+
+function comparableStatus(es: ExternalSecretState, failed: boolean) {
   const ready = readyOf(es);
   return {
     ready: ready?.status,
@@ -262,33 +267,43 @@ async function compareCase(h: Harness, c: DiffCase, nsEso: string, nsCustos: str
   for (const namespace of [nsEso, nsCustos]) {
     await createExternalSecret(h, namespace, c.name, { refreshInterval: '1h', ...c.spec });
   }
+  await compareSettled(h, c, nsEso, nsCustos, eso, (es) => readyOf(es)?.status === (c.fails ? 'False' : 'True'));
+}
+
+/** Waits until `until` holds on both sides, then compares the two statuses and Secrets. */
+async function compareSettled(
+  h: Harness,
+  c: DiffCase,
+  nsEso: string,
+  nsCustos: string,
+  eso: EsoProcess | undefined,
+  until: Settled,
+) {
+  const secretName = c.secretName ?? c.name;
   const settled = async (namespace: string) => {
     eso?.assertRunning();
     const es = await getExternalSecret(h, namespace, c.name);
-    const ready = readyOf(es);
-    if (c.fails) return ready?.status === 'False' ? es : undefined;
-    return ready?.status === 'True' ? es : undefined;
+    const secret = await getSecret(h, namespace, secretName);
+    return until(es, secret) ? { es, secret } : undefined;
   };
-  const esOfEso = await waitFor(`ESO's ${c.name}`, () => settled(nsEso), 30_000);
-  const esOfCustos = await waitFor(`Custos's ${c.name}`, () => settled(nsCustos), 30_000);
+  const ofEso = await waitFor(`ESO's ${c.name}`, () => settled(nsEso), 30_000);
+  const ofCustos = await waitFor(`Custos's ${c.name}`, () => settled(nsCustos), 30_000);
   assert.deepEqual(
-    comparableStatus(esOfCustos, c.fails === true),
-    comparableStatus(esOfEso, c.fails === true),
+    comparableStatus(ofCustos.es, c.fails === true),
+    comparableStatus(ofEso.es, c.fails === true),
     'ExternalSecret status',
   );
-
-  const secretName = c.secretName ?? c.name;
-  const secretOfEso = await getSecret(h, nsEso, secretName);
-  const secretOfCustos = await getSecret(h, nsCustos, secretName);
+  const secretOfEso = ofEso.secret;
+  const secretOfCustos = ofCustos.secret;
   if (c.fails) {
-    assert.equal(readyOf(esOfEso)?.message, 'could not get secret data from provider');
-    assert.match(readyOf(esOfCustos)?.message ?? '', /does-not-exist/, 'Custos names the missing key');
+    assert.equal(readyOf(ofEso.es)?.message, 'could not get secret data from provider');
+    assert.match(readyOf(ofCustos.es)?.message ?? '', /does-not-exist/, 'Custos names the missing key');
     assert.equal(secretOfEso, undefined, 'ESO wrote no Secret');
     assert.equal(secretOfCustos, undefined, 'Custos wrote no Secret');
     return;
   }
   if (c.noSecret) {
-    assert.deepEqual([secretOfEso, secretOfCustos], [undefined, undefined], 'neither wrote a Secret');
+    assert.deepEqual([secretOfEso, secretOfCustos], [undefined, undefined], 'neither has a Secret');
     return;
   }
   assert.ok(secretOfEso, `ESO's Secret ${secretName}`);
@@ -464,5 +479,146 @@ describe(`differential: the kubernetes provider, Custos and the real ESO ${esoVe
 
   for (const c of k8sCases) {
     it(c.name, () => compareCase(h, c, nsEso, nsCustos, eso));
+  }
+});
+
+// After the first sync, the same change is made on both sides (the target edited or deleted, the remote value
+// rotated or gone, the ExternalSecret's labels changed); both operators must end in the same state.
+describe(`differential: changes after the first sync, Custos and the real ESO ${esoVersion}`, { skip }, () => {
+  let h: Harness;
+  let nsEso: string;
+  let nsCustos: string;
+  let eso: EsoProcess | undefined;
+  let op: OperatorHandle | undefined;
+
+  // Each side's state just before the change, by namespace.
+  const stateBefore = new Map<string, { secretUid?: string; syncedResourceVersion?: string }>();
+  const plain = (value: string) => [{ key: 'plain-one', value }, ...remote.filter((r) => r.key.startsWith('find-'))];
+  const decoded = (secret: SecretObject | undefined, key: string) => decode(secret?.data)[key];
+  const changeCases: Array<DiffCase & { change: (namespace: string, store: string) => Promise<void>; until: Settled }> =
+    [
+      {
+        name: 'target-edited',
+        spec: {
+          secretStoreRef: { name: 'store-target-edited' },
+          data: [{ secretKey: 'one', remoteRef: { key: 'plain-one' } }],
+        },
+        change: async (namespace) => {
+          await h.client.patch(
+            Resources.secrets,
+            'target-edited',
+            { data: { one: Buffer.from('tampered').toString('base64'), extra: Buffer.from('x').toString('base64') } },
+            { namespace },
+          );
+        },
+        until: (_es, secret) => decoded(secret, 'one') === 'value-one' && decoded(secret, 'extra') === undefined,
+      },
+      {
+        name: 'target-deleted',
+        spec: {
+          secretStoreRef: { name: 'store-target-deleted' },
+          data: [{ secretKey: 'one', remoteRef: { key: 'plain-one' } }],
+        },
+        change: async (namespace) => {
+          await h.client.delete(Resources.secrets, 'target-deleted', { namespace });
+        },
+        until: (es, secret) =>
+          secret !== undefined && secret.metadata?.uid !== stateBefore.get(es.metadata?.namespace ?? '')?.secretUid,
+      },
+      {
+        name: 'remote-rotated',
+        spec: {
+          secretStoreRef: { name: 'store-remote-rotated' },
+          refreshInterval: '1s',
+          data: [{ secretKey: 'one', remoteRef: { key: 'plain-one' } }],
+        },
+        change: (namespace, store) => setFakeData(h, namespace, store, plain('rotated')),
+        until: (_es, secret) => decoded(secret, 'one') === 'rotated',
+      },
+      {
+        name: 'remote-gone-delete-policy',
+        noSecret: true,
+        spec: {
+          secretStoreRef: { name: 'store-remote-gone-delete-policy' },
+          refreshInterval: '1s',
+          target: { deletionPolicy: 'Delete' },
+          dataFrom: [{ find: { name: { regexp: '^find-' } } }],
+        },
+        change: (namespace, store) => setFakeData(h, namespace, store, plain('value-one').slice(0, 1)),
+        until: (es, secret) => secret === undefined && readyOf(es)?.reason === 'SecretDeleted',
+      },
+      {
+        name: 'remote-gone-retain-policy',
+        spec: {
+          secretStoreRef: { name: 'store-remote-gone-retain-policy' },
+          refreshInterval: '1s',
+          dataFrom: [{ find: { name: { regexp: '^find-' } } }],
+        },
+        change: (namespace, store) => setFakeData(h, namespace, store, plain('value-one').slice(0, 1)),
+        until: (es) => readyOf(es)?.message === 'secret retained due to DeletionPolicy=Retain',
+      },
+      {
+        name: 'labels-changed',
+        spec: {
+          secretStoreRef: { name: 'store-labels-changed' },
+          data: [{ secretKey: 'one', remoteRef: { key: 'plain-one' } }],
+        },
+        change: async (namespace) => {
+          await h.client.patch(
+            OperatorResources.externalSecrets,
+            'labels-changed',
+            { metadata: { labels: { team: 'payments' }, annotations: { note: 'changed' } } },
+            { namespace },
+          );
+        },
+        until: (es) =>
+          es.status?.syncedResourceVersion !== undefined &&
+          es.status.syncedResourceVersion !== stateBefore.get(es.metadata?.namespace ?? '')?.syncedResourceVersion,
+      },
+    ];
+
+  before(async () => {
+    h = await harness();
+    nsEso = await createNamespace(h, 'diff-chg-eso');
+    nsCustos = await createNamespace(h, 'diff-chg-custos');
+    for (const namespace of [nsEso, nsCustos]) {
+      for (const c of changeCases) await createFakeStore(h, namespace, `store-${c.name}`, plain('value-one'));
+    }
+    const { kubeconfigPath } = await integration.cluster();
+    eso = await startEso(build as EsoBuild, {
+      kubeconfigPath,
+      kc: h.kc,
+      controllerClass: 'default',
+      concurrent: 2,
+      namespace: nsEso,
+      clusterExternalSecrets: false,
+    });
+    op = await startTestOperator(h, { namespace: nsCustos, concurrency: 2 });
+  });
+
+  after(async () => {
+    await op?.stop();
+    await eso?.stop();
+  });
+
+  for (const c of changeCases) {
+    it(c.name, async () => {
+      for (const namespace of [nsEso, nsCustos]) {
+        await createExternalSecret(h, namespace, c.name, { refreshInterval: '1h', ...c.spec });
+      }
+      for (const namespace of [nsEso, nsCustos]) {
+        const { es, secret } = await waitFor(`first sync in ${namespace}`, async () => {
+          const es = await getExternalSecret(h, namespace, c.name);
+          const secret = await getSecret(h, namespace, c.name);
+          return secret && readyOf(es)?.status === 'True' ? { es, secret } : undefined;
+        });
+        stateBefore.set(namespace, {
+          secretUid: secret.metadata?.uid,
+          syncedResourceVersion: es.status?.syncedResourceVersion as string | undefined,
+        });
+      }
+      for (const namespace of [nsEso, nsCustos]) await c.change(namespace, `store-${c.name}`);
+      await compareSettled(h, c, nsEso, nsCustos, eso, c.until);
+    });
   }
 });

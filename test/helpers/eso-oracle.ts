@@ -12,6 +12,8 @@ export const esoVersion = 'v0.16.2';
 
 export interface EsoBuild {
   binary: string;
+  /** ESO's template engine over the template-oracle protocol (tools/eso-oracle/template). */
+  templateBinary: string;
   /** ESO's own GeneratorState CRD: its ExternalSecret controller needs the kind served, Custos does not define it. */
   generatorStateCrd: string;
 }
@@ -30,7 +32,11 @@ export function buildEso(): EsoBuild | undefined {
   if (r.status !== 0) throw new Error(`eso-oracle build failed (exit ${r.status ?? r.signal}):\n${r.stderr}`);
   const dir = r.stdout.trim().split('\n').pop();
   if (!dir) throw new Error('eso-oracle build printed no directory');
-  return { binary: join(dir, 'eso-controller'), generatorStateCrd: join(dir, 'crds', 'generatorstates.yaml') };
+  return {
+    binary: join(dir, 'eso-controller'),
+    templateBinary: join(dir, 'eso-template'),
+    generatorStateCrd: join(dir, 'crds', 'generatorstates.yaml'),
+  };
 }
 
 export interface EsoOptions {

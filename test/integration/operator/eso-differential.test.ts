@@ -321,6 +321,25 @@ async function compareSettled(
   );
 }
 
+/** The real ESO and Custos, each kept to its own namespace (ESO would otherwise take every default-class store). */
+async function startBoth(h: Harness, kubeconfigPath: string, nsEso: string, nsCustos: string) {
+  const eso = await startEso(build as EsoBuild, {
+    kubeconfigPath,
+    kc: h.kc,
+    controllerClass: 'default',
+    concurrent: 2,
+    namespace: nsEso,
+    clusterExternalSecrets: false,
+  });
+  const op = await startTestOperator(h, { namespace: nsCustos, concurrency: 2 });
+  return { eso, op };
+}
+
+async function stopBoth(eso: EsoProcess | undefined, op: OperatorHandle | undefined) {
+  await op?.stop();
+  await eso?.stop();
+}
+
 describe(`differential: Custos and the real ESO ${esoVersion} on the same manifests`, { skip }, () => {
   let h: Harness;
   let nsEso: string;
@@ -335,21 +354,10 @@ describe(`differential: Custos and the real ESO ${esoVersion} on the same manife
     await createFakeStore(h, nsEso, 'store', [...remote, ...moreRemote]);
     await createFakeStore(h, nsCustos, 'store', [...remote, ...moreRemote]);
     const { kubeconfigPath } = await integration.cluster();
-    eso = await startEso(build as EsoBuild, {
-      kubeconfigPath,
-      kc: h.kc,
-      controllerClass: 'default',
-      concurrent: 2,
-      namespace: nsEso,
-      clusterExternalSecrets: false,
-    });
-    op = await startTestOperator(h, { namespace: nsCustos, concurrency: 2 });
+    ({ eso, op } = await startBoth(h, kubeconfigPath, nsEso, nsCustos));
   });
 
-  after(async () => {
-    await op?.stop();
-    await eso?.stop();
-  });
+  after(() => stopBoth(eso, op));
 
   for (const c of [...commonCases, ...moreCases]) {
     it(c.name, () => compareCase(h, c, nsEso, nsCustos, eso));
@@ -461,21 +469,10 @@ describe(`differential: the kubernetes provider, Custos and the real ESO ${esoVe
         },
       });
     }
-    eso = await startEso(build as EsoBuild, {
-      kubeconfigPath,
-      kc: h.kc,
-      controllerClass: 'default',
-      concurrent: 2,
-      namespace: nsEso,
-      clusterExternalSecrets: false,
-    });
-    op = await startTestOperator(h, { namespace: nsCustos, concurrency: 2 });
+    ({ eso, op } = await startBoth(h, kubeconfigPath, nsEso, nsCustos));
   });
 
-  after(async () => {
-    await op?.stop();
-    await eso?.stop();
-  });
+  after(() => stopBoth(eso, op));
 
   for (const c of k8sCases) {
     it(c.name, () => compareCase(h, c, nsEso, nsCustos, eso));
@@ -585,21 +582,10 @@ describe(`differential: changes after the first sync, Custos and the real ESO ${
       for (const c of changeCases) await createFakeStore(h, namespace, `store-${c.name}`, plain('value-one'));
     }
     const { kubeconfigPath } = await integration.cluster();
-    eso = await startEso(build as EsoBuild, {
-      kubeconfigPath,
-      kc: h.kc,
-      controllerClass: 'default',
-      concurrent: 2,
-      namespace: nsEso,
-      clusterExternalSecrets: false,
-    });
-    op = await startTestOperator(h, { namespace: nsCustos, concurrency: 2 });
+    ({ eso, op } = await startBoth(h, kubeconfigPath, nsEso, nsCustos));
   });
 
-  after(async () => {
-    await op?.stop();
-    await eso?.stop();
-  });
+  after(() => stopBoth(eso, op));
 
   for (const c of changeCases) {
     it(c.name, async () => {

@@ -14,7 +14,7 @@ import { Resources } from '../../../src/kube/index.js';
 import { createdByValue, fieldManagerFor, LABEL_CREATED_BY } from '../../../src/operator/externalsecret/constants.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
 import { OperatorResources } from '../../../src/operator/resources.js';
-import { integration } from '../../helpers/cluster.js';
+import { integration, uniqueName } from '../../helpers/cluster.js';
 import { buildEso, type EsoBuild, type EsoProcess, esoVersion, startEso } from '../../helpers/eso-oracle.js';
 import { cases, remote } from './eso-cases-corpus.js';
 import {
@@ -42,6 +42,8 @@ interface DiffCase {
   secretName?: string;
   /** The outcome is Ready=False and no Secret: compare the condition only. */
   fails?: boolean;
+  /** The two Ready=False messages, which differ on purpose (default: a missing remote key). */
+  failureMessages?: { eso: RegExp; custos: RegExp };
   /** Ready=True without any Secret written (nothing to sync). */
   noSecret?: boolean;
 }
@@ -296,8 +298,12 @@ async function compareSettled(
   const secretOfEso = ofEso.secret;
   const secretOfCustos = ofCustos.secret;
   if (c.fails) {
-    assert.equal(readyOf(ofEso.es)?.message, 'could not get secret data from provider');
-    assert.match(readyOf(ofCustos.es)?.message ?? '', /does-not-exist/, 'Custos names the missing key');
+    const messages = c.failureMessages ?? {
+      eso: /^could not get secret data from provider$/,
+      custos: /does-not-exist/,
+    };
+    assert.match(readyOf(ofEso.es)?.message ?? '', messages.eso, "ESO's message");
+    assert.match(readyOf(ofCustos.es)?.message ?? '', messages.custos, "Custos's message");
     assert.equal(secretOfEso, undefined, 'ESO wrote no Secret');
     assert.equal(secretOfCustos, undefined, 'Custos wrote no Secret');
     return;
@@ -322,16 +328,22 @@ async function compareSettled(
 }
 
 /** The real ESO and Custos, each kept to its own namespace (ESO would otherwise take every default-class store). */
-async function startBoth(h: Harness, kubeconfigPath: string, nsEso: string, nsCustos: string) {
+async function startBoth(
+  h: Harness,
+  kubeconfigPath: string,
+  nsEso: string,
+  nsCustos: string,
+  classes = { eso: 'default', custos: 'default' },
+) {
   const eso = await startEso(build as EsoBuild, {
     kubeconfigPath,
     kc: h.kc,
-    controllerClass: 'default',
+    controllerClass: classes.eso,
     concurrent: 2,
     namespace: nsEso,
     clusterExternalSecrets: false,
   });
-  const op = await startTestOperator(h, { namespace: nsCustos, concurrency: 2 });
+  const op = await startTestOperator(h, { namespace: nsCustos, concurrency: 2, controllerClass: classes.custos });
   return { eso, op };
 }
 
@@ -605,6 +617,93 @@ describe(`differential: changes after the first sync, Custos and the real ESO ${
       }
       for (const namespace of [nsEso, nsCustos]) await c.change(namespace, `store-${c.name}`);
       await compareSettled(h, c, nsEso, nsCustos, eso, c.until);
+    });
+  }
+});
+
+// ClusterSecretStores: one per side (cluster-scoped, so each carries its side's controller class and the other
+// operator leaves it alone), with namespace conditions; the stores' statuses and the ExternalSecrets using them
+// must agree.
+describe(`differential: ClusterSecretStore, Custos and the real ESO ${esoVersion}`, { skip }, () => {
+  let h: Harness;
+  let nsEso: string;
+  let nsCustos: string;
+  let eso: EsoProcess | undefined;
+  let op: OperatorHandle | undefined;
+  const classes = { eso: uniqueName('diff-css-eso'), custos: uniqueName('diff-css-custos') };
+  const storeOf = (side: 'eso' | 'custos', allowed: boolean) => `${classes[side]}-${allowed ? 'open' : 'closed'}`;
+
+  before(async () => {
+    h = await harness();
+    nsEso = await createNamespace(h, 'diff-css-eso');
+    nsCustos = await createNamespace(h, 'diff-css-custos');
+    for (const [side, namespace] of [
+      ['eso', nsEso],
+      ['custos', nsCustos],
+    ] as const) {
+      for (const allowed of [true, false]) {
+        await h.client.create(OperatorResources.clusterSecretStores, {
+          apiVersion: 'external-secrets.io/v1',
+          kind: 'ClusterSecretStore',
+          metadata: { name: storeOf(side, allowed) },
+          spec: {
+            controller: classes[side],
+            provider: { fake: { data: remote } },
+            conditions: [{ namespaces: [allowed ? namespace : 'some-other-namespace'] }],
+          },
+        });
+      }
+    }
+    const { kubeconfigPath } = await integration.cluster();
+    ({ eso, op } = await startBoth(h, kubeconfigPath, nsEso, nsCustos, classes));
+  });
+
+  after(async () => {
+    await stopBoth(eso, op);
+    for (const side of ['eso', 'custos'] as const) {
+      for (const allowed of [true, false]) {
+        await h.client.delete(OperatorResources.clusterSecretStores, storeOf(side, allowed)).catch(() => undefined);
+      }
+    }
+  });
+
+  it('the stores report the same status', async () => {
+    const status = async (name: string) => {
+      const css = await h.client.get<{
+        status?: { conditions?: Array<Record<string, string>>; capabilities?: string };
+      }>(OperatorResources.clusterSecretStores, name);
+      const ready = css.status?.conditions?.find((c) => c.type === 'Ready');
+      return ready ? { ...ready, lastTransitionTime: undefined, capabilities: css.status?.capabilities } : undefined;
+    };
+    for (const allowed of [true, false]) {
+      const ofEso = await waitFor("ESO's store status", () => status(storeOf('eso', allowed)));
+      const ofCustos = await waitFor("Custos's store status", () => status(storeOf('custos', allowed)));
+      assert.deepEqual(ofCustos, ofEso);
+    }
+  });
+
+  for (const allowed of [true, false]) {
+    const c: DiffCase = {
+      name: allowed ? 'css-allowed-namespace' : 'css-denied-namespace',
+      fails: !allowed,
+      failureMessages: {
+        eso: /^could not get secret data from provider$/,
+        custos: /is not allowed from namespace "diff-css-custos-.*": denied by spec\.condition$/,
+      },
+      spec: { secretStoreRef: { name: '' }, data: [{ secretKey: 'one', remoteRef: { key: 'plain-one' } }] },
+    };
+    it(c.name, async () => {
+      for (const [side, namespace] of [
+        ['eso', nsEso],
+        ['custos', nsCustos],
+      ] as const) {
+        await createExternalSecret(h, namespace, c.name, {
+          refreshInterval: '1h',
+          ...c.spec,
+          secretStoreRef: { kind: 'ClusterSecretStore', name: storeOf(side, allowed) },
+        });
+      }
+      await compareSettled(h, c, nsEso, nsCustos, eso, (es) => readyOf(es)?.status === (c.fails ? 'False' : 'True'));
     });
   }
 });

@@ -2,7 +2,8 @@
 // published Go module with only the fake and kubernetes providers linked in, so Custos can be compared with ESO by
 // running both: bench/sync (speed, API requests) and the differential tests (the Secrets each one writes).
 //
-// The controllers are ESO's own; this file only wires them the way ESO's `controller` command does by default
+// The controllers (ExternalSecret, SecretStore, ClusterSecretStore, ClusterExternalSecret, PushSecret) are ESO's
+// own; this file only wires them the way ESO's `controller` command does by default
 // (managed-Secrets cache, no cache of all Secrets/ConfigMaps, flood gate on) and keeps ESO's flag names.
 //
 // One change: ESO's fake provider keeps one map per store *name* shared by every client, and writes it in
@@ -19,12 +20,15 @@ import (
 	"time"
 
 	esv1 "github.com/external-secrets/external-secrets/apis/externalsecrets/v1"
+	esv1alpha1 "github.com/external-secrets/external-secrets/apis/externalsecrets/v1alpha1"
 	genv1alpha1 "github.com/external-secrets/external-secrets/apis/generators/v1alpha1"
 	"github.com/external-secrets/external-secrets/pkg/controllers/clusterexternalsecret"
 	"github.com/external-secrets/external-secrets/pkg/controllers/clusterexternalsecret/cesmetrics"
 	ctrlcommon "github.com/external-secrets/external-secrets/pkg/controllers/common"
 	"github.com/external-secrets/external-secrets/pkg/controllers/externalsecret"
 	"github.com/external-secrets/external-secrets/pkg/controllers/externalsecret/esmetrics"
+	"github.com/external-secrets/external-secrets/pkg/controllers/pushsecret"
+	"github.com/external-secrets/external-secrets/pkg/controllers/pushsecret/psmetrics"
 	"github.com/external-secrets/external-secrets/pkg/controllers/secretstore"
 	"github.com/external-secrets/external-secrets/pkg/controllers/secretstore/cssmetrics"
 	"github.com/external-secrets/external-secrets/pkg/controllers/secretstore/ssmetrics"
@@ -62,6 +66,7 @@ func main() {
 	storeRequeue := flag.Duration("store-requeue-interval", 5*time.Minute, "store revalidation interval")
 	namespace := flag.String("namespace", "", "watch ExternalSecrets and stores of this namespace only")
 	enableCES := flag.Bool("enable-cluster-external-secret-reconciler", true, "run the ClusterExternalSecret controller")
+	enablePush := flag.Bool("enable-push-secret-reconciler", true, "run the PushSecret controller")
 	verbose := flag.Bool("verbose", false, "info-level logs (default: errors only)")
 	flag.Parse()
 
@@ -74,6 +79,7 @@ func main() {
 	scheme := runtime.NewScheme()
 	must(clientgoscheme.AddToScheme(scheme))
 	must(esv1.AddToScheme(scheme))
+	must(esv1alpha1.AddToScheme(scheme))
 	must(genv1alpha1.AddToScheme(scheme))
 
 	config := ctrl.GetConfigOrDie()
@@ -109,6 +115,11 @@ func main() {
 		Log: log.WithName("ExternalSecret"), Scheme: scheme, RestConfig: mgr.GetConfig(),
 		ControllerClass: *controllerClass, RequeueInterval: time.Hour, ClusterSecretStoreEnabled: true,
 		EnableFloodGate: true}).SetupWithManager(mgr, options()))
+	if *enablePush {
+		psmetrics.SetUpMetrics()
+		must((&pushsecret.Reconciler{Client: mgr.GetClient(), Log: log.WithName("PushSecret"), Scheme: scheme,
+			ControllerClass: *controllerClass, RestConfig: mgr.GetConfig(), RequeueInterval: time.Hour}).SetupWithManager(mgr, options()))
+	}
 	if *enableCES {
 		must((&clusterexternalsecret.Reconciler{Client: mgr.GetClient(), Log: log.WithName("ClusterExternalSecret"),
 			Scheme: scheme, RequeueInterval: time.Hour}).SetupWithManager(mgr, options()))

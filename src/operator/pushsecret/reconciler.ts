@@ -190,7 +190,10 @@ export class PushSecretReconciler {
         const identity = { kind: target.store.object.kind, name: target.store.object.name, labels: target.labels };
         const entries = sources.flatMap((source) => desiredEntries(ps.spec!, identity, source));
         const seen = new Set<string>();
+        // Listed before the pushes, as ESO does: the store's key appears even when nothing is pushed to it, and the
+        // entries pushed before a failure stay recorded (so a later Delete still finds them).
         const out: Record<string, ApiPushSecretData> = {};
+        synced[target.key] = out;
         for (const entry of entries) {
           if (seen.has(entry.statusKey)) {
             throw new PushSpecError(
@@ -214,12 +217,20 @@ export class PushSecretReconciler {
               continue;
             }
           }
-          await this.#o.clients.push(target.store, namespace, entry.source, entry.data);
+          try {
+            await this.#o.clients.push(target.store, namespace, entry.source, entry.data);
+          } catch (error) {
+            if (isStorePending(error)) throw error;
+            // ESO's wording, which names the source key (empty when the whole Secret is pushed) and the store.
+            throw new Error(
+              `could not write remote ref ${entry.data.secretKey ?? ''} to target secretstore ` +
+                `${target.store.object.name}: ${(error as Error)?.message ?? String(error)}`,
+            );
+          }
           this.#digests.set(uid, digestKey, digest);
           pushed++;
           out[entry.statusKey] = entry.status;
         }
-        if (Object.keys(out).length > 0) synced[target.key] = out;
       }
       // Entries pushed through another operator's stores stay listed (that operator owns them).
       for (const [key, entries] of Object.entries(old)) {
@@ -252,6 +263,8 @@ export class PushSecretReconciler {
         void this.#o.events.record(this.#eventTarget(ps), 'Normal', 'SourceDeleted', message);
         return requeue;
       }
+      // ESO prefixes every failure of the push itself (the source Secret is looked up before, with its own message).
+      const failure = error instanceof SourceMissingError ? message : `set secret failed: ${message}`;
       // Keep what is known to be pushed (old entries plus this run's) so a later Delete still finds it.
       const merged: Synced = { ...old };
       for (const [store, entries] of Object.entries(synced)) merged[store] = { ...merged[store], ...entries };
@@ -260,9 +273,9 @@ export class PushSecretReconciler {
         resourceVersion: ps.status?.syncedResourceVersion,
         now,
         pushed,
-        ready: ['False', 'Errored', message],
+        ready: ['False', 'Errored', failure],
       });
-      void this.#o.events.record(this.#eventTarget(ps), 'Warning', 'Errored', message);
+      void this.#o.events.record(this.#eventTarget(ps), 'Warning', 'Errored', failure);
       if (isStorePending(error)) return { requeueAfter: 5_000 };
       // Retrying cannot fix a bad spec or a missing Secret; their watches bring the PushSecret back when they change.
       if (error instanceof PushSpecError || error instanceof SourceMissingError) return requeue;

@@ -9,10 +9,15 @@
 // Custos follows ESO v2.9 (reference/eso.md), so a version difference would be named the same way.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ExternalSecretSpec } from '../../../src/api/generated/types.js';
-import { Resources } from '../../../src/kube/index.js';
+import type { ExternalSecretSpec, PushSecretSpec } from '../../../src/api/generated/types.js';
+import { type KubeObject, Resources } from '../../../src/kube/index.js';
 import { createdByValue, fieldManagerFor, LABEL_CREATED_BY } from '../../../src/operator/externalsecret/constants.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
+import {
+  PushSecretResources,
+  pushSecretController,
+  pushSecretStoreFinalizerController,
+} from '../../../src/operator/pushsecret/index.js';
 import { OperatorResources } from '../../../src/operator/resources.js';
 import { integration, uniqueName } from '../../helpers/cluster.js';
 import { buildEso, type EsoBuild, type EsoProcess, esoVersion, startEso } from '../../helpers/eso-oracle.js';
@@ -704,6 +709,162 @@ describe(`differential: ClusterSecretStore, Custos and the real ESO ${esoVersion
         });
       }
       await compareSettled(h, c, nsEso, nsCustos, eso, (es) => readyOf(es)?.status === (c.fails ? 'False' : 'True'));
+    });
+  }
+});
+
+// PushSecret through the kubernetes provider: each side pushes the same source Secret into its own remote
+// namespace; the remote Secrets and the PushSecret statuses must agree.
+describe(`differential: PushSecret, Custos and the real ESO ${esoVersion}`, { skip }, () => {
+  let h: Harness;
+  const sides = { eso: { app: '', remote: '' }, custos: { app: '', remote: '' } };
+  let eso: EsoProcess | undefined;
+  let op: OperatorHandle | undefined;
+
+  const pushCases: Array<{ name: string; spec: PushSecretSpec; remoteSecrets: string[]; fails?: boolean }> = [
+    {
+      name: 'push-property',
+      spec: {
+        secretStoreRefs: [{ name: 'k8s' }],
+        selector: { secret: { name: 'db' } },
+        data: [{ match: { secretKey: 'pass', remoteRef: { remoteKey: 'pushed-property', property: 'password' } } }],
+      },
+      remoteSecrets: ['pushed-property'],
+    },
+    {
+      name: 'push-key-without-property',
+      spec: {
+        secretStoreRefs: [{ name: 'k8s' }],
+        selector: { secret: { name: 'db' } },
+        data: [{ match: { secretKey: 'user', remoteRef: { remoteKey: 'pushed-key' } } }],
+      },
+      // The kubernetes provider needs a property to push one key: both refuse, with the same message.
+      fails: true,
+      remoteSecrets: [],
+    },
+    {
+      name: 'push-whole-secret',
+      spec: {
+        secretStoreRefs: [{ name: 'k8s' }],
+        selector: { secret: { name: 'db' } },
+        data: [{ match: { remoteRef: { remoteKey: 'pushed-whole' } } }],
+      },
+      remoteSecrets: ['pushed-whole'],
+    },
+  ];
+
+  before(async () => {
+    h = await harness();
+    const { kubeconfigPath, server } = await integration.cluster();
+    const caBundle = h.kc.getCurrentCluster()?.caData;
+    assert.ok(caBundle, 'the test kubeconfig carries its CA inline');
+    const rbac = { group: 'rbac.authorization.k8s.io', version: 'v1', namespaced: true };
+    for (const side of ['eso', 'custos'] as const) {
+      const app = await createNamespace(h, `diff-ps-${side}`);
+      const remoteNs = await createNamespace(h, `diff-ps-${side}-remote`);
+      sides[side] = { app, remote: remoteNs };
+      await h.client.create(Resources.serviceAccounts, { metadata: { name: 'pusher', namespace: app } });
+      await h.client.create(
+        { ...rbac, plural: 'roles', kind: 'Role' },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'Role',
+          metadata: { name: 'pusher', namespace: remoteNs },
+          rules: [
+            { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'] },
+          ],
+        },
+      );
+      await h.client.create(
+        { ...rbac, plural: 'rolebindings', kind: 'RoleBinding' },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: 'pusher', namespace: remoteNs },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pusher' },
+          subjects: [{ kind: 'ServiceAccount', name: 'pusher', namespace: app }],
+        },
+      );
+      await h.client.create(OperatorResources.secretStores, {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'SecretStore',
+        metadata: { name: 'k8s', namespace: app },
+        spec: {
+          provider: {
+            kubernetes: {
+              server: { url: server, caBundle },
+              auth: { serviceAccount: { name: 'pusher' } },
+              remoteNamespace: remoteNs,
+            },
+          },
+        },
+      });
+      await h.client.create(Resources.secrets, {
+        metadata: { name: 'db', namespace: app, labels: { app: 'db' } },
+        stringData: { user: 'admin', pass: 's3cr3t-pass' },
+      });
+    }
+    eso = await startEso(build as EsoBuild, {
+      kubeconfigPath,
+      kc: h.kc,
+      controllerClass: 'default',
+      concurrent: 2,
+      namespace: sides.eso.app,
+      clusterExternalSecrets: false,
+    });
+    op = await startTestOperator(h, {
+      namespace: sides.custos.app,
+      concurrency: 2,
+      controllers: [pushSecretController(), pushSecretStoreFinalizerController],
+    });
+  });
+
+  after(() => stopBoth(eso, op));
+
+  for (const c of pushCases) {
+    it(c.name, async () => {
+      for (const side of ['eso', 'custos'] as const) {
+        await h.client.create(PushSecretResources.pushSecrets, {
+          apiVersion: 'external-secrets.io/v1alpha1',
+          kind: 'PushSecret',
+          metadata: { name: c.name, namespace: sides[side].app },
+          spec: { refreshInterval: '1h', ...c.spec },
+        });
+      }
+      const settled = async (side: 'eso' | 'custos') => {
+        eso?.assertRunning();
+        const ps = await h.client.get<KubeObject & { status?: Record<string, unknown> }>(
+          PushSecretResources.pushSecrets,
+          c.name,
+          { namespace: sides[side].app },
+        );
+        return readyOf(ps as never)?.status === (c.fails ? 'False' : 'True') ? ps : undefined;
+      };
+      const ofEso = await waitFor("ESO's PushSecret", () => settled('eso'), 30_000);
+      const ofCustos = await waitFor("Custos's PushSecret", () => settled('custos'), 30_000);
+      const status = (ps: { status?: Record<string, unknown> }) => {
+        const ready = readyOf(ps as never);
+        return {
+          ready: ready?.status,
+          reason: ready?.reason,
+          message: ready?.message,
+          syncedPushSecrets: ps.status?.syncedPushSecrets,
+        };
+      };
+      assert.deepEqual(status(ofCustos), status(ofEso), 'PushSecret status');
+      for (const name of c.remoteSecrets) {
+        const remoteOf = async (side: 'eso' | 'custos') => {
+          const secret = await getSecret(h, sides[side].remote, name);
+          assert.ok(secret, `${side}'s remote Secret ${name}`);
+          return {
+            type: secret.type,
+            labels: secret.metadata?.labels ?? {},
+            annotations: secret.metadata?.annotations ?? {},
+            data: decode(secret.data),
+          };
+        };
+        assert.deepEqual(await remoteOf('custos'), await remoteOf('eso'), `the remote Secret ${name}`);
+      }
     });
   }
 });

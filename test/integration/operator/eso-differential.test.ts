@@ -29,6 +29,7 @@ import {
   decode,
   getExternalSecret,
   getSecret,
+  grantSecretAccess,
   type Harness,
   harness,
   readyOf,
@@ -332,6 +333,27 @@ async function compareSettled(
   );
 }
 
+/** A SecretStore `k8s` of the kubernetes provider: the test API server by URL and CA, as `serviceAccount`. */
+async function createKubernetesStore(h: Harness, namespace: string, serviceAccount: string, remoteNamespace: string) {
+  const { server } = await integration.cluster();
+  const caBundle = h.kc.getCurrentCluster()?.caData;
+  assert.ok(caBundle, 'the test kubeconfig carries its CA inline');
+  await h.client.create(OperatorResources.secretStores, {
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'SecretStore',
+    metadata: { name: 'k8s', namespace },
+    spec: {
+      provider: {
+        kubernetes: {
+          server: { url: server, caBundle },
+          auth: { serviceAccount: { name: serviceAccount } },
+          remoteNamespace,
+        },
+      },
+    },
+  });
+}
+
 /** The real ESO and Custos, each kept to its own namespace (ESO would otherwise take every default-class store). */
 async function startBoth(
   h: Harness,
@@ -446,45 +468,15 @@ describe(`differential: the kubernetes provider, Custos and the real ESO ${esoVe
       metadata: { name: 'other', namespace: remoteNs, labels: { app: 'diff' } },
       stringData: { k: 'v' },
     });
-    const rbac = { group: 'rbac.authorization.k8s.io', version: 'v1', namespaced: true };
-    await h.client.create(
-      { ...rbac, plural: 'roles', kind: 'Role' },
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'Role',
-        metadata: { name: 'reader', namespace: remoteNs },
-        rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }],
-      },
-    );
-    const { kubeconfigPath, server } = await integration.cluster();
-    const caBundle = h.kc.getCurrentCluster()?.caData;
-    assert.ok(caBundle, 'the test kubeconfig carries its CA inline');
+    const { kubeconfigPath } = await integration.cluster();
     for (const namespace of [nsEso, nsCustos]) {
-      await h.client.create(Resources.serviceAccounts, { metadata: { name: 'reader', namespace } });
-      await h.client.create(
-        { ...rbac, plural: 'rolebindings', kind: 'RoleBinding' },
-        {
-          apiVersion: 'rbac.authorization.k8s.io/v1',
-          kind: 'RoleBinding',
-          metadata: { name: `reader-${namespace}`, namespace: remoteNs },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' },
-          subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace }],
-        },
-      );
-      await h.client.create(OperatorResources.secretStores, {
-        apiVersion: 'external-secrets.io/v1',
-        kind: 'SecretStore',
-        metadata: { name: 'k8s', namespace },
-        spec: {
-          provider: {
-            kubernetes: {
-              server: { url: server, caBundle },
-              auth: { serviceAccount: { name: 'reader' } },
-              remoteNamespace: remoteNs,
-            },
-          },
-        },
+      await grantSecretAccess(h, {
+        serviceAccount: 'reader',
+        namespace,
+        remoteNamespace: remoteNs,
+        verbs: ['get', 'list'],
       });
+      await createKubernetesStore(h, namespace, 'reader', remoteNs);
     }
     ({ eso, op } = await startBoth(h, kubeconfigPath, nsEso, nsCustos));
   });
@@ -755,50 +747,18 @@ describe(`differential: PushSecret, Custos and the real ESO ${esoVersion}`, { sk
 
   before(async () => {
     h = await harness();
-    const { kubeconfigPath, server } = await integration.cluster();
-    const caBundle = h.kc.getCurrentCluster()?.caData;
-    assert.ok(caBundle, 'the test kubeconfig carries its CA inline');
-    const rbac = { group: 'rbac.authorization.k8s.io', version: 'v1', namespaced: true };
+    const { kubeconfigPath } = await integration.cluster();
     for (const side of ['eso', 'custos'] as const) {
       const app = await createNamespace(h, `diff-ps-${side}`);
       const remoteNs = await createNamespace(h, `diff-ps-${side}-remote`);
       sides[side] = { app, remote: remoteNs };
-      await h.client.create(Resources.serviceAccounts, { metadata: { name: 'pusher', namespace: app } });
-      await h.client.create(
-        { ...rbac, plural: 'roles', kind: 'Role' },
-        {
-          apiVersion: 'rbac.authorization.k8s.io/v1',
-          kind: 'Role',
-          metadata: { name: 'pusher', namespace: remoteNs },
-          rules: [
-            { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'] },
-          ],
-        },
-      );
-      await h.client.create(
-        { ...rbac, plural: 'rolebindings', kind: 'RoleBinding' },
-        {
-          apiVersion: 'rbac.authorization.k8s.io/v1',
-          kind: 'RoleBinding',
-          metadata: { name: 'pusher', namespace: remoteNs },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pusher' },
-          subjects: [{ kind: 'ServiceAccount', name: 'pusher', namespace: app }],
-        },
-      );
-      await h.client.create(OperatorResources.secretStores, {
-        apiVersion: 'external-secrets.io/v1',
-        kind: 'SecretStore',
-        metadata: { name: 'k8s', namespace: app },
-        spec: {
-          provider: {
-            kubernetes: {
-              server: { url: server, caBundle },
-              auth: { serviceAccount: { name: 'pusher' } },
-              remoteNamespace: remoteNs,
-            },
-          },
-        },
+      await grantSecretAccess(h, {
+        serviceAccount: 'pusher',
+        namespace: app,
+        remoteNamespace: remoteNs,
+        verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'],
       });
+      await createKubernetesStore(h, app, 'pusher', remoteNs);
       await h.client.create(Resources.secrets, {
         metadata: { name: 'db', namespace: app, labels: { app: 'db' } },
         stringData: { user: 'admin', pass: 's3cr3t-pass' },

@@ -132,3 +132,41 @@ export async function eventsOf(h: Harness, namespace: string): Promise<Array<Rec
   const list = await h.client.list(Resources.events, { namespace });
   return list.items as Array<Record<string, unknown>>;
 }
+
+/**
+ * Lets ServiceAccount `serviceAccount` of `namespace` use `verbs` on the Secrets of `remoteNamespace` (a Role and a
+ * RoleBinding there, named after the account and its namespace); creates the ServiceAccount unless told not to.
+ */
+export async function grantSecretAccess(
+  h: Harness,
+  grant: { serviceAccount: string; namespace: string; remoteNamespace: string; verbs: string[]; create?: boolean },
+): Promise<void> {
+  if (grant.create !== false) {
+    await h.client.create(Resources.serviceAccounts, {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: grant.serviceAccount, namespace: grant.namespace },
+    });
+  }
+  const rbac = { group: 'rbac.authorization.k8s.io', version: 'v1', namespaced: true };
+  const name = `${grant.serviceAccount}-${grant.namespace}`.slice(0, 253);
+  await h.client.create(
+    { ...rbac, plural: 'roles', kind: 'Role' },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name, namespace: grant.remoteNamespace },
+      rules: [{ apiGroups: [''], resources: ['secrets'], verbs: grant.verbs }],
+    },
+  );
+  await h.client.create(
+    { ...rbac, plural: 'rolebindings', kind: 'RoleBinding' },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name, namespace: grant.remoteNamespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name: grant.serviceAccount, namespace: grant.namespace }],
+    },
+  );
+}

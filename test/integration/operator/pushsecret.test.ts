@@ -19,6 +19,7 @@ import {
   decode,
   eventsOf,
   getSecret,
+  grantSecretAccess,
   type Harness,
   harness,
   sleep,
@@ -121,33 +122,12 @@ describe('PushSecret controller', { skip: integration.skipReason }, () => {
     h = await harness();
     ns = await createNamespace(h, 'ps-app');
     remoteNs = await createNamespace(h, 'ps-remote');
-    await h.client.create(Resources.serviceAccounts, {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      metadata: { name: 'pusher', namespace: ns },
+    await grantSecretAccess(h, {
+      serviceAccount: 'pusher',
+      namespace: ns,
+      remoteNamespace: remoteNs,
+      verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'],
     });
-    const rbac = { group: 'rbac.authorization.k8s.io', version: 'v1', namespaced: true };
-    await h.client.create(
-      { ...rbac, plural: 'roles', kind: 'Role' },
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'Role',
-        metadata: { name: 'pusher', namespace: remoteNs },
-        rules: [
-          { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'] },
-        ],
-      },
-    );
-    await h.client.create(
-      { ...rbac, plural: 'rolebindings', kind: 'RoleBinding' },
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'RoleBinding',
-        metadata: { name: 'pusher', namespace: remoteNs },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pusher' },
-        subjects: [{ kind: 'ServiceAccount', name: 'pusher', namespace: ns }],
-      },
-    );
     await waitFor(
       'kube-root-ca.crt',
       () => h.client.get(Resources.configMaps, 'kube-root-ca.crt', { namespace: ns }),

@@ -320,12 +320,17 @@ async function main(): Promise<void> {
         // for ESO, its own process.
         peakRssMB: Math.round((eso ? eso.peakRssBytes() : memory.peakRss) / 1e6),
         ...(eso ? { operator: `External Secrets Operator ${esoVersion}` } : {}),
-        coalescedReads: Number(/custos_provider_reads_coalesced_total\{[^}]*\} (\d+)/.exec(text)?.[1] ?? 0),
+        // Custos's own metrics; ESO exposes neither count, so its rows say null rather than a 0 nobody measured.
+        coalescedReads: eso
+          ? null
+          : Number(/custos_provider_reads_coalesced_total\{[^}]*\} (\d+)/.exec(text)?.[1] ?? 0),
         // Events beyond the event queue's bound (1,000, as client-go's broadcaster) are dropped and counted.
-        eventsDropped: [...text.matchAll(/^custos_events_dropped_total\{[^}]*\} (\d+)/gm)].reduce(
-          (sum, m) => sum + Number(m[1]),
-          0,
-        ),
+        eventsDropped: eso
+          ? null
+          : [...text.matchAll(/^custos_events_dropped_total\{[^}]*\} (\d+)/gm)].reduce(
+              (sum, m) => sum + Number(m[1]),
+              0,
+            ),
       };
       await watcher.stop();
       await op?.stop();

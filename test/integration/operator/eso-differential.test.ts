@@ -296,6 +296,7 @@ async function compareSettled(
   };
   const ofEso = await waitFor(`ESO's ${c.name}`, () => settled(nsEso), 30_000);
   const ofCustos = await waitFor(`Custos's ${c.name}`, () => settled(nsCustos), 30_000);
+  await compareEvents(h, c, nsEso, nsCustos);
   assert.deepEqual(
     comparableStatus(ofCustos.es, c.fails === true),
     comparableStatus(ofEso.es, c.fails === true),
@@ -331,6 +332,38 @@ async function compareSettled(
     comparableSecret(secretOfEso, nsEso, c.name),
     'the Secret',
   );
+}
+
+/**
+ * The distinct events each side recorded on the ExternalSecret: type, reason and (unless the case fails, where the
+ * messages differ on purpose) message. Both senders are asynchronous, so this waits until the two agree or a few
+ * seconds have passed, then asserts.
+ */
+async function compareEvents(h: Harness, c: DiffCase, nsEso: string, nsCustos: string) {
+  const eventsIn = async (namespace: string) => {
+    const list = await h.client.list<KubeObject & { type?: string; reason?: string; message?: string }>(
+      Resources.events,
+      { namespace, fieldSelector: `involvedObject.kind=ExternalSecret,involvedObject.name=${c.name}` },
+    );
+    const distinct = new Set(
+      list.items
+        // ESO races its own store controller: an ExternalSecret created right after its store fails once with
+        // "<kind> \"<name>\" is not ready" before the store's first validation. Custos waits for that validation
+        // without a failure (stores.ts, StoreError.pending), so ESO's transient warning is left out.
+        .filter((e) => !(e.reason === 'UpdateFailed' && /Store "[^"]*" is not ready$/.test(e.message ?? '')))
+        .map((e) => `${e.type} ${e.reason}${c.fails ? '' : `: ${e.message}`}`),
+    );
+    return [...distinct].sort();
+  };
+  let events = { eso: [] as string[], custos: [] as string[] };
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    events = { eso: await eventsIn(nsEso), custos: await eventsIn(nsCustos) };
+    const agree = JSON.stringify(events.eso) === JSON.stringify(events.custos);
+    if ((agree && events.eso.length > 0) || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.deepEqual(events.custos, events.eso, 'the events on the ExternalSecret');
 }
 
 /** A SecretStore `k8s` of the kubernetes provider: the test API server by URL and CA, as `serviceAccount`. */

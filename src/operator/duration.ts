@@ -1,7 +1,7 @@
 // Go's time.ParseDuration, which metav1.Duration uses for refreshInterval ("1h0m0s", "30s", "1.5h", "0").
 // Returns milliseconds; throws an Error naming the bad value and the accepted form. The parsing itself is the
 // template library's exact port of Go's time.ParseDuration.
-import { parseDuration } from '../template/functions/dates-duration.js';
+import { formatDuration, parseDuration } from '../template/functions/dates-duration.js';
 
 export function parseGoDuration(text: string): number {
   try {
@@ -17,4 +17,16 @@ export function parseGoDuration(text: string): number {
 export function refreshIntervalMs(value: string | undefined): number {
   if (value === undefined || value === null) return 3_600_000;
   return parseGoDuration(value);
+}
+
+/**
+ * A duration as Go's metav1.Duration writes it back ("1h" becomes "1h0m0s", "90s" becomes "1m30s"): what a value
+ * looks like after ESO copied it through its Go types. A value Go could not parse is returned unchanged.
+ */
+export function canonicalGoDuration(text: string): string {
+  try {
+    return formatDuration(parseDuration(text.trim()));
+  } catch {
+    return text;
+  }
 }

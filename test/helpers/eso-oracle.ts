@@ -51,8 +51,11 @@ export interface EsoOptions {
    * class, so on a cluster shared with other tests it must be kept to its namespace.
    */
   namespace?: string;
-  /** Run ESO's ClusterExternalSecret controller (not limited by class or namespace; default true). */
-  clusterExternalSecrets?: boolean;
+  /**
+   * Run ESO's ClusterExternalSecret and ClusterPushSecret controllers (default true). Neither is limited by class
+   * or namespace, so a test on the shared cluster turns them off.
+   */
+  clusterScoped?: boolean;
 }
 
 export interface EsoProcess {
@@ -102,7 +105,8 @@ export async function startEso(build: EsoBuild, options: EsoOptions): Promise<Es
       `--client-qps=${options.qps ?? 50}`,
       `--client-burst=${options.burst ?? 100}`,
       `--namespace=${options.namespace ?? ''}`,
-      `--enable-cluster-external-secret-reconciler=${options.clusterExternalSecrets ?? true}`,
+      `--enable-cluster-external-secret-reconciler=${options.clusterScoped ?? true}`,
+      `--enable-cluster-push-secret-reconciler=${options.clusterScoped ?? true}`,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

@@ -2,8 +2,8 @@
 // published Go module with only the fake and kubernetes providers linked in, so Custos can be compared with ESO by
 // running both: bench/sync (speed, API requests) and the differential tests (the Secrets each one writes).
 //
-// The controllers (ExternalSecret, SecretStore, ClusterSecretStore, ClusterExternalSecret, PushSecret) are ESO's
-// own; this file only wires them the way ESO's `controller` command does by default
+// The controllers (ExternalSecret, SecretStore, ClusterSecretStore, ClusterExternalSecret, PushSecret,
+// ClusterPushSecret) are ESO's own; this file only wires them the way ESO's `controller` command does by default
 // (managed-Secrets cache, no cache of all Secrets/ConfigMaps, flood gate on) and keeps ESO's flag names.
 //
 // One change: ESO's fake provider keeps one map per store *name* shared by every client, and writes it in
@@ -24,6 +24,8 @@ import (
 	genv1alpha1 "github.com/external-secrets/external-secrets/apis/generators/v1alpha1"
 	"github.com/external-secrets/external-secrets/pkg/controllers/clusterexternalsecret"
 	"github.com/external-secrets/external-secrets/pkg/controllers/clusterexternalsecret/cesmetrics"
+	"github.com/external-secrets/external-secrets/pkg/controllers/clusterpushsecret"
+	"github.com/external-secrets/external-secrets/pkg/controllers/clusterpushsecret/cpsmetrics"
 	ctrlcommon "github.com/external-secrets/external-secrets/pkg/controllers/common"
 	"github.com/external-secrets/external-secrets/pkg/controllers/externalsecret"
 	"github.com/external-secrets/external-secrets/pkg/controllers/externalsecret/esmetrics"
@@ -67,6 +69,7 @@ func main() {
 	namespace := flag.String("namespace", "", "watch ExternalSecrets and stores of this namespace only")
 	enableCES := flag.Bool("enable-cluster-external-secret-reconciler", true, "run the ClusterExternalSecret controller")
 	enablePush := flag.Bool("enable-push-secret-reconciler", true, "run the PushSecret controller")
+	enableCPS := flag.Bool("enable-cluster-push-secret-reconciler", true, "run the ClusterPushSecret controller")
 	verbose := flag.Bool("verbose", false, "info-level logs (default: errors only)")
 	flag.Parse()
 
@@ -123,6 +126,12 @@ func main() {
 	if *enableCES {
 		must((&clusterexternalsecret.Reconciler{Client: mgr.GetClient(), Log: log.WithName("ClusterExternalSecret"),
 			Scheme: scheme, RequeueInterval: time.Hour}).SetupWithManager(mgr, options()))
+	}
+	if *enableCPS {
+		cpsmetrics.SetUpMetrics()
+		must((&clusterpushsecret.Reconciler{Client: mgr.GetClient(), Log: log.WithName("ClusterPushSecret"),
+			Scheme: scheme, RequeueInterval: time.Hour,
+			Recorder: mgr.GetEventRecorderFor("external-secrets-controller")}).SetupWithManager(mgr, options()))
 	}
 
 	fmt.Fprintln(os.Stderr, "eso-oracle: starting")

@@ -1,11 +1,12 @@
 // The ExternalSecret a ClusterExternalSecret wants in one namespace, and how an existing one is brought in line,
 // following ESO's CreateOrUpdate: labels and annotations are exactly spec.externalSecretMetadata (plus the
-// mirrored force-sync annotation), the spec is a verbatim copy of spec.externalSecretSpec, and the CES is the
-// controller owner. Everything else on the existing object (finalizers added by the ExternalSecret controller,
-// other ownerReferences, status) is kept.
+// mirrored force-sync annotation), the spec is a copy of spec.externalSecretSpec (refreshInterval in Go's form),
+// and the CES is the controller owner. Everything else on the existing object (finalizers added by the
+// ExternalSecret controller, other ownerReferences, status) is kept.
 import { isDeepStrictEqual } from 'node:util';
 import type { ClusterExternalSecret, ExternalSecret } from '../../api/generated/types.js';
 import type { KubeObject, OwnerReference } from '../../kube/index.js';
+import { canonicalGoDuration } from '../duration.js';
 import { ClusterExternalSecrets, ESO_API_VERSION, FORCE_SYNC_ANNOTATION } from './resources.js';
 
 /** An ExternalSecret as read from the API (only the parts this controller touches are typed). */
@@ -70,6 +71,16 @@ export function childMetadata(ces: ClusterExternalSecretObject): {
   return { labels, annotations };
 }
 
+/**
+ * The child's spec: the CES's externalSecretSpec as ESO writes it. ESO copies it through its Go types, so
+ * refreshInterval comes out in Go's own duration form ("1h" becomes "1h0m0s"), as the differential test shows.
+ */
+export function childSpec(ces: ClusterExternalSecretObject): NonNullable<ExternalSecretObject['spec']> {
+  const spec = structuredClone(ces.spec?.externalSecretSpec ?? {}) as NonNullable<ExternalSecretObject['spec']>;
+  if (typeof spec.refreshInterval === 'string') spec.refreshInterval = canonicalGoDuration(spec.refreshInterval);
+  return spec;
+}
+
 /** A new child ExternalSecret for `namespace`. */
 export function desiredChild(ces: ClusterExternalSecretObject, namespace: string): ExternalSecretObject {
   const { labels, annotations } = childMetadata(ces);
@@ -83,7 +94,7 @@ export function desiredChild(ces: ClusterExternalSecretObject, namespace: string
       annotations,
       ownerReferences: [ownerReference(ces)],
     },
-    spec: structuredClone(ces.spec?.externalSecretSpec ?? {}),
+    spec: childSpec(ces),
   };
 }
 
@@ -103,7 +114,7 @@ export function updatedChild(
 ): { object: ExternalSecretObject; metadataDiffers: boolean; specDiffers: boolean } {
   const { labels, annotations } = childMetadata(ces);
   const ownerReferences = withOwner(existing.metadata?.ownerReferences, ownerReference(ces));
-  const spec = structuredClone(ces.spec?.externalSecretSpec ?? {});
+  const spec = childSpec(ces);
   const metadata = existing.metadata ?? {};
   const metadataDiffers =
     !isDeepStrictEqual(metadata.labels ?? {}, labels) ||

@@ -13,7 +13,7 @@ import {
   type OwnerReference,
   type ReconcileResult,
 } from '../../kube/index.js';
-import { refreshIntervalMs } from '../duration.js';
+import { canonicalGoDuration, refreshIntervalMs } from '../duration.js';
 import { matchesLabelSelector } from '../labelselector.js';
 import { type PushSecretObject, PushSecretResources } from './resources.js';
 
@@ -166,7 +166,9 @@ export class ClusterPushSecretController {
   ): Promise<void> {
     const labels = { ...(cps.spec?.pushSecretMetadata?.labels ?? {}) };
     const annotations = { ...(cps.spec?.pushSecretMetadata?.annotations ?? {}) };
+    // ESO copies the spec through its Go types, so refreshInterval is written in Go's form ("1h" -> "1h0m0s").
     const spec = structuredClone(cps.spec?.pushSecretSpec);
+    if (typeof spec?.refreshInterval === 'string') spec.refreshInterval = canonicalGoDuration(spec.refreshInterval);
     const ownerReferences = [
       ...(existing?.metadata?.ownerReferences ?? []).filter(
         (r) => !(r.kind === 'ClusterPushSecret' && r.name === cps.metadata?.name),

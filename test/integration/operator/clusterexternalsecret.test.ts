@@ -150,7 +150,7 @@ describe('ClusterExternalSecret controller on a real API server', { skip: integr
       [['ClusterExternalSecret', cesName, ces.metadata?.uid, true]],
     );
     assert.deepEqual(child.spec?.data, [{ secretKey: 'password', remoteRef: { key: 'db/password' } }]);
-    assert.equal(child.spec?.refreshInterval, '15m');
+    assert.equal(child.spec?.refreshInterval, '15m0s', "refreshInterval in Go's form, as ESO writes it");
     assert.equal(await getEs(nsC, cesName), undefined, 'unselected namespace has no child');
     assert.ok((await getNs(nsA)).metadata?.finalizers?.includes(namespaceFinalizer(cesName)));
     const writes = () => logLines.filter((l) => /"msg":"(created|updated) ExternalSecret"/.test(l)).length;
@@ -184,11 +184,14 @@ describe('ClusterExternalSecret controller on a real API server', { skip: integr
     });
     await eventually('children updated', async () => {
       const child = await getEs(nsB, cesName);
-      return child?.spec?.refreshInterval === '5m' && !(FORCE_SYNC_ANNOTATION in (child.metadata?.annotations ?? {}));
+      return child?.spec?.refreshInterval === '5m0s' && !(FORCE_SYNC_ANNOTATION in (child.metadata?.annotations ?? {}));
     });
 
     await client.patch(ExternalSecrets, cesName, { spec: { refreshInterval: '99h' } }, { namespace: nsC });
-    await eventually('edited child restored', async () => (await getEs(nsC, cesName))?.spec?.refreshInterval === '5m');
+    await eventually(
+      'edited child restored',
+      async () => (await getEs(nsC, cesName))?.spec?.refreshInterval === '5m0s',
+    );
 
     const before = await getEs(nsD, cesName);
     await client.delete(ExternalSecrets, cesName, { namespace: nsD });
@@ -241,7 +244,7 @@ describe('ClusterExternalSecret controller on a real API server', { skip: integr
     });
     assert.equal(healed.status?.failedNamespaces, undefined);
     const child = await eventually('child in A', () => getEs(nsA, name));
-    assert.equal(child.spec?.refreshInterval, '5m');
+    assert.equal(child.spec?.refreshInterval, '5m0s');
   });
 
   it('reports an invalid selector in status without touching the children', async () => {
@@ -277,7 +280,7 @@ describe('ClusterExternalSecret controller on a real API server', { skip: integr
       return readyStatus(c) === 'True' ? c : undefined;
     });
     assert.deepEqual(ces.status?.provisionedNamespaces, [nsD]);
-    assert.equal((await getEs(nsD, long))?.spec?.refreshInterval, '2m');
+    assert.equal((await getEs(nsD, long))?.spec?.refreshInterval, '2m0s');
     await client.delete(ClusterExternalSecrets, long);
     await eventually('long-named CES and its child gone', async () => {
       return (await getCes(long)) === undefined && (await getEs(nsD, long)) === undefined;

@@ -401,7 +401,7 @@ async function startBoth(
     controllerClass: classes.eso,
     concurrent: 2,
     namespace: nsEso,
-    clusterExternalSecrets: false,
+    clusterScoped: false,
   });
   const op = await startTestOperator(h, { namespace: nsCustos, concurrency: 2, controllerClass: classes.custos });
   return { eso, op };
@@ -803,7 +803,7 @@ describe(`differential: PushSecret, Custos and the real ESO ${esoVersion}`, { sk
       controllerClass: 'default',
       concurrent: 2,
       namespace: sides.eso.app,
-      clusterExternalSecrets: false,
+      clusterScoped: false,
     });
     op = await startTestOperator(h, {
       namespace: sides.custos.app,

@@ -224,6 +224,28 @@ describe('child ExternalSecret', () => {
     assert.equal(updatedChild(parent, edited).specDiffers, true);
   });
 
+  it("writes refreshInterval in Go's duration form, as ESO's copy through its Go types does", () => {
+    const child = (refreshInterval: string) =>
+      desiredChild(ces({ externalSecretSpec: { refreshInterval } }), 'ns').spec?.refreshInterval;
+    assert.deepEqual(['1h', '90s', '0', '1.5h', '500ms', 'not-a-duration'].map(child), [
+      '1h0m0s',
+      '1m30s',
+      '0s',
+      '1h30m0s',
+      '500ms',
+      'not-a-duration',
+    ]);
+    const parent = ces({ externalSecretSpec: { refreshInterval: '15m' } });
+    const existing = desiredChild(parent, 'ns');
+    assert.equal(existing.spec?.refreshInterval, '15m0s');
+    assert.equal(updatedChild(parent, existing).specDiffers, false, 'a child ESO wrote needs no update');
+    assert.equal(
+      updatedChild(parent, { ...existing, spec: { ...existing.spec, refreshInterval: '15m' } }).specDiffers,
+      true,
+      'a child with the short form is rewritten once',
+    );
+  });
+
   it('uses ESO finalizer names', () => {
     assert.equal(namespaceFinalizer('shared'), 'externalsecrets.external-secrets.io/ces-shared');
     assert.equal(cesOfNamespaceFinalizer(namespaceFinalizer('a.b-c')), 'a.b-c');

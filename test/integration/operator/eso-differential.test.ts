@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ExternalSecretSpec, PushSecretSpec } from '../../../src/api/generated/types.js';
 import { type KubeObject, Resources } from '../../../src/kube/index.js';
 import { createdByValue, fieldManagerFor, LABEL_CREATED_BY } from '../../../src/operator/externalsecret/constants.js';
+import { GeneratorResources } from '../../../src/operator/generators/resolve.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
 import {
   PushSecretResources,
@@ -52,6 +53,11 @@ interface DiffCase {
   failureMessages?: { eso: RegExp; custos: RegExp };
   /** Ready=True without any Secret written (nothing to sync). */
   noSecret?: boolean;
+  /**
+   * Values are random (generators): each data value is compared by this shape instead (and the data-hash
+   * annotation, a hash of those values, is left out).
+   */
+  shape?: (value: string) => unknown;
 }
 
 function esoBuildOrSkip(): { build?: EsoBuild; skip?: string } {
@@ -223,7 +229,7 @@ const moreCases: DiffCase[] = [
 ];
 
 /** The Secret as both operators must agree on it; created-by is checked per side, then left out. */
-function comparableSecret(secret: SecretObject, namespace: string, esName: string) {
+function comparableSecret(secret: SecretObject, namespace: string, esName: string, shape?: (value: string) => unknown) {
   const labels = { ...(secret.metadata?.labels as Record<string, string> | undefined) };
   const createdBy = labels[LABEL_CREATED_BY];
   if (createdBy !== undefined) {
@@ -240,12 +246,15 @@ function comparableSecret(secret: SecretObject, namespace: string, esName: strin
   const managers = (secret.metadata?.managedFields as Array<{ manager: string; operation: string }> | undefined)
     ?.map((m) => `${ownManagers.has(m.manager) ? "the ExternalSecret's field manager" : m.manager} ${m.operation}`)
     .sort();
+  const annotations = { ...(secret.metadata?.annotations as Record<string, string> | undefined) };
+  if (shape) delete annotations['reconcile.external-secrets.io/data-hash'];
+  const data = decode(secret.data);
   return {
     type: secret.type,
     immutable: secret.immutable,
     labels,
-    annotations: secret.metadata?.annotations ?? {},
-    data: decode(secret.data),
+    annotations,
+    data: shape ? Object.fromEntries(Object.entries(data).map(([k, v]) => [k, shape(v)])) : data,
     ownerReferences: owners,
     managers,
     createdByPresent: createdBy !== undefined,
@@ -328,8 +337,8 @@ async function compareSettled(
     "Custos writes with ESO v2.9's field manager name",
   );
   assert.deepEqual(
-    comparableSecret(secretOfCustos, nsCustos, c.name),
-    comparableSecret(secretOfEso, nsEso, c.name),
+    comparableSecret(secretOfCustos, nsCustos, c.name, c.shape),
+    comparableSecret(secretOfEso, nsEso, c.name, c.shape),
     'the Secret',
   );
 }
@@ -648,6 +657,105 @@ describe(`differential: changes after the first sync, Custos and the real ESO ${
       for (const namespace of [nsEso, nsCustos]) await c.change(namespace, `store-${c.name}`);
       await compareSettled(h, c, nsEso, nsCustos, eso, c.until);
     });
+  }
+});
+
+// Generators: each side's namespace holds the same generator objects; ExternalSecrets take their data from them.
+// Fixed output (Fake) must match exactly; random output (Password, UUID) must have the same shape: the same keys,
+// lengths and counts of digits, symbols and letters.
+describe(`differential: generators, Custos and the real ESO ${esoVersion}`, { skip }, () => {
+  let h: Harness;
+  let nsEso: string;
+  let nsCustos: string;
+  let eso: EsoProcess | undefined;
+  let op: OperatorHandle | undefined;
+  const clusterGenerator = uniqueName('diff-gen');
+  const apiVersion = 'generators.external-secrets.io/v1alpha1';
+  const fromGenerator = (kind: string, name: string, rewrite?: unknown[]): ExternalSecretSpec => ({
+    refreshInterval: '0',
+    dataFrom: [{ sourceRef: { generatorRef: { apiVersion, kind, name } }, ...(rewrite ? { rewrite } : {}) } as never],
+  });
+  const passwordShape = (value: string) => ({
+    length: value.length,
+    digits: value.replace(/[^0-9]/g, '').length,
+    symbols: value.replace(/[a-zA-Z0-9]/g, '').length,
+    upper: /[A-Z]/.test(value),
+    lower: /[a-z]/.test(value),
+    repeats: new Set(value).size < value.length,
+  });
+  const uuidShape = (value: string) =>
+    /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(value);
+
+  const generatorCases: DiffCase[] = [
+    { name: 'gen-fake', spec: fromGenerator('Fake', 'fixed') },
+    {
+      name: 'gen-fake-rewrite',
+      spec: fromGenerator('Fake', 'fixed', [{ regexp: { source: '^(.*)$', target: 'app_$1' } }]),
+    },
+    { name: 'gen-password-defaults', spec: fromGenerator('Password', 'defaults'), shape: passwordShape },
+    { name: 'gen-password-custom', spec: fromGenerator('Password', 'custom'), shape: passwordShape },
+    { name: 'gen-uuid', spec: fromGenerator('UUID', 'id'), shape: uuidShape },
+    {
+      name: 'gen-cluster-generator',
+      spec: fromGenerator('ClusterGenerator', clusterGenerator),
+      shape: passwordShape,
+    },
+    {
+      name: 'gen-fake-with-template',
+      spec: {
+        ...fromGenerator('Fake', 'fixed'),
+        target: { template: { data: { dsn: 'user={{ .username }} token={{ .token | upper }}' } } },
+      },
+    },
+    {
+      name: 'gen-missing-generator',
+      fails: true,
+      failureMessages: { eso: /^could not get secret data from provider$/, custos: /not-there/ },
+      spec: fromGenerator('Password', 'not-there'),
+    },
+  ];
+
+  before(async () => {
+    h = await harness();
+    nsEso = await createNamespace(h, 'diff-gen-eso');
+    nsCustos = await createNamespace(h, 'diff-gen-custos');
+    const create = (kind: keyof typeof GeneratorResources, namespace: string, name: string, spec: unknown) =>
+      h.client.create(GeneratorResources[kind], { apiVersion, kind, metadata: { name, namespace }, spec });
+    for (const namespace of [nsEso, nsCustos]) {
+      await create('Fake', namespace, 'fixed', { data: { username: 'admin', token: 'abc' } });
+      await create('Password', namespace, 'defaults', {});
+      await create('Password', namespace, 'custom', {
+        length: 40,
+        digits: 10,
+        symbols: 5,
+        symbolCharacters: '-_',
+        noUpper: true,
+        allowRepeat: true,
+      });
+      await create('UUID', namespace, 'id', {});
+    }
+    await h.client.create(GeneratorResources.ClusterGenerator, {
+      apiVersion,
+      kind: 'ClusterGenerator',
+      metadata: { name: clusterGenerator },
+      spec: {
+        kind: 'Password',
+        generator: { passwordSpec: { length: 12, digits: 3, symbols: 0, allowRepeat: false } },
+      },
+    });
+    const { kubeconfigPath } = await integration.cluster();
+    ({ eso, op } = await startBoth(h, kubeconfigPath, nsEso, nsCustos));
+  });
+
+  after(async () => {
+    await stopBoth(eso, op);
+    await h.client.delete(GeneratorResources.ClusterGenerator, clusterGenerator).catch(() => undefined);
+  });
+
+  for (const c of generatorCases) {
+    it(c.name, () =>
+      compareCase(h, { ...c, spec: { ...c.spec, secretStoreRef: undefined } as never }, nsEso, nsCustos, eso),
+    );
   }
 });
 

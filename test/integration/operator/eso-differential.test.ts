@@ -36,6 +36,7 @@ import {
   readyOf,
   type SecretObject,
   setFakeData,
+  sleep,
   startTestOperator,
   waitFor,
 } from './harness.js';
@@ -350,6 +351,7 @@ async function compareSettled(
  */
 async function compareEvents(h: Harness, c: DiffCase, nsEso: string, nsCustos: string) {
   const eventsIn = async (namespace: string) => {
+    const ofEso = namespace === nsEso;
     const list = await h.client.list<KubeObject & { type?: string; reason?: string; message?: string }>(
       Resources.events,
       { namespace, fieldSelector: `involvedObject.kind=ExternalSecret,involvedObject.name=${c.name}` },
@@ -362,6 +364,11 @@ async function compareEvents(h: Harness, c: DiffCase, nsEso: string, nsCustos: s
         .filter((e) => !(e.reason === 'UpdateFailed' && /Store "[^"]*" is not ready$/.test(e.message ?? '')))
         .map((e) => `${e.type} ${e.reason}${c.fails ? '' : `: ${e.message}`}`),
     );
+    // ESO may reconcile a new ExternalSecret a second time before its own status write reaches its cache (the
+    // Secret it created triggers it); for a random generator that run generates new values and rewrites the Secret
+    // it just created, recording `Updated`. Custos writes a new Secret once, so only ESO's side is let off.
+    if (ofEso && c.shape && distinct.has('Normal Created: secret created'))
+      distinct.delete('Normal Updated: secret updated');
     return [...distinct].sort();
   };
   let events = { eso: [] as string[], custos: [] as string[] };
@@ -622,6 +629,78 @@ describe(`differential: changes after the first sync, Custos and the real ESO ${
         until: (es) =>
           es.status?.syncedResourceVersion !== undefined &&
           es.status.syncedResourceVersion !== stateBefore.get(es.metadata?.namespace ?? '')?.syncedResourceVersion,
+      },
+      {
+        name: 'created-once-ignores-rotation',
+        spec: {
+          secretStoreRef: { name: 'store-created-once-ignores-rotation' },
+          refreshPolicy: 'CreatedOnce',
+          refreshInterval: '1s',
+          data: [{ secretKey: 'one', remoteRef: { key: 'plain-one' } }],
+        },
+        change: async (namespace, store) => {
+          await setFakeData(h, namespace, store, plain('rotated'));
+          await sleep(3_000);
+        },
+        until: (_es, secret) => secret !== undefined,
+      },
+      {
+        name: 'created-once-target-deleted',
+        spec: {
+          secretStoreRef: { name: 'store-created-once-target-deleted' },
+          refreshPolicy: 'CreatedOnce',
+          data: [{ secretKey: 'one', remoteRef: { key: 'plain-one' } }],
+        },
+        change: async (namespace) => {
+          await h.client.delete(Resources.secrets, 'created-once-target-deleted', { namespace });
+        },
+        until: (es, secret) =>
+          secret !== undefined && secret.metadata?.uid !== stateBefore.get(es.metadata?.namespace ?? '')?.secretUid,
+      },
+      {
+        name: 'on-change-syncs-on-spec-change-only',
+        spec: {
+          secretStoreRef: { name: 'store-on-change-syncs-on-spec-change-only' },
+          refreshPolicy: 'OnChange',
+          refreshInterval: '1s',
+          data: [{ secretKey: 'one', remoteRef: { key: 'plain-one' } }],
+        },
+        change: async (namespace, store) => {
+          await setFakeData(h, namespace, store, plain('rotated'));
+          await sleep(3_000);
+          const secret = await getSecret(h, namespace, 'on-change-syncs-on-spec-change-only');
+          assert.equal(decoded(secret, 'one'), 'value-one', `${namespace}: no sync without a change`);
+          await h.client.patch(
+            OperatorResources.externalSecrets,
+            'on-change-syncs-on-spec-change-only',
+            { spec: { data: [{ secretKey: 'one', remoteRef: { key: 'plain-one', version: '' } }] } },
+            { namespace },
+          );
+        },
+        // The Secret is written before the status: wait for both.
+        until: (es, secret) =>
+          decoded(secret, 'one') === 'rotated' &&
+          es.status?.syncedResourceVersion !== stateBefore.get(es.metadata?.namespace ?? '')?.syncedResourceVersion,
+      },
+      {
+        // ESO: with refreshInterval 0, a synced ExternalSecret is not synced again, even when it changes.
+        name: 'interval-zero-ignores-changes-once-synced',
+        spec: {
+          secretStoreRef: { name: 'store-interval-zero-ignores-changes-once-synced' },
+          refreshInterval: '0',
+          data: [{ secretKey: 'one', remoteRef: { key: 'plain-one' } }],
+        },
+        change: async (namespace, store) => {
+          await setFakeData(h, namespace, store, plain('rotated'));
+          await h.client.patch(
+            OperatorResources.externalSecrets,
+            'interval-zero-ignores-changes-once-synced',
+            { metadata: { annotations: { 'external-secrets.io/force-sync': 'now' } } },
+            { namespace },
+          );
+          await sleep(3_000);
+        },
+        until: (_es, secret) => secret !== undefined,
       },
     ];
 

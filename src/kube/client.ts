@@ -87,6 +87,11 @@ export interface KubeClientOptions {
   maxRetries?: number;
   userAgent?: string;
   clock?: Clock;
+  /**
+   * Called once per HTTP request sent (retries included) with its method, the response code ('<error>' when no
+   * response came) and the server's host:port: client-go's rest_client_requests_total.
+   */
+  onRequestDone?(method: string, code: string, host: string): void;
 }
 
 export type PatchType = 'merge' | 'strategic' | 'json';
@@ -160,6 +165,8 @@ export class KubeClient {
   #credentialsPending: Promise<Credentials> | undefined;
   /** The server URL taken apart once, so a request does not parse a URL (a measurable cost at thousands/s). */
   readonly #target: { protocol: string; hostname: string; port: string; basePath: string };
+  readonly #host: string;
+  readonly #onRequestDone: KubeClientOptions['onRequestDone'];
 
   constructor(kc: KubeConfigSource, options: KubeClientOptions = {}) {
     const cluster = kc.getCurrentCluster();
@@ -178,6 +185,8 @@ export class KubeClient {
     this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#maxRetries = options.maxRetries ?? 5;
     this.#userAgent = options.userAgent ?? 'custos';
+    this.#host = parsed.host;
+    this.#onRequestDone = options.onRequestDone;
   }
 
   // ----- typed helpers -------------------------------------------------------------------------------------
@@ -365,11 +374,13 @@ export class KubeClient {
       try {
         response = await this.#once(method, path, options, credentials, streaming);
       } catch (error) {
+        this.#onRequestDone?.(method, '<error>', this.#host);
         if (error instanceof KubeApiError) throw error;
         if (options.signal?.aborted) throw options.signal.reason;
         throw new KubeApiError({ status: 0, method, path, message: (error as Error).message, cause: error });
       }
       const status = response.statusCode ?? 0;
+      this.#onRequestDone?.(method, String(status), this.#host);
       if (status >= 200 && status < 300) return response;
       const text = await readBody(response, options.signal).catch(() => '');
       const retryAfter = Number(response.headers['retry-after']);

@@ -65,6 +65,7 @@ export {
   objectKey,
 } from './listwatch.js';
 export { apiVersionOf, type PathOptions, Resources, type ResourceType, resourcePath } from './resources.js';
+export { restClientPrometheus } from './rest-client-prometheus.js';
 export {
   onTerminationSignal,
   type ShutdownPlan,

@@ -7,7 +7,7 @@
 // reason 'lost-leadership' and the process should exit so it restarts as a clean standby.
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
-import { Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import {
   type Informer,
   InformerFactory,
@@ -20,6 +20,8 @@ import {
   type ReconcileHandler,
   type ReconcileResult,
   Resources,
+  reconcilePrometheus,
+  restClientPrometheus,
   runWorkers,
   type ShutdownResult,
   shutdownGracefully,
@@ -40,6 +42,7 @@ import { StoreResolver, type StoreResource } from './externalsecret/stores.js';
 import { resolveGenerator } from './generators/index.js';
 import { type OperatorHttp, startOperatorHttp } from './http.js';
 import { OperatorMetrics } from './metrics.js';
+import { registerProcessMetrics } from './process-metrics.js';
 import { OperatorResources } from './resources.js';
 import { SecretStoreReconciler } from './secretstore/reconciler.js';
 
@@ -339,12 +342,21 @@ interface Running {
 
 export async function startOperator(options: OperatorOptions): Promise<OperatorHandle> {
   const logger = options.logger ?? pino({ name: 'custos-operator' });
+  const registry = options.metricsRegistry ?? new Registry();
+  // process_* (CPU, resident memory, open fds) as ESO's Go client exposes them, plus nodejs_* in place of go_*.
+  // Only on a registry made here: a caller's registry may have them already (registering twice throws).
+  if (!options.metricsRegistry) {
+    collectDefaultMetrics({ register: registry });
+    registerProcessMetrics(registry);
+  }
+  const onRequestDone = restClientPrometheus(registry);
   const client = new KubeClient(options.kubeConfig, {
     qps: options.clientQps ?? 50,
     burst: options.clientBurst ?? 100,
     userAgent: 'custos-operator',
+    onRequestDone,
   });
-  const metrics = new OperatorMetrics(options.metricsRegistry ?? new Registry(), {
+  const metrics = new OperatorMetrics(registry, {
     extendedLabels: options.extendedMetricLabels,
   });
   const informers = new InformerFactory(client, {
@@ -356,6 +368,7 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
     qps: options.clientQps ?? 50,
     burst: options.clientBurst ?? 100,
     userAgent: 'custos-operator-events',
+    onRequestDone,
   });
   let droppedSinceWarning = 0;
   let lastDropWarning = 0;
@@ -424,7 +437,9 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
       });
     if (signal.aborted) return;
     for (const r of running) {
-      r.workers = runWorkers(r.queue, r.runtime.concurrency ?? concurrency, r.runtime.reconcile, {
+      const workers = r.runtime.concurrency ?? concurrency;
+      r.workers = runWorkers(r.queue, workers, r.runtime.reconcile, {
+        observer: reconcilePrometheus(r.name, workers, metrics.registry),
         onError: (key, error, kind) =>
           logger.debug({ controller: r.name, key, kind, err: (error as Error)?.message }, 'reconcile failed'),
       });

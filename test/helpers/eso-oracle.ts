@@ -56,6 +56,8 @@ export interface EsoOptions {
    * or namespace, so a test on the shared cluster turns them off.
    */
   clusterScoped?: boolean;
+  /** Serve ESO's Prometheus metrics at this address (host:port; default off). */
+  metricsAddr?: string;
 }
 
 export interface EsoProcess {
@@ -107,6 +109,7 @@ export async function startEso(build: EsoBuild, options: EsoOptions): Promise<Es
       `--namespace=${options.namespace ?? ''}`,
       `--enable-cluster-external-secret-reconciler=${options.clusterScoped ?? true}`,
       `--enable-cluster-push-secret-reconciler=${options.clusterScoped ?? true}`,
+      `--metrics-addr=${options.metricsAddr ?? '0'}`,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

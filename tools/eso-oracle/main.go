@@ -29,6 +29,7 @@ import (
 	ctrlcommon "github.com/external-secrets/external-secrets/pkg/controllers/common"
 	"github.com/external-secrets/external-secrets/pkg/controllers/externalsecret"
 	"github.com/external-secrets/external-secrets/pkg/controllers/externalsecret/esmetrics"
+	ctrlmetrics "github.com/external-secrets/external-secrets/pkg/controllers/metrics"
 	"github.com/external-secrets/external-secrets/pkg/controllers/pushsecret"
 	"github.com/external-secrets/external-secrets/pkg/controllers/pushsecret/psmetrics"
 	"github.com/external-secrets/external-secrets/pkg/controllers/secretstore"
@@ -70,6 +71,7 @@ func main() {
 	enableCES := flag.Bool("enable-cluster-external-secret-reconciler", true, "run the ClusterExternalSecret controller")
 	enablePush := flag.Bool("enable-push-secret-reconciler", true, "run the PushSecret controller")
 	enableCPS := flag.Bool("enable-cluster-push-secret-reconciler", true, "run the ClusterPushSecret controller")
+	extendedLabels := flag.Bool("enable-extended-metric-labels", false, "app.kubernetes.io labels on the metrics")
 	verbose := flag.Bool("verbose", false, "info-level logs (default: errors only)")
 	flag.Parse()
 
@@ -105,6 +107,8 @@ func main() {
 	options := func() controller.Options {
 		return controller.Options{MaxConcurrentReconciles: *concurrent, RateLimiter: ctrlcommon.BuildRateLimiter()}
 	}
+	// Before any SetUpMetrics, as ESO's root command does: without it the metrics carry no labels at all.
+	ctrlmetrics.SetUpLabelNames(*extendedLabels)
 	ssmetrics.SetUpMetrics()
 	cssmetrics.SetUpMetrics()
 	esmetrics.SetUpMetrics()

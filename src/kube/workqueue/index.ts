@@ -10,6 +10,7 @@ export {
   MaxOfRateLimiter,
   type RateLimiter,
 } from './ratelimiter.js';
+export { type ReconcileObserver, type ReconcileResultLabel, reconcilePrometheus } from './reconcile-prometheus.js';
 export {
   isTerminalError,
   type ReconcileHandler,

@@ -13,6 +13,7 @@
 // cannot stop a promise, so the key is released only when the handler settles (it never runs twice at once). Workers stop once the queue is shut down and empty; `stopped` then resolves.
 // Reconciliation is level-based: a handler gets only the key and must read current state itself.
 import { type Clock, realClock } from '../clock.js';
+import type { ReconcileObserver } from './reconcile-prometheus.js';
 import type { WorkQueue } from './workqueue.js';
 
 /** An error that retrying cannot fix (bad input): the key is not requeued. */
@@ -66,6 +67,8 @@ export interface RunWorkersOptions {
   timeoutMs?: number;
   /** Clock for the timeout (default: the real clock). */
   clock?: Clock;
+  /** Told when each handler call starts and how it ended (controller-runtime's reconcile metrics). */
+  observer?: ReconcileObserver;
 }
 
 export interface WorkersHandle {
@@ -102,19 +105,26 @@ export function runWorkers<L extends string>(
               () => deadline.abort(new Error(`reconcile of ${key} timed out after ${options.timeoutMs} ms`)),
               options.timeoutMs,
             );
+      const started = performance.now();
+      const seconds = () => (performance.now() - started) / 1000;
+      options.observer?.started();
       try {
         const result = await handler(key, { lane, retries: queue.numRequeues(key), worker, signal: deadline.signal });
         queue.forget(key);
         const after = result?.requeueAfter;
-        if (typeof after === 'number' && after > 0) queue.addAfter(key, after, result?.lane ?? lane);
+        const requeued = typeof after === 'number' && after > 0;
+        if (requeued) queue.addAfter(key, after, result?.lane ?? lane);
+        options.observer?.finished(requeued ? 'requeue_after' : 'success', seconds());
       } catch (error) {
-        if (isTerminalError(error)) {
+        const terminal = isTerminalError(error);
+        if (terminal) {
           queue.forget(key);
           report(key, error, 'terminal');
         } else {
           queue.addRateLimited(key, lane);
           report(key, error, 'retry');
         }
+        options.observer?.finished('error', seconds(), { terminal, thrown: error });
       } finally {
         timer?.cancel();
         queue.done(key);

@@ -1,7 +1,10 @@
 // Plugs the ClusterExternalSecret controller into the operator's manager (shared informers, leader election,
 // graceful stop). CES is cluster-scoped: an operator limited to one namespace does not run it.
+import type { KubeObject } from '../../kube/index.js';
 import type { OperatorController } from '../manager.js';
+import { StatusMetrics } from '../status-metrics.js';
 import { ClusterExternalSecretController } from './controller.js';
+import { ClusterExternalSecrets } from './resources.js';
 
 export const clusterExternalSecretOperatorController: OperatorController = {
   name: 'clusterexternalsecret',
@@ -11,12 +14,15 @@ export const clusterExternalSecretOperatorController: OperatorController = {
       informers: context.informers,
       logger: context.logger,
     });
+    const statusMetrics = new StatusMetrics('clusterexternalsecret', context.metrics.registry);
+    // The controller's own informer of the kind (the factory shares one per resource).
+    statusMetrics.follow(context.informers.informer<KubeObject>(ClusterExternalSecrets));
     return {
       lanes: ['default'],
       watch(enqueue) {
         controller.watch((name) => enqueue(name, 'default'));
       },
-      reconcile: (name) => controller.reconcile(name),
+      reconcile: (name) => statusMetrics.timed(name, () => controller.reconcile(name)),
     };
   },
 };

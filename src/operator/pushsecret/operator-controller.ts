@@ -6,6 +6,7 @@ import { StoreResolver, type StoreResource } from '../externalsecret/stores.js';
 import { resolveGenerator } from '../generators/index.js';
 import type { OperatorController } from '../manager.js';
 import { OperatorResources } from '../resources.js';
+import { StatusMetrics } from '../status-metrics.js';
 import { PushClients } from './clients.js';
 import { ClusterPushSecretController, type ClusterPushSecretObject } from './cluster.js';
 import { PushSecretReconciler } from './reconciler.js';
@@ -47,12 +48,15 @@ export function pushSecretController(options: PushSecretControllerOptions = {}):
         kube: { kubeConfig: ctx.kubeConfig },
         onCall: (provider, call, status) => ctx.metrics.providerCall(provider, call, status),
       });
+      const pushSecrets = ctx.informers.informer<PushSecretObject>(PushSecretResources.pushSecrets, {
+        namespace: ctx.namespace,
+        transform: stripManagedFields,
+      });
+      const statusMetrics = new StatusMetrics('pushsecret', ctx.metrics.registry);
+      statusMetrics.follow(pushSecrets);
       const reconciler = new PushSecretReconciler({
         client: ctx.client,
-        pushSecrets: ctx.informers.informer<PushSecretObject>(PushSecretResources.pushSecrets, {
-          namespace: ctx.namespace,
-          transform: stripManagedFields,
-        }),
+        pushSecrets,
         secretMeta: ctx.informers.informer<KubeObject>(Resources.secrets, {
           namespace: ctx.namespace,
           metadataOnly: true,
@@ -72,7 +76,7 @@ export function pushSecretController(options: PushSecretControllerOptions = {}):
         watch(enqueue) {
           reconciler.watch((key) => enqueue(key, 'default'));
         },
-        reconcile: (key, context) => reconciler.reconcile(key, context.signal),
+        reconcile: (key, context) => statusMetrics.timed(key, () => reconciler.reconcile(key, context.signal)),
         close: () => clients.close(),
       };
     },
@@ -90,11 +94,14 @@ export const clusterPushSecretOperatorController: OperatorController = {
   name: 'clusterpushsecret',
   setup(ctx) {
     if (ctx.namespace) return { lanes: ['default'], watch() {}, reconcile: () => undefined };
+    const clusterPushSecrets = ctx.informers.informer<ClusterPushSecretObject>(PushSecretResources.clusterPushSecrets, {
+      transform: stripManagedFields,
+    });
+    const statusMetrics = new StatusMetrics('clusterpushsecret', ctx.metrics.registry);
+    statusMetrics.follow(clusterPushSecrets);
     const controller = new ClusterPushSecretController({
       client: ctx.client,
-      clusterPushSecrets: ctx.informers.informer<ClusterPushSecretObject>(PushSecretResources.clusterPushSecrets, {
-        transform: stripManagedFields,
-      }),
+      clusterPushSecrets,
       namespaces: ctx.informers.informer<KubeObject>(Resources.namespaces, { metadataOnly: true }),
       pushSecrets: ctx.informers.informer<PushSecretObject>(PushSecretResources.pushSecrets, {
         transform: stripManagedFields,
@@ -106,7 +113,7 @@ export const clusterPushSecretOperatorController: OperatorController = {
       watch(enqueue) {
         controller.watch((name) => enqueue(name, 'default'));
       },
-      reconcile: (name) => controller.reconcile(name),
+      reconcile: (name) => statusMetrics.timed(name, () => controller.reconcile(name)),
     };
   },
 };

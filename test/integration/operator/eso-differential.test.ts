@@ -21,7 +21,9 @@ import {
 } from '../../../src/operator/pushsecret/index.js';
 import { OperatorResources } from '../../../src/operator/resources.js';
 import { integration, uniqueName } from '../../helpers/cluster.js';
+import { freePort } from '../../helpers/e2e-processes.js';
 import { buildEso, type EsoBuild, type EsoProcess, esoVersion, startEso } from '../../helpers/eso-oracle.js';
+import { type Family, labelNameSets, parsePrometheusText } from '../../helpers/prometheus-text.js';
 import { cases, remote } from './eso-cases-corpus.js';
 import {
   createExternalSecret,
@@ -411,6 +413,7 @@ async function startBoth(
   nsCustos: string,
   classes = { eso: 'default', custos: 'default' },
 ) {
+  const esoMetricsAddr = `127.0.0.1:${await freePort()}`;
   const eso = await startEso(build as EsoBuild, {
     kubeconfigPath,
     kc: h.kc,
@@ -418,9 +421,10 @@ async function startBoth(
     concurrent: 2,
     namespace: nsEso,
     clusterScoped: false,
+    metricsAddr: esoMetricsAddr,
   });
   const op = await startTestOperator(h, { namespace: nsCustos, concurrency: 2, controllerClass: classes.custos });
-  return { eso, op };
+  return { eso, op, esoMetrics: `http://${esoMetricsAddr}/metrics` };
 }
 
 async function stopBoth(eso: EsoProcess | undefined, op: OperatorHandle | undefined) {
@@ -429,6 +433,7 @@ async function stopBoth(eso: EsoProcess | undefined, op: OperatorHandle | undefi
 }
 
 describe(`differential: Custos and the real ESO ${esoVersion} on the same manifests`, { skip }, () => {
+  let esoMetrics = '';
   let h: Harness;
   let nsEso: string;
   let nsCustos: string;
@@ -442,7 +447,7 @@ describe(`differential: Custos and the real ESO ${esoVersion} on the same manife
     await createFakeStore(h, nsEso, 'store', [...remote, ...moreRemote]);
     await createFakeStore(h, nsCustos, 'store', [...remote, ...moreRemote]);
     const { kubeconfigPath } = await integration.cluster();
-    ({ eso, op } = await startBoth(h, kubeconfigPath, nsEso, nsCustos));
+    ({ eso, op, esoMetrics } = await startBoth(h, kubeconfigPath, nsEso, nsCustos));
   });
 
   after(() => stopBoth(eso, op));
@@ -450,6 +455,47 @@ describe(`differential: Custos and the real ESO ${esoVersion} on the same manife
   for (const c of [...commonCases, ...moreCases]) {
     it(c.name, () => compareCase(h, c, nsEso, nsCustos, eso));
   }
+
+  // Dashboards and alerts built for ESO query its /metrics: every family ESO exposes must be there with the same
+  // type and label names, and the status gauges must say the same thing about the same objects.
+  it('exposes the metrics ESO exposes, with the same labels and the same status values', async () => {
+    const scrape = async (url: string) => parsePrometheusText(await (await fetch(url)).text());
+    const ofEso = await scrape(esoMetrics);
+    const ofCustos = await scrape(`http://${op?.httpAddress}/metrics`);
+    // Go internals differ by runtime (Node's are nodejs_*); ESO's webhook server is not part of the operator.
+    const runtimeSpecific = /^(go_|promhttp_|certwatcher_|controller_runtime_webhook_)/;
+    const families = [...ofEso.values()].filter((f) => !runtimeSpecific.test(f.name) && f.samples.length > 0);
+    assert.ok(families.length >= 20, `ESO exposes its metric families (${families.map((f) => f.name)})`);
+    for (const family of families) {
+      const custos = ofCustos.get(family.name);
+      assert.ok(custos, `Custos exposes ${family.name}`);
+      assert.equal(custos.type, family.type, `${family.name} type`);
+      // Custos's work queues carry a `lane` label on top (docs/operator.md); summing over it gives ESO's series.
+      assert.deepEqual(labelNameSets(custos, ['lane']), labelNameSets(family), `${family.name} label names`);
+    }
+    const conditions = (families: Map<string, Family>, metric: string) =>
+      Object.fromEntries(
+        (families.get(metric)?.samples ?? []).map((s) => [
+          `${s.labels.name} ${s.labels.condition}=${s.labels.status}`,
+          s.value,
+        ]),
+      );
+    for (const metric of ['externalsecret_status_condition', 'secretstore_status_condition']) {
+      assert.deepEqual(conditions(ofCustos, metric), conditions(ofEso, metric), metric);
+    }
+    const results = (families: Map<string, Family>) =>
+      (families.get('controller_runtime_reconcile_total')?.samples ?? [])
+        .filter((s) => s.labels.controller === 'externalsecret')
+        .map((s) => s.labels.result)
+        .sort();
+    assert.deepEqual(results(ofCustos), results(ofEso), 'reconcile results counted');
+    const reconciles = (families: Map<string, Family>, result: string) =>
+      families
+        .get('controller_runtime_reconcile_total')
+        ?.samples.find((s) => s.labels.controller === 'externalsecret' && s.labels.result === result)?.value ?? 0;
+    assert.ok(reconciles(ofCustos, 'requeue_after') > 0, 'reconciles that scheduled a refresh are counted');
+    assert.ok(reconciles(ofCustos, 'error') > 0, 'the failing cases count as errors');
+  });
 });
 
 // The kubernetes provider: both operators read Secrets of a third namespace through a store with the API server's

@@ -40,6 +40,24 @@ describe('KubeClient (scripted endpoint)', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
+  it('reports every request it sends, with method, response code and host (rest_client_requests_total)', async () => {
+    handler = (req, res) => {
+      res.statusCode = req.url?.includes('missing') ? 404 : 200;
+      res.setHeader('content-type', 'application/json');
+      res.end(res.statusCode === 404 ? '{"kind":"Status","reason":"NotFound","code":404}' : '{}');
+    };
+    const seen: string[] = [];
+    const client = new KubeClient(kc, {
+      onRequestDone: (method, code, host) => seen.push(`${method} ${code} ${host}`),
+    });
+    await client.get(Resources.secrets, 'present', { namespace: 'ns' });
+    await client.get(Resources.secrets, 'missing', { namespace: 'ns' }).catch(() => undefined);
+    await client.patch(Resources.secrets, 'present', {}, { namespace: 'ns' });
+    client.close();
+    const host = new URL(kc.getCurrentCluster()?.server ?? '').host;
+    assert.deepEqual(seen, [`GET 200 ${host}`, `GET 404 ${host}`, `PATCH 200 ${host}`]);
+  });
+
   it('sends the bearer token and the patch content type for each patch kind', async () => {
     const seen: string[] = [];
     handler = (req, res) => {

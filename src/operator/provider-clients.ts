@@ -9,6 +9,8 @@ export interface ProviderClientCacheOptions {
   /** How long a client is reused (default 5 minutes). */
   ttlMs?: number;
   now?: () => number;
+  /** API calls reported by providers that count their own (Provider.countsApiCalls). */
+  onApiCall?(provider: string, call: string, status: 'success' | 'error'): void;
 }
 
 export class ProviderClientCache {
@@ -32,7 +34,13 @@ export class ProviderClientCache {
       void cached.client.then((c) => c.close()).catch(() => undefined);
     }
     const provider = this.#options.registry.forStore(store.object.spec);
-    const client = provider.newClient({ store: store.object, namespace, kube: this.#options.kube });
+    const onApiCall = this.#options.onApiCall;
+    const client = provider.newClient({
+      store: store.object,
+      namespace,
+      kube: this.#options.kube,
+      apiCalls: onApiCall && ((call, failed) => onApiCall(provider.key, call, failed ? 'error' : 'success')),
+    });
     const entry = { at: now, client };
     this.#clients.set(key, entry);
     // A client that failed to build is not cached: the next call tries again.

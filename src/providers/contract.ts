@@ -131,6 +131,12 @@ export interface NewClientOptions {
    */
   namespace: string;
   kube: KubeAccess;
+  /**
+   * Called once per request the client sends to the provider's API, named as ESO names that call (e.g.
+   * "GetSecret", "ListSecrets"), for externalsecret_provider_api_calls_count. Only providers with
+   * `countsApiCalls` report; for the others the operator counts one call per client method.
+   */
+  apiCalls?(call: string, failed: boolean): void;
 }
 
 export interface StoreValidationResult {
@@ -146,6 +152,8 @@ export interface Provider {
   readonly capabilities: Capabilities;
   /** ESO marks some providers as not maintained (fake); the webhook warns and the store gets an event. */
   readonly maintained: boolean;
+  /** Reports its API calls through NewClientOptions.apiCalls. */
+  readonly countsApiCalls?: boolean;
   newClient(options: NewClientOptions): Promise<SecretsClient>;
   /** Static checks of the store spec, without network access. */
   validateStore(store: Omit<StoreObject, 'name'> & { name?: string }): StoreValidationResult;

@@ -18,8 +18,11 @@ export interface ProviderAccessOptions {
   clientTtlMs?: number;
   /** Longest time a read result is shared, whatever callers ask (default 5 minutes; 0 disables coalescing). */
   coalesceWindowMs?: number;
-  /** Every real provider call (for externalsecret_provider_api_calls_count). */
-  onCall?(provider: string, call: ProviderCall, status: 'success' | 'error'): void;
+  /**
+   * Every real provider call (for externalsecret_provider_api_calls_count): the provider's own API calls when it
+   * counts them (Provider.countsApiCalls, named as ESO names them), else one per client method (a ProviderCall).
+   */
+  onCall?(provider: string, call: string, status: 'success' | 'error'): void;
   /** A read answered from a shared result or an in-flight call. */
   onCoalesced?(provider: string, call: ProviderCall): void;
   now?: () => number;
@@ -46,6 +49,7 @@ export class ProviderAccess {
       kube: options.kube,
       ttlMs: options.clientTtlMs,
       now: options.now,
+      onApiCall: options.onCall,
     });
   }
 
@@ -99,14 +103,16 @@ export class ProviderAccess {
       return cached.value as Promise<T>;
     }
     const entry: CachedRead = { at: now, settled: false, value: Promise.resolve() };
+    const countedByProvider = this.#options.registry.forStore(store.object.spec).countsApiCalls === true;
+    const onCall = countedByProvider ? undefined : this.#options.onCall;
     entry.value = (async () => {
       const client = await this.#clients.get(store, namespace);
       try {
         const result = await run(client);
-        this.#options.onCall?.(provider, call, 'success');
+        onCall?.(provider, call, 'success');
         return result;
       } catch (error) {
-        this.#options.onCall?.(provider, call, 'error');
+        onCall?.(provider, call, 'error');
         throw error;
       }
     })();

@@ -17,7 +17,8 @@ export interface PushClientsOptions {
   registry: ProviderRegistry;
   kube: KubeAccess;
   clientTtlMs?: number;
-  onCall?(provider: string, call: PushCall, status: 'success' | 'error'): void;
+  /** As ProviderAccessOptions.onCall: the provider's own API calls, or one per client method (a PushCall). */
+  onCall?(provider: string, call: string, status: 'success' | 'error'): void;
   now?: () => number;
 }
 
@@ -32,6 +33,7 @@ export class PushClients {
       kube: options.kube,
       ttlMs: options.clientTtlMs,
       now: options.now,
+      onApiCall: options.onCall,
     });
   }
 
@@ -53,13 +55,15 @@ export class PushClients {
 
   async #call<T>(store: ResolvedStore, namespace: string, call: PushCall, run: (c: SecretsClient) => Promise<T>) {
     const provider = Object.keys(store.object.spec.provider ?? {})[0] ?? 'unknown';
+    const countedByProvider = this.#options.registry.forStore(store.object.spec).countsApiCalls === true;
+    const onCall = countedByProvider ? undefined : this.#options.onCall;
     const client = await this.#clients.get(store, namespace);
     try {
       const result = await run(client);
-      this.#options.onCall?.(provider, call, 'success');
+      onCall?.(provider, call, 'success');
       return result;
     } catch (error) {
-      this.#options.onCall?.(provider, call, 'error');
+      onCall?.(provider, call, 'error');
       throw error;
     }
   }

@@ -248,6 +248,9 @@ export class PushSecretReconciler {
       }
       return requeue;
     } catch (error) {
+      // A store not validated yet is no failure: wait for its first validation without a status or an event, as
+      // for ExternalSecrets (a PushSecret created with its store would otherwise start with a false Errored).
+      if (isStorePending(error)) return { requeueAfter: 1_000 };
       const message = (error as Error)?.message ?? String(error);
       if (error instanceof SourceMissingError && Object.keys(old).length > 0) {
         // The source is gone after a sync: remove what we pushed (Delete policy), then report it.
@@ -276,7 +279,6 @@ export class PushSecretReconciler {
         ready: ['False', 'Errored', failure],
       });
       void this.#o.events.record(this.#eventTarget(ps), 'Warning', 'Errored', failure);
-      if (isStorePending(error)) return { requeueAfter: 5_000 };
       // Retrying cannot fix a bad spec or a missing Secret; their watches bring the PushSecret back when they change.
       if (error instanceof PushSpecError || error instanceof SourceMissingError) return requeue;
       throw error;

@@ -137,6 +137,7 @@ export class SecretStoreReconciler {
         store: object,
         namespace: this.#o.kind === 'SecretStore' ? namespace : '',
         kube: this.#o.kube,
+        apiCalls: (call, failed) => this.#o.metrics.providerCall(provider.key, call, failed ? 'error' : 'success'),
       });
     } catch (error) {
       return invalid(`unable to create client: ${messageOf(error)}`);

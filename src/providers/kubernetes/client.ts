@@ -135,9 +135,20 @@ function propertyMap(key: string, property: string, source: Record<string, Uint8
   return found;
 }
 
+/** ESO's names for the kubernetes provider's API calls (its metric's `call` label). */
+export type KubernetesApiCall =
+  | 'GetSecret'
+  | 'ListSecrets'
+  | 'CreateSecret'
+  | 'UpdateSecret'
+  | 'DeleteSecret'
+  | 'CreateSelfSubjectRulesReview'
+  | 'CreateSelfSubjectAccessReview';
+
 export interface KubernetesClientOptions {
   access: RemoteAccess;
   remoteNamespace: string;
+  apiCalls?(call: KubernetesApiCall, failed: boolean): void;
   storeKind: StoreKind;
 }
 
@@ -145,15 +156,25 @@ export class KubernetesSecretsClient implements SecretsClient {
   private readonly access: RemoteAccess;
   private readonly remoteNamespace: string;
   private readonly storeKind: StoreKind;
+  private readonly apiCalls: KubernetesClientOptions['apiCalls'];
 
   constructor(options: KubernetesClientOptions) {
     this.access = options.access;
     this.remoteNamespace = options.remoteNamespace;
     this.storeKind = options.storeKind;
+    this.apiCalls = options.apiCalls;
   }
 
-  private async call(req: KubeRequest): Promise<KubeResponse> {
-    const res = await kubeCall(this.access.transport, req);
+  /** One API request, counted under ESO's name for it (any answer but 2xx counts as failed, as in ESO). */
+  private async call(req: KubeRequest, name: KubernetesApiCall): Promise<KubeResponse> {
+    let res: KubeResponse;
+    try {
+      res = await kubeCall(this.access.transport, req);
+    } catch (error) {
+      this.apiCalls?.(name, true);
+      throw error;
+    }
+    this.apiCalls?.(name, res.status < 200 || res.status >= 300);
     if (res.status === 401) this.access.onUnauthorized();
     return res;
   }
@@ -169,7 +190,7 @@ export class KubernetesSecretsClient implements SecretsClient {
   /** The Secret, or undefined when it does not exist. */
   private async read(name: string, namespace = this.remoteNamespace): Promise<SecretObject | undefined> {
     if (!name) throw new ProviderConfigError('the remote key (a Secret name) is empty');
-    const res = await this.call({ method: 'GET', path: this.secretPath(name, namespace) });
+    const res = await this.call({ method: 'GET', path: this.secretPath(name, namespace) }, 'GetSecret');
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw this.fail(res, `cannot get Secret "${name}" in namespace "${namespace}"`);
     return res.body as SecretObject;
@@ -208,11 +229,14 @@ export class KubernetesSecretsClient implements SecretsClient {
     const items: SecretObject[] = [];
     let next: string | undefined;
     do {
-      const res = await this.call({
-        method: 'GET',
-        path: this.secretPath(''),
-        query: { labelSelector, limit: String(LIST_PAGE), continue: next },
-      });
+      const res = await this.call(
+        {
+          method: 'GET',
+          path: this.secretPath(''),
+          query: { labelSelector, limit: String(LIST_PAGE), continue: next },
+        },
+        'ListSecrets',
+      );
       if (res.status !== 200) throw this.fail(res, `unable to list secrets in namespace "${this.remoteNamespace}"`);
       const body = res.body as { items?: SecretObject[]; metadata?: { continue?: string } };
       items.push(...(body.items ?? []));
@@ -275,14 +299,20 @@ export class KubernetesSecretsClient implements SecretsClient {
       data: encoded,
     };
     if (!existing) {
-      const res = await this.call({ method: 'POST', path: this.secretPath('', namespace), body: desired });
+      const res = await this.call(
+        { method: 'POST', path: this.secretPath('', namespace), body: desired },
+        'CreateSecret',
+      );
       if (res.status !== 201 && res.status !== 200) {
         throw this.fail(res, `cannot create Secret "${remoteKey}" in namespace "${namespace}"`);
       }
       return;
     }
     if (sameSecret(existing, desired)) return;
-    const res = await this.call({ method: 'PUT', path: this.secretPath(remoteKey, namespace), body: desired });
+    const res = await this.call(
+      { method: 'PUT', path: this.secretPath(remoteKey, namespace), body: desired },
+      'UpdateSecret',
+    );
     if (res.status !== 200) throw this.fail(res, `cannot update Secret "${remoteKey}" in namespace "${namespace}"`);
   }
 
@@ -294,16 +324,19 @@ export class KubernetesSecretsClient implements SecretsClient {
       if (!Object.hasOwn(data, ref.property)) return;
       if (Object.keys(data).length > 1) {
         const { [ref.property]: _removed, ...rest } = data;
-        const res = await this.call({
-          method: 'PUT',
-          path: this.secretPath(ref.remoteKey),
-          body: { ...secret, data: rest },
-        });
+        const res = await this.call(
+          {
+            method: 'PUT',
+            path: this.secretPath(ref.remoteKey),
+            body: { ...secret, data: rest },
+          },
+          'UpdateSecret',
+        );
         if (res.status !== 200) throw this.fail(res, `cannot update Secret "${ref.remoteKey}"`);
         return;
       }
     }
-    const res = await this.call({ method: 'DELETE', path: this.secretPath(ref.remoteKey) });
+    const res = await this.call({ method: 'DELETE', path: this.secretPath(ref.remoteKey) }, 'DeleteSecret');
     if (res.status !== 200 && res.status !== 202 && res.status !== 404) {
       throw this.fail(res, `cannot delete Secret "${ref.remoteKey}" in namespace "${this.remoteNamespace}"`);
     }
@@ -322,15 +355,18 @@ export class KubernetesSecretsClient implements SecretsClient {
       message: `could not verify if client is valid: ${(error as Error).message}`,
     });
     try {
-      const rules = await this.call({
-        method: 'POST',
-        path: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
-        body: {
-          apiVersion: 'authorization.k8s.io/v1',
-          kind: 'SelfSubjectRulesReview',
-          spec: { namespace: this.remoteNamespace },
+      const rules = await this.call(
+        {
+          method: 'POST',
+          path: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectRulesReview',
+            spec: { namespace: this.remoteNamespace },
+          },
         },
-      });
+        'CreateSelfSubjectRulesReview',
+      );
       if (rules.status !== 201 && rules.status !== 200) return unknown(this.fail(rules, 'SelfSubjectRulesReview'));
       const resourceRules =
         (
@@ -345,15 +381,18 @@ export class KubernetesSecretsClient implements SecretsClient {
           (!r.apiGroups?.length || r.apiGroups.includes('') || r.apiGroups.includes('*')),
       );
       if (allows) return { result: 'Ready' };
-      const access = await this.call({
-        method: 'POST',
-        path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
-        body: {
-          apiVersion: 'authorization.k8s.io/v1',
-          kind: 'SelfSubjectAccessReview',
-          spec: { resourceAttributes: { resource: 'secrets', namespace: this.remoteNamespace, verb: 'get' } },
+      const access = await this.call(
+        {
+          method: 'POST',
+          path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectAccessReview',
+            spec: { resourceAttributes: { resource: 'secrets', namespace: this.remoteNamespace, verb: 'get' } },
+          },
         },
-      });
+        'CreateSelfSubjectAccessReview',
+      );
       if (access.status !== 201 && access.status !== 200) return unknown(this.fail(access, 'SelfSubjectAccessReview'));
       if ((access.body as { status?: { allowed?: boolean } }).status?.allowed) return { result: 'Ready' };
       return {

@@ -34,9 +34,10 @@ export class KubernetesSecretsProvider implements Provider {
   readonly key = 'kubernetes';
   readonly capabilities = 'ReadWrite' as const;
   readonly maintained = true;
+  readonly countsApiCalls = true;
   private readonly tokens = new TokenCache();
 
-  async newClient({ store, namespace, kube }: NewClientOptions): Promise<SecretsClient> {
+  async newClient({ store, namespace, kube, apiCalls }: NewClientOptions): Promise<SecretsClient> {
     const spec = kubernetesSpecOf(store);
     const referent = store.kind === 'ClusterSecretStore' && isReferentSpec(spec);
     // A SecretStore is only ever used from its own namespace.
@@ -54,6 +55,7 @@ export class KubernetesSecretsProvider implements Provider {
       access,
       remoteNamespace: spec.remoteNamespace || DEFAULT_REMOTE_NAMESPACE,
       storeKind: store.kind,
+      apiCalls,
     };
     return referent ? new ReferentValidation(options) : new KubernetesSecretsClient(options);
   }

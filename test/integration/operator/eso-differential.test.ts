@@ -384,6 +384,16 @@ async function compareEvents(h: Harness, c: DiffCase, nsEso: string, nsCustos: s
   assert.deepEqual(events.custos, events.eso, 'the events on the ExternalSecret');
 }
 
+/** The kinds of kubernetes provider API calls a /metrics page counted: "<call> <status>", sorted. */
+async function kubernetesApiCalls(url: string): Promise<string[]> {
+  const samples =
+    parsePrometheusText(await (await fetch(url)).text()).get('externalsecret_provider_api_calls_count')?.samples ?? [];
+  const kinds = samples
+    .filter((s) => s.labels.provider === 'Kubernetes' && s.value > 0)
+    .map((s) => `${s.labels.call} ${s.labels.status}`);
+  return [...new Set(kinds)].sort();
+}
+
 /** A SecretStore `k8s` of the kubernetes provider: the test API server by URL and CA, as `serviceAccount`. */
 async function createKubernetesStore(h: Harness, namespace: string, serviceAccount: string, remoteNamespace: string) {
   const { server } = await integration.cluster();
@@ -501,6 +511,7 @@ describe(`differential: Custos and the real ESO ${esoVersion} on the same manife
 // The kubernetes provider: both operators read Secrets of a third namespace through a store with the API server's
 // URL and CA and a service account token (TokenRequest), and must write the same Secrets.
 describe(`differential: the kubernetes provider, Custos and the real ESO ${esoVersion}`, { skip }, () => {
+  let esoMetrics = '';
   let h: Harness;
   let nsEso: string;
   let nsCustos: string;
@@ -573,7 +584,7 @@ describe(`differential: the kubernetes provider, Custos and the real ESO ${esoVe
       });
       await createKubernetesStore(h, namespace, 'reader', remoteNs);
     }
-    ({ eso, op } = await startBoth(h, kubeconfigPath, nsEso, nsCustos));
+    ({ eso, op, esoMetrics } = await startBoth(h, kubeconfigPath, nsEso, nsCustos));
   });
 
   after(() => stopBoth(eso, op));
@@ -581,6 +592,19 @@ describe(`differential: the kubernetes provider, Custos and the real ESO ${esoVe
   for (const c of k8sCases) {
     it(c.name, () => compareCase(h, c, nsEso, nsCustos, eso));
   }
+
+  // The provider's API calls as ESO labels them (provider, call, status): which calls a store's validation and
+  // these reads made, and whether they failed. Counts differ by design (Custos shares reads).
+  it('counts the same kinds of provider API calls', async () => {
+    const ofEso = await kubernetesApiCalls(esoMetrics);
+    assert.ok(ofEso.length > 0, 'ESO counted its kubernetes provider calls');
+    // ESO v0.16.2 does not count the GET behind a `data[]` reference (its GetSecret has no ObserveAPICall), so
+    // the missing Secret's failed GET shows up on Custos's side only.
+    const ofCustos = (await kubernetesApiCalls(`http://${op?.httpAddress}/metrics`)).filter(
+      (c) => c !== 'GetSecret error',
+    );
+    assert.deepEqual(ofCustos, ofEso);
+  });
 });
 
 // After the first sync, the same change is made on both sides (the target edited or deleted, the remote value
@@ -978,6 +1002,7 @@ describe(`differential: PushSecret, Custos and the real ESO ${esoVersion}`, { sk
   const sides = { eso: { app: '', remote: '' }, custos: { app: '', remote: '' } };
   let eso: EsoProcess | undefined;
   let op: OperatorHandle | undefined;
+  let esoMetrics = '';
 
   const pushCases: Array<{ name: string; spec: PushSecretSpec; remoteSecrets: string[]; fails?: boolean }> = [
     {
@@ -1030,6 +1055,8 @@ describe(`differential: PushSecret, Custos and the real ESO ${esoVersion}`, { sk
         stringData: { user: 'admin', pass: 's3cr3t-pass' },
       });
     }
+    const esoMetricsAddr = `127.0.0.1:${await freePort()}`;
+    esoMetrics = `http://${esoMetricsAddr}/metrics`;
     eso = await startEso(build as EsoBuild, {
       kubeconfigPath,
       kc: h.kc,
@@ -1037,6 +1064,7 @@ describe(`differential: PushSecret, Custos and the real ESO ${esoVersion}`, { sk
       concurrent: 2,
       namespace: sides.eso.app,
       clusterScoped: false,
+      metricsAddr: esoMetricsAddr,
     });
     op = await startTestOperator(h, {
       namespace: sides.custos.app,
@@ -1078,6 +1106,26 @@ describe(`differential: PushSecret, Custos and the real ESO ${esoVersion}`, { sk
         };
       };
       assert.deepEqual(status(ofCustos), status(ofEso), 'PushSecret status');
+      const events = async (side: 'eso' | 'custos') => {
+        const list = await h.client.list<KubeObject & { type?: string; reason?: string; message?: string }>(
+          Resources.events,
+          { namespace: sides[side].app, fieldSelector: `involvedObject.kind=PushSecret,involvedObject.name=${c.name}` },
+        );
+        return [...new Set(list.items.map((e) => `${e.type} ${e.reason}: ${e.message}`))].sort();
+      };
+      const eventsOfEso = await waitFor("ESO's PushSecret events", async () => {
+        const found = await events('eso');
+        return found.length > 0 ? found : undefined;
+      });
+      const eventsOfCustos = await waitFor(
+        'the same events from Custos',
+        async () => {
+          const found = await events('custos');
+          return JSON.stringify(found) === JSON.stringify(eventsOfEso) ? found : undefined;
+        },
+        5_000,
+      ).catch(async () => events('custos'));
+      assert.deepEqual(eventsOfCustos, eventsOfEso, 'the events on the PushSecret');
       for (const name of c.remoteSecrets) {
         const remoteOf = async (side: 'eso' | 'custos') => {
           const secret = await getSecret(h, sides[side].remote, name);
@@ -1093,4 +1141,12 @@ describe(`differential: PushSecret, Custos and the real ESO ${esoVersion}`, { sk
       }
     });
   }
+
+  // Pushing costs the same kinds of API calls on both sides: a GET of the target (failing when it does not exist
+  // yet), then a create or an update; and store validation's SelfSubjectRulesReview.
+  it('counts the same kinds of provider API calls', async () => {
+    const ofEso = await kubernetesApiCalls(esoMetrics);
+    assert.ok(ofEso.includes('CreateSecret success'), `ESO counted its pushes (${ofEso})`);
+    assert.deepEqual(await kubernetesApiCalls(`http://${op?.httpAddress}/metrics`), ofEso);
+  });
 });

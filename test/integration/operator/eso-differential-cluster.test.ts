@@ -29,8 +29,9 @@ import {
 import { OperatorResources } from '../../../src/operator/resources.js';
 import { integration } from '../../helpers/cluster.js';
 import { freePort } from '../../helpers/e2e-processes.js';
-import { buildEso, type EsoBuild, type EsoProcess, esoVersion, startEso } from '../../helpers/eso-oracle.js';
+import { type EsoBuild, type EsoProcess, esoVersion, startEso } from '../../helpers/eso-oracle.js';
 import { type Family, labelNameSets, parsePrometheusText } from '../../helpers/prometheus-text.js';
+import { build, skip } from './eso-differential-harness.js';
 
 type Side = 'eso' | 'custos';
 const sides: Side[] = ['eso', 'custos'];
@@ -40,16 +41,6 @@ interface SideState {
   client: KubeClient;
   kc: KubeConfig;
 }
-
-function esoBuildOrSkip(): { build?: EsoBuild; skip?: string } {
-  if (integration.skipReason) return { skip: integration.skipReason };
-  const build = buildEso();
-  if (build) return { build };
-  if (process.env.CI === 'true') throw new Error('CI needs Go to build the real ESO (tools/eso-oracle/build.sh)');
-  return { skip: 'Go is not installed, so the real ESO cannot be built (install Go to run)' };
-}
-
-const { build, skip } = esoBuildOrSkip();
 
 // The same names on both planes, so the two states compare as they are.
 const namespaces = ['team-a', 'team-b', 'team-c', 'team-d'];

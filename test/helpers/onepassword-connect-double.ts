@@ -1,8 +1,9 @@
 // A stand-in for a 1Password Connect server (closed software; no open-source server exists), written from the
 // published Connect API (reference/providers.md 3.1): Bearer token, vaults and items with 26-character IDs,
-// `filter=title eq "X"`, item summaries without fields, full items, POST/PUT/DELETE of items, file content, and
-// Connect's error bodies. `listDelayMs` imitates its eventual consistency: a new item shows in item lists only
-// after that long. Every request is recorded (method, path, query).
+// `filter=title eq "X"`, item summaries without fields, full items, POST/PUT/DELETE of items, file content, the
+// `1Password-Connect-Version` header and Connect's error bodies. `listDelayMs` imitates its eventual consistency:
+// a new item shows in item lists only after that long. Every request is recorded (method, path, query). ESO's own
+// 1Password provider (Connect SDK) reads from it in the differential test, which checks the double as well.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -42,6 +43,8 @@ export class ConnectDouble {
   readonly vaults = new Map<string, DoubleVault>();
   readonly requests: Array<{ method: string; path: string; query: string }> = [];
   listDelayMs = 0;
+  /** Sent as the `1Password-Connect-Version` header. */
+  version = '1.7.3';
   #server: Server | undefined;
   url = '';
 
@@ -83,6 +86,8 @@ export class ConnectDouble {
     const url = new URL(req.url ?? '/', 'http://connect');
     const method = req.method ?? 'GET';
     this.requests.push({ method, path: url.pathname, query: url.search });
+    // Connect names its version on every answer; clients refuse file content from servers older than 1.3.0.
+    res.setHeader('1Password-Connect-Version', this.version);
     const reply = (status: number, payload?: unknown) => {
       if (payload === undefined) {
         res.writeHead(status);

@@ -1,6 +1,7 @@
 // The real External Secrets Operator (v0.16.2, the newest release the Go module proxy serves whole), built from its
-// published Go module with only the fake and kubernetes providers linked in, so Custos can be compared with ESO by
-// running both: bench/sync (speed, API requests) and the differential tests (the Secrets each one writes).
+// published Go module with only the fake, kubernetes, webhook, onepassword and akeyless providers linked in, so
+// Custos can be compared with ESO by running both: bench/sync (speed, API requests) and the differential tests (the
+// Secrets each one writes).
 //
 // The controllers (ExternalSecret, SecretStore, ClusterSecretStore, ClusterExternalSecret, PushSecret,
 // ClusterPushSecret) are ESO's own; this file only wires them the way ESO's `controller` command does by default
@@ -36,7 +37,10 @@ import (
 	"github.com/external-secrets/external-secrets/pkg/controllers/secretstore/cssmetrics"
 	"github.com/external-secrets/external-secrets/pkg/controllers/secretstore/ssmetrics"
 	"github.com/external-secrets/external-secrets/pkg/provider/fake"
+	_ "github.com/external-secrets/external-secrets/pkg/provider/akeyless"
 	_ "github.com/external-secrets/external-secrets/pkg/provider/kubernetes"
+	_ "github.com/external-secrets/external-secrets/pkg/provider/onepassword"
+	_ "github.com/external-secrets/external-secrets/pkg/provider/webhook"
 	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"

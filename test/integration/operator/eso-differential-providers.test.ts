@@ -1,0 +1,258 @@
+// Differential test of the HTTP providers: the real ESO v0.16.2 (tools/eso-oracle links ESO's own webhook and
+// onepassword providers) and Custos read the same remote endpoint (an HTTPS JSON service for `webhook`, the
+// 1Password Connect stand-in of test/helpers for `onepassword`) through the same store spec, each in its own
+// namespace, and must write the same Secrets and report the same status and events (eso-differential-harness.ts).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadOrCreateServingCertificate } from '../../../src/gateway/tls.js';
+import { Resources } from '../../../src/kube/index.js';
+import type { OperatorHandle } from '../../../src/operator/index.js';
+import { OperatorResources } from '../../../src/operator/resources.js';
+import { integration } from '../../helpers/cluster.js';
+import { type EsoProcess, esoVersion } from '../../helpers/eso-oracle.js';
+import { ConnectDouble } from '../../helpers/onepassword-connect-double.js';
+import { compareCase, type DiffCase, skip, startBoth, stopBoth } from './eso-differential-harness.js';
+import { createNamespace, type Harness, harness } from './harness.js';
+
+describe(`differential: the webhook provider, Custos and the real ESO ${esoVersion}`, { skip }, () => {
+  const token = 'wh-diff-credential-6c1e';
+  const remote: Record<string, unknown> = {
+    'db password': { value: 'pw-ÄÖ-1' },
+    'db-config': { data: { host: 'db.internal', port: 5432, tls: true, pool: { max: 10 }, tags: ['a', 'b'] } },
+    ratio: { value: 42.6 },
+    flag: { value: true },
+  };
+  let h: Harness;
+  let nsEso: string;
+  let nsCustos: string;
+  let eso: EsoProcess | undefined;
+  let op: OperatorHandle | undefined;
+  let server: Server;
+  const certDir = mkdtempSync(join(tmpdir(), 'custos-webhook-diff-'));
+
+  const cases: DiffCase[] = [
+    {
+      name: 'wh-values',
+      spec: {
+        secretStoreRef: { name: 'values' },
+        data: [
+          { secretKey: 'password', remoteRef: { key: 'db password' } },
+          { secretKey: 'ratio', remoteRef: { key: 'ratio' } },
+          { secretKey: 'flag', remoteRef: { key: 'flag' } },
+        ],
+      },
+    },
+    {
+      name: 'wh-extract',
+      spec: { secretStoreRef: { name: 'objects' }, dataFrom: [{ extract: { key: 'db-config' } }] },
+    },
+    {
+      name: 'wh-whole-object',
+      spec: { secretStoreRef: { name: 'objects' }, data: [{ secretKey: 'config', remoteRef: { key: 'db-config' } }] },
+    },
+    {
+      name: 'wh-templated-jsonpath',
+      spec: {
+        secretStoreRef: { name: 'by-property' },
+        data: [
+          { secretKey: 'host', remoteRef: { key: 'db-config', property: 'host' } },
+          { secretKey: 'port', remoteRef: { key: 'db-config', property: 'port' } },
+        ],
+      },
+    },
+    {
+      name: 'wh-missing',
+      fails: true,
+      failureMessages: { eso: /^could not get secret data from provider$/, custos: /does not exist/ },
+      spec: { secretStoreRef: { name: 'values' }, data: [{ secretKey: 'x', remoteRef: { key: 'nope' } }] },
+    },
+  ];
+
+  before(async () => {
+    h = await harness();
+    nsEso = await createNamespace(h, 'diff-wh-eso');
+    nsCustos = await createNamespace(h, 'diff-wh-custos');
+    const tls = await loadOrCreateServingCertificate(certDir, ['127.0.0.1']);
+    assert.ok(tls.caPem);
+    server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
+      const url = new URL(req.url ?? '/', 'https://x');
+      const reply = (status: number, payload: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(payload));
+      };
+      if (req.headers.authorization !== `Bearer ${token}`) return reply(401, { error: 'bad token' });
+      const key = url.searchParams.get('key') ?? '';
+      if (!Object.hasOwn(remote, key)) return reply(404, { error: 'unknown' });
+      return reply(200, remote[key]);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    for (const namespace of [nsEso, nsCustos]) {
+      await h.client.create(Resources.secrets, {
+        metadata: { name: 'webhook-auth', namespace, labels: { 'external-secrets.io/type': 'webhook' } },
+        stringData: { token },
+      });
+      const store = (name: string, webhook: Record<string, unknown>) =>
+        h.client.create(OperatorResources.secretStores, {
+          apiVersion: 'external-secrets.io/v1',
+          kind: 'SecretStore',
+          metadata: { name, namespace },
+          spec: {
+            provider: {
+              webhook: {
+                url: `${base}/secrets?key={{ .remoteRef.key }}`,
+                headers: { Authorization: 'Bearer {{ .auth.token }}' },
+                secrets: [{ name: 'auth', secretRef: { name: 'webhook-auth', key: 'token' } }],
+                caBundle: Buffer.from(tls.caPem as string).toString('base64'),
+                ...webhook,
+              },
+            },
+          },
+        });
+      await store('values', { result: { jsonPath: '$.value' } });
+      await store('objects', { result: { jsonPath: '$.data' } });
+      await store('by-property', { result: { jsonPath: '$.data.{{ .remoteRef.property }}' } });
+    }
+    const { kubeconfigPath } = await integration.cluster();
+    ({ eso, op } = await startBoth(h, kubeconfigPath, nsEso, nsCustos));
+  });
+
+  after(async () => {
+    await stopBoth(eso, op);
+    await new Promise((resolve) => server?.close(resolve));
+    rmSync(certDir, { recursive: true, force: true });
+  });
+
+  for (const c of cases) {
+    it(c.name, () => compareCase(h, c, nsEso, nsCustos, eso));
+  }
+});
+
+describe(`differential: the onepassword provider (Connect), Custos and the real ESO ${esoVersion}`, { skip }, () => {
+  const connectToken = 'op-diff-connect-token-77a2';
+  const connect = new ConnectDouble(connectToken);
+  let h: Harness;
+  let nsEso: string;
+  let nsCustos: string;
+  let eso: EsoProcess | undefined;
+  let op: OperatorHandle | undefined;
+
+  const store = { name: 'onepassword' };
+  const cases: DiffCase[] = [
+    {
+      name: 'op-fields',
+      spec: {
+        secretStoreRef: store,
+        data: ['username', 'password', 'database'].map((p) => ({
+          secretKey: p,
+          remoteRef: { key: 'postgres-database', property: p },
+        })),
+      },
+    },
+    {
+      name: 'op-default-field-and-vault-order',
+      spec: { secretStoreRef: store, data: [{ secretKey: 'login', remoteRef: { key: 'shared-login' } }] },
+    },
+    {
+      name: 'op-file',
+      spec: {
+        secretStoreRef: store,
+        data: [{ secretKey: 'ca.crt', remoteRef: { key: 'internal-ca-certificate', property: 'ca.crt' } }],
+      },
+    },
+    { name: 'op-extract', spec: { secretStoreRef: store, dataFrom: [{ extract: { key: 'postgres-database' } }] } },
+    {
+      name: 'op-find-by-field-name',
+      spec: { secretStoreRef: store, dataFrom: [{ find: { name: { regexp: '^api-' } } }] },
+    },
+    {
+      name: 'op-missing-item',
+      fails: true,
+      failureMessages: { eso: /^could not get secret data from provider$/, custos: /no-such-item/ },
+      spec: { secretStoreRef: store, data: [{ secretKey: 'x', remoteRef: { key: 'no-such-item' } }] },
+    },
+    {
+      name: 'op-missing-field',
+      fails: true,
+      failureMessages: { eso: /^could not get secret data from provider$/, custos: /'port'/ },
+      spec: {
+        secretStoreRef: store,
+        data: [{ secretKey: 'x', remoteRef: { key: 'postgres-database', property: 'port' } }],
+      },
+    },
+  ];
+
+  before(async () => {
+    h = await harness();
+    nsEso = await createNamespace(h, 'diff-op-eso');
+    nsCustos = await createNamespace(h, 'diff-op-custos');
+    const infrastructure = connect.addVault('infrastructure');
+    const applications = connect.addVault('applications');
+    connect.addItem(applications, {
+      title: 'postgres-database',
+      category: 'DATABASE',
+      fields: [
+        { label: 'username', value: 'app-user' },
+        { label: 'password', value: 'pg-pass-1', type: 'CONCEALED', purpose: 'PASSWORD' },
+        { label: 'database', value: 'app' },
+      ],
+    });
+    connect.addItem(infrastructure, {
+      title: 'shared-login',
+      category: 'LOGIN',
+      fields: [{ label: 'password', value: 'infra-pass', purpose: 'PASSWORD' }],
+    });
+    connect.addItem(applications, {
+      title: 'shared-login',
+      category: 'LOGIN',
+      fields: [{ label: 'password', value: 'applications-copy', purpose: 'PASSWORD' }],
+    });
+    connect.addItem(applications, {
+      title: 'cloudflare-credentials',
+      category: 'API_CREDENTIAL',
+      fields: [{ label: 'api-token', value: 'cf-token-1' }],
+    });
+    connect.addItem(applications, {
+      title: 'internal-ca-certificate',
+      category: 'DOCUMENT',
+      files: [{ id: 'f'.repeat(26), name: 'ca.crt', content: Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n') }],
+    });
+    await connect.start();
+    for (const namespace of [nsEso, nsCustos]) {
+      await h.client.create(Resources.secrets, {
+        metadata: { name: 'onepassword-token', namespace },
+        stringData: { token: connectToken },
+      });
+      await h.client.create(OperatorResources.secretStores, {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'SecretStore',
+        metadata: { name: store.name, namespace },
+        spec: {
+          provider: {
+            onepassword: {
+              connectHost: connect.url,
+              vaults: { infrastructure: 1, applications: 2 },
+              auth: { secretRef: { connectTokenSecretRef: { name: 'onepassword-token', key: 'token' } } },
+            },
+          },
+        },
+      });
+    }
+    const { kubeconfigPath } = await integration.cluster();
+    ({ eso, op } = await startBoth(h, kubeconfigPath, nsEso, nsCustos));
+  });
+
+  after(async () => {
+    await stopBoth(eso, op);
+    await connect.stop();
+  });
+
+  for (const c of cases) {
+    it(c.name, () => compareCase(h, c, nsEso, nsCustos, eso));
+  }
+});

@@ -1,7 +1,8 @@
-// Differential test of the HTTP providers: the real ESO v0.16.2 (tools/eso-oracle links ESO's own webhook and
-// onepassword providers) and Custos read the same remote endpoint (an HTTPS JSON service for `webhook`, the
-// 1Password Connect stand-in of test/helpers for `onepassword`) through the same store spec, each in its own
-// namespace, and must write the same Secrets and report the same status and events (eso-differential-harness.ts).
+// Differential test of the HTTP providers: the real ESO v0.16.2 (tools/eso-oracle links ESO's own webhook,
+// onepassword and akeyless providers) and Custos read the same remote endpoint (an HTTPS JSON service for
+// `webhook`, the 1Password Connect and Akeyless API stand-ins of test/helpers for the other two) through the same
+// store spec, each in its own namespace, and must write the same Secrets and report the same status and events
+// (eso-differential-harness.ts). ESO's own SDK clients reading the stand-ins also check the stand-ins.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -13,6 +14,7 @@ import { loadOrCreateServingCertificate } from '../../../src/gateway/tls.js';
 import { Resources } from '../../../src/kube/index.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
 import { OperatorResources } from '../../../src/operator/resources.js';
+import { AkeylessApiDouble } from '../../helpers/akeyless-api-double.js';
 import { integration } from '../../helpers/cluster.js';
 import { type EsoProcess, esoVersion } from '../../helpers/eso-oracle.js';
 import { ConnectDouble } from '../../helpers/onepassword-connect-double.js';
@@ -250,6 +252,111 @@ describe(`differential: the onepassword provider (Connect), Custos and the real 
   after(async () => {
     await stopBoth(eso, op);
     await connect.stop();
+  });
+
+  for (const c of cases) {
+    it(c.name, () => compareCase(h, c, nsEso, nsCustos, eso));
+  }
+});
+
+describe(`differential: the akeyless provider, Custos and the real ESO ${esoVersion}`, { skip }, () => {
+  const accessKey = 'akl-diff-access-key-5d0c';
+  let api: AkeylessApiDouble;
+  let h: Harness;
+  let nsEso: string;
+  let nsCustos: string;
+  let eso: EsoProcess | undefined;
+  let op: OperatorHandle | undefined;
+  const certDir = mkdtempSync(join(tmpdir(), 'custos-akeyless-diff-'));
+
+  const store = { name: 'akeyless' };
+  const cases: DiffCase[] = [
+    {
+      name: 'akl-static-values',
+      spec: {
+        secretStoreRef: store,
+        data: [
+          { secretKey: 'api-key', remoteRef: { key: '/path/to/the/secret/api-key' } },
+          { secretKey: 'db-password', remoteRef: { key: '/path/to/the/secret/db-password' } },
+        ],
+      },
+    },
+    {
+      name: 'akl-json-property',
+      spec: {
+        secretStoreRef: store,
+        data: [{ secretKey: 'user', remoteRef: { key: '/path/to/the/json-secret', property: 'username' } }],
+      },
+    },
+    // String values only: ESO v0.16.2 refuses to extract JSON with numbers or objects (it decodes into a
+    // map[string]string); v2.9, which Custos follows, keeps their JSON text (reference/providers.md 1.4).
+    {
+      name: 'akl-extract',
+      spec: { secretStoreRef: store, dataFrom: [{ extract: { key: '/path/to/the/json-strings' } }] },
+    },
+    {
+      name: 'akl-old-version',
+      spec: {
+        secretStoreRef: store,
+        data: [{ secretKey: 'v1', remoteRef: { key: '/path/to/the/secret/rotated', version: '1' } }],
+      },
+    },
+    {
+      name: 'akl-denied',
+      fails: true,
+      failureMessages: { eso: /^could not get secret data from provider$/, custos: /access denied/ },
+      spec: { secretStoreRef: store, data: [{ secretKey: 'x', remoteRef: { key: '/devops/static_secret_1' } }] },
+    },
+  ];
+
+  before(async () => {
+    h = await harness();
+    nsEso = await createNamespace(h, 'diff-akl-eso');
+    nsCustos = await createNamespace(h, 'diff-akl-custos');
+    const tls = await loadOrCreateServingCertificate(certDir, ['127.0.0.1']);
+    api = await AkeylessApiDouble.start({ tls: { key: tls.keyPem, cert: tls.certPem }, prefix: '/v2' });
+    api.methods.set('p-diff', { accessKey, allow: ['/path/to/'] });
+    api.setStatic('/path/to/the/secret/api-key', 'api-key-value');
+    api.setStatic('/path/to/the/secret/db-password', 'db-password-value');
+    api.setStatic('/path/to/the/secret/rotated', 'first', 'second');
+    api.setStatic('/path/to/the/json-secret', JSON.stringify({ username: 'demo', password: 's3cr3t', port: 5432 }));
+    api.setStatic('/path/to/the/json-strings', JSON.stringify({ username: 'demo', password: 's3cr3t' }));
+    api.setStatic('/devops/static_secret_1', 'not-for-this-identity');
+    for (const namespace of [nsEso, nsCustos]) {
+      await h.client.create(Resources.secrets, {
+        metadata: { name: 'akeyless-creds', namespace },
+        stringData: { accessId: 'p-diff', accessType: 'api_key', accessTypeParam: accessKey },
+      });
+      const ref = (key: string) => ({ name: 'akeyless-creds', key });
+      await h.client.create(OperatorResources.secretStores, {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'SecretStore',
+        metadata: { name: store.name, namespace },
+        spec: {
+          provider: {
+            akeyless: {
+              akeylessGWApiURL: api.url,
+              caBundle: Buffer.from(tls.caPem ?? '').toString('base64'),
+              authSecretRef: {
+                secretRef: {
+                  accessID: ref('accessId'),
+                  accessType: ref('accessType'),
+                  accessTypeParam: ref('accessTypeParam'),
+                },
+              },
+            },
+          },
+        },
+      });
+    }
+    const { kubeconfigPath } = await integration.cluster();
+    ({ eso, op } = await startBoth(h, kubeconfigPath, nsEso, nsCustos));
+  });
+
+  after(async () => {
+    await stopBoth(eso, op);
+    await api?.close();
+    rmSync(certDir, { recursive: true, force: true });
   });
 
   for (const c of cases) {

@@ -43,26 +43,27 @@ export function registerProcessMetrics(registry: Registry): void {
     const text = readProc('/proc/self/net/dev');
     return text === undefined ? undefined : networkBytes(text);
   };
-  new Counter({
-    name: 'process_network_receive_bytes_total',
-    help: 'Number of bytes received by the process over the network',
-    registers: [registry],
-    collect() {
-      const bytes = network();
-      this.reset();
-      if (bytes) this.inc(bytes.received);
-    },
-  });
-  new Counter({
-    name: 'process_network_transmit_bytes_total',
-    help: 'Number of bytes sent by the process over the network',
-    registers: [registry],
-    collect() {
-      const bytes = network();
-      this.reset();
-      if (bytes) this.inc(bytes.transmitted);
-    },
-  });
+  const networkCounter = (name: string, help: string, pick: (bytes: ReturnType<typeof networkBytes>) => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const bytes = network();
+        this.reset();
+        if (bytes) this.inc(pick(bytes));
+      },
+    });
+  networkCounter(
+    'process_network_receive_bytes_total',
+    'Number of bytes received by the process over the network',
+    (b) => b.received,
+  );
+  networkCounter(
+    'process_network_transmit_bytes_total',
+    'Number of bytes sent by the process over the network',
+    (b) => b.transmitted,
+  );
   new Gauge({
     name: 'process_virtual_memory_max_bytes',
     help: 'Maximum amount of virtual memory available in bytes',

@@ -13,13 +13,12 @@ import { after, before, describe, it } from 'node:test';
 import { loadOrCreateServingCertificate } from '../../../src/gateway/tls.js';
 import { Resources } from '../../../src/kube/index.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
-import { OperatorResources } from '../../../src/operator/resources.js';
 import { AkeylessApiDouble } from '../../helpers/akeyless-api-double.js';
 import { integration } from '../../helpers/cluster.js';
 import { type EsoProcess, esoVersion } from '../../helpers/eso-oracle.js';
 import { ConnectDouble } from '../../helpers/onepassword-connect-double.js';
 import { compareCase, type DiffCase, skip, startBoth, stopBoth } from './eso-differential-harness.js';
-import { createNamespace, type Harness, harness } from './harness.js';
+import { createNamespace, createStore, type Harness, harness } from './harness.js';
 
 describe(`differential: the webhook provider, Custos and the real ESO ${esoVersion}`, { skip }, () => {
   const token = 'wh-diff-credential-6c1e';
@@ -100,20 +99,13 @@ describe(`differential: the webhook provider, Custos and the real ESO ${esoVersi
         stringData: { token },
       });
       const store = (name: string, webhook: Record<string, unknown>) =>
-        h.client.create(OperatorResources.secretStores, {
-          apiVersion: 'external-secrets.io/v1',
-          kind: 'SecretStore',
-          metadata: { name, namespace },
-          spec: {
-            provider: {
-              webhook: {
-                url: `${base}/secrets?key={{ .remoteRef.key }}`,
-                headers: { Authorization: 'Bearer {{ .auth.token }}' },
-                secrets: [{ name: 'auth', secretRef: { name: 'webhook-auth', key: 'token' } }],
-                caBundle: Buffer.from(tls.caPem as string).toString('base64'),
-                ...webhook,
-              },
-            },
+        createStore(h, namespace, name, {
+          webhook: {
+            url: `${base}/secrets?key={{ .remoteRef.key }}`,
+            headers: { Authorization: 'Bearer {{ .auth.token }}' },
+            secrets: [{ name: 'auth', secretRef: { name: 'webhook-auth', key: 'token' } }],
+            caBundle: Buffer.from(tls.caPem as string).toString('base64'),
+            ...webhook,
           },
         });
       await store('values', { result: { jsonPath: '$.value' } });
@@ -230,18 +222,11 @@ describe(`differential: the onepassword provider (Connect), Custos and the real 
         metadata: { name: 'onepassword-token', namespace },
         stringData: { token: connectToken },
       });
-      await h.client.create(OperatorResources.secretStores, {
-        apiVersion: 'external-secrets.io/v1',
-        kind: 'SecretStore',
-        metadata: { name: store.name, namespace },
-        spec: {
-          provider: {
-            onepassword: {
-              connectHost: connect.url,
-              vaults: { infrastructure: 1, applications: 2 },
-              auth: { secretRef: { connectTokenSecretRef: { name: 'onepassword-token', key: 'token' } } },
-            },
-          },
+      await createStore(h, namespace, store.name, {
+        onepassword: {
+          connectHost: connect.url,
+          vaults: { infrastructure: 1, applications: 2 },
+          auth: { secretRef: { connectTokenSecretRef: { name: 'onepassword-token', key: 'token' } } },
         },
       });
     }
@@ -328,22 +313,15 @@ describe(`differential: the akeyless provider, Custos and the real ESO ${esoVers
         stringData: { accessId: 'p-diff', accessType: 'api_key', accessTypeParam: accessKey },
       });
       const ref = (key: string) => ({ name: 'akeyless-creds', key });
-      await h.client.create(OperatorResources.secretStores, {
-        apiVersion: 'external-secrets.io/v1',
-        kind: 'SecretStore',
-        metadata: { name: store.name, namespace },
-        spec: {
-          provider: {
-            akeyless: {
-              akeylessGWApiURL: api.url,
-              caBundle: Buffer.from(tls.caPem ?? '').toString('base64'),
-              authSecretRef: {
-                secretRef: {
-                  accessID: ref('accessId'),
-                  accessType: ref('accessType'),
-                  accessTypeParam: ref('accessTypeParam'),
-                },
-              },
+      await createStore(h, namespace, store.name, {
+        akeyless: {
+          akeylessGWApiURL: api.url,
+          caBundle: Buffer.from(tls.caPem ?? '').toString('base64'),
+          authSecretRef: {
+            secretRef: {
+              accessID: ref('accessId'),
+              accessType: ref('accessType'),
+              accessTypeParam: ref('accessTypeParam'),
             },
           },
         },

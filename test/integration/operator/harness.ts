@@ -37,6 +37,22 @@ export async function createNamespace(h: Harness, prefix: string): Promise<strin
   return name;
 }
 
+/** A SecretStore with this `spec.provider` (e.g. `{ webhook: {...} }`) and any other spec fields. */
+export async function createStore(
+  h: Harness,
+  namespace: string,
+  name: string,
+  provider: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Promise<KubeObject> {
+  return h.client.create(OperatorResources.secretStores, {
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'SecretStore',
+    metadata: { name, namespace },
+    spec: { provider, ...extra },
+  });
+}
+
 export async function createFakeStore(
   h: Harness,
   namespace: string,
@@ -44,12 +60,7 @@ export async function createFakeStore(
   data: Array<{ key: string; value: string; version?: string }>,
   extra: Record<string, unknown> = {},
 ): Promise<KubeObject> {
-  return h.client.create(OperatorResources.secretStores, {
-    apiVersion: 'external-secrets.io/v1',
-    kind: 'SecretStore',
-    metadata: { name, namespace },
-    spec: { provider: { fake: { data } }, ...extra },
-  });
+  return createStore(h, namespace, name, { fake: { data } }, extra);
 }
 
 export async function setFakeData(

@@ -92,6 +92,16 @@ export function runWorkers<L extends string>(
     }
   };
 
+  // The metrics must never change what happens to a key: an observer that throws is ignored.
+  const observe = (call: (observer: ReconcileObserver) => void) => {
+    if (!options.observer) return;
+    try {
+      call(options.observer);
+    } catch {
+      // Ignored on purpose (see above).
+    }
+  };
+
   const work = async (worker: number): Promise<void> => {
     for (;;) {
       const item = await queue.get();
@@ -107,14 +117,14 @@ export function runWorkers<L extends string>(
             );
       const started = performance.now();
       const seconds = () => (performance.now() - started) / 1000;
-      options.observer?.started();
+      observe((o) => o.started());
       try {
         const result = await handler(key, { lane, retries: queue.numRequeues(key), worker, signal: deadline.signal });
         queue.forget(key);
         const after = result?.requeueAfter;
         const requeued = typeof after === 'number' && after > 0;
         if (requeued) queue.addAfter(key, after, result?.lane ?? lane);
-        options.observer?.finished(requeued ? 'requeue_after' : 'success', seconds());
+        observe((o) => o.finished(requeued ? 'requeue_after' : 'success', seconds()));
       } catch (error) {
         const terminal = isTerminalError(error);
         if (terminal) {
@@ -124,7 +134,7 @@ export function runWorkers<L extends string>(
           queue.addRateLimited(key, lane);
           report(key, error, 'retry');
         }
-        options.observer?.finished('error', seconds(), { terminal, thrown: error });
+        observe((o) => o.finished('error', seconds(), { terminal, thrown: error }));
       } finally {
         timer?.cancel();
         queue.done(key);

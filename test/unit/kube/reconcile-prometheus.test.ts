@@ -101,3 +101,34 @@ describe('reconcile metrics (controller-runtime names)', () => {
     );
   });
 });
+
+describe('a failing metrics observer', () => {
+  it('changes nothing about the keys: a success is not retried', async () => {
+    const queue = new WorkQueue({ clock: new FakeClock() });
+    let calls = 0;
+    const workers = runWorkers(
+      queue,
+      1,
+      async () => {
+        calls++;
+      },
+      {
+        observer: {
+          started: () => {
+            throw new Error('broken metrics');
+          },
+          finished: () => {
+            throw new Error('broken metrics');
+          },
+        },
+      },
+    );
+    queue.add('a');
+    await flushMicrotasks();
+    assert.equal(calls, 1);
+    assert.equal(queue.numRequeues('a'), 0, 'not sent through the rate limiter');
+    queue.shutDown();
+    await workers.stopped;
+    assert.equal(calls, 1, 'not run again');
+  });
+});

@@ -14,7 +14,9 @@ export const clusterExternalSecretOperatorController: OperatorController = {
       informers: context.informers,
       logger: context.logger,
     });
-    const statusMetrics = new StatusMetrics('clusterexternalsecret', context.metrics.registry);
+    const statusMetrics = new StatusMetrics('clusterexternalsecret', context.metrics.registry, {
+      extendedLabels: context.metrics.extendedLabels,
+    });
     // The controller's own informer of the kind (the factory shares one per resource).
     statusMetrics.follow(context.informers.informer<KubeObject>(ClusterExternalSecrets));
     return {

@@ -52,7 +52,9 @@ export function pushSecretController(options: PushSecretControllerOptions = {}):
         namespace: ctx.namespace,
         transform: stripManagedFields,
       });
-      const statusMetrics = new StatusMetrics('pushsecret', ctx.metrics.registry);
+      const statusMetrics = new StatusMetrics('pushsecret', ctx.metrics.registry, {
+        extendedLabels: ctx.metrics.extendedLabels,
+      });
       statusMetrics.follow(pushSecrets);
       const reconciler = new PushSecretReconciler({
         client: ctx.client,
@@ -97,7 +99,9 @@ export const clusterPushSecretOperatorController: OperatorController = {
     const clusterPushSecrets = ctx.informers.informer<ClusterPushSecretObject>(PushSecretResources.clusterPushSecrets, {
       transform: stripManagedFields,
     });
-    const statusMetrics = new StatusMetrics('clusterpushsecret', ctx.metrics.registry);
+    const statusMetrics = new StatusMetrics('clusterpushsecret', ctx.metrics.registry, {
+      extendedLabels: ctx.metrics.extendedLabels,
+    });
     statusMetrics.follow(clusterPushSecrets);
     const controller = new ClusterPushSecretController({
       client: ctx.client,

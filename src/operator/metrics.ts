@@ -10,7 +10,13 @@ type Labels = 'name' | 'namespace';
 type ConditionLabels = Labels | 'condition' | 'status';
 
 /** ESO's provider label values, for the providers Custos implements. */
-const PROVIDER_LABEL: Record<string, string> = { kubernetes: 'Kubernetes', fake: 'Fake' };
+// ESO's provider label values (pkg/constants), its spelling of Akeyless's included, so existing queries match.
+const PROVIDER_LABEL: Record<string, string> = {
+  kubernetes: 'Kubernetes',
+  fake: 'Fake',
+  webhook: 'Webhook',
+  akeyless: 'AKEYLESSLESS/SecretsManager',
+};
 
 export interface OperatorMetricsOptions {
   /** Add app_kubernetes_io_* labels to the ExternalSecret metrics (ESO's --enable-extended-metric-labels). */

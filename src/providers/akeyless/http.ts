@@ -15,6 +15,28 @@ export interface AkeylessEndpoint {
   baseUrl: string;
   /** Extra trusted CAs (caBundle / caProvider), PEM. */
   ca?: Buffer;
+  /** Told of every command sent, under ESO's name for it (NewClientOptions.apiCalls). */
+  apiCalls?(call: string, failed: boolean): void;
+}
+
+// ESO's names for the commands (its metric's `call` label); a command ESO does not send keeps a name of the same form.
+const CALL_NAMES: Record<string, string> = {
+  auth: 'Auth',
+  'describe-item': 'DescribeItem',
+  'get-secret-value': 'GetSecretValue',
+  'list-items': 'ListItems',
+  'get-rotated-secret-value': 'GetRotatedSecretValue',
+  'get-certificate-value': 'GetCertificateValue',
+  'get-dynamic-secret-value': 'GetDynamicSecretsValue',
+  'create-secret': 'CreateSecret',
+  'update-secret-val': 'UpdateSecretVal',
+  'delete-item': 'DeleteItem',
+  'validate-token': 'ValidateToken',
+};
+
+/** ESO's metric name of an Akeyless command, e.g. "describe-item" -> "DescribeItem". */
+export function akeylessCallName(command: string): string {
+  return CALL_NAMES[command] ?? command.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
 }
 
 export function commandUrl(baseUrl: string, command: string): URL {
@@ -35,11 +57,20 @@ export async function postCommand(
   };
   // A custom CA is added to the public roots, as ESO appends to the system pool.
   if (endpoint.ca) options.ca = [...rootCertificates, endpoint.ca.toString('utf8')];
-  return sendJson(url, options, payload, {
-    target: `Akeyless at ${endpoint.baseUrl}`,
-    tlsHint: 'caBundle / caProvider and akeylessGWApiURL',
-    timeoutMs: REQUEST_TIMEOUT_MS,
-  });
+  const call = endpoint.apiCalls ? akeylessCallName(command) : '';
+  try {
+    const response = await sendJson(url, options, payload, {
+      target: `Akeyless at ${endpoint.baseUrl}`,
+      tlsHint: 'caBundle / caProvider and akeylessGWApiURL',
+      timeoutMs: REQUEST_TIMEOUT_MS,
+    });
+    // The SDK ESO uses returns an error for any answer but 2xx.
+    endpoint.apiCalls?.(call, response.status < 200 || response.status >= 300);
+    return response;
+  } catch (error) {
+    endpoint.apiCalls?.(call, true);
+    throw error;
+  }
 }
 
 /** The server's `{"error": "..."}` text, shortened; Akeyless error texts name items, never their values. */

@@ -49,6 +49,7 @@ export class AkeylessSecretsProvider implements Provider {
   readonly key = 'akeyless';
   readonly capabilities = 'ReadWrite' as const;
   readonly maintained = true;
+  readonly countsApiCalls = true;
   private readonly now: Clock;
   private readonly tokens: AkeylessTokenCache;
 
@@ -57,7 +58,7 @@ export class AkeylessSecretsProvider implements Provider {
     this.tokens = new AkeylessTokenCache(this.now);
   }
 
-  async newClient({ store, namespace, kube }: NewClientOptions): Promise<SecretsClient> {
+  async newClient({ store, namespace, kube, apiCalls }: NewClientOptions): Promise<SecretsClient> {
     const spec = akeylessSpecOf(store);
     const baseUrl = baseUrlOf(spec);
     // A SecretStore is only ever used from its own namespace.
@@ -69,7 +70,9 @@ export class AkeylessSecretsProvider implements Provider {
     if (spec.caBundle) ca = decodeCaBundle(spec.caBundle, 'spec.provider.akeyless.caBundle');
     else if (spec.caProvider) ca = await readCaProvider(ctx, spec.caProvider, 'spec.provider.akeyless.caProvider');
     const credentials = await resolveCredentials({ ...ctx, mountedTokenFile: this.options.mountedTokenFile }, baseUrl);
-    return new AkeylessSecretsClient(new AkeylessSession({ baseUrl, ca }, credentials, this.tokens, this.now));
+    return new AkeylessSecretsClient(
+      new AkeylessSession({ baseUrl, ca, apiCalls }, credentials, this.tokens, this.now),
+    );
   }
 
   /** ESO's webhook checks (providers/v1/akeyless/akeyless.go ValidateStore), with messages that say what to fix. */

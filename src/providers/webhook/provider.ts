@@ -79,6 +79,7 @@ class WebhookSecretsClient implements SecretsClient {
     private readonly operator: KubeTransport,
     private readonly ca: Buffer | undefined,
     private readonly timeoutMs: number,
+    private readonly apiCalls?: (call: string, failed: boolean) => void,
   ) {}
 
   /** `{{ .<name>.<key> }}` for each entry of spec.secrets, read (label checked) at every call as ESO does. */
@@ -127,15 +128,23 @@ class WebhookSecretsClient implements SecretsClient {
       headers[name] = renderWebhookField(`${FIELD}.headers["${name}"]`, value, rawData);
     }
     const body = renderWebhookField(`${FIELD}.body`, this.spec.body || defaultBody, rawData);
-    return callWebhook({
-      url,
-      method,
-      headers,
-      body,
-      ca: url.protocol === 'https:' ? this.ca : undefined,
-      timeoutMs: this.timeoutMs,
-      caFields: `${FIELD}.caBundle or ${FIELD}.caProvider`,
-    });
+    try {
+      const answer = await callWebhook({
+        url,
+        method,
+        headers,
+        body,
+        ca: url.protocol === 'https:' ? this.ca : undefined,
+        timeoutMs: this.timeoutMs,
+        caFields: `${FIELD}.caBundle or ${FIELD}.caProvider`,
+      });
+      // ESO counts an answer of any status as a successful call; only no answer at all is an error.
+      this.apiCalls?.('HTTPRequest', false);
+      return answer;
+    } catch (error) {
+      this.apiCalls?.('HTTPRequest', true);
+      throw error;
+    }
   }
 
   private async read(ref: RemoteRef): Promise<{ answer: WebhookAnswer; jsonPath: string }> {
@@ -267,8 +276,9 @@ export class WebhookSecretsProvider implements Provider {
   readonly key = 'webhook';
   readonly capabilities = 'ReadWrite' as const;
   readonly maintained = true;
+  readonly countsApiCalls = true;
 
-  async newClient({ store, namespace, kube }: NewClientOptions): Promise<SecretsClient> {
+  async newClient({ store, namespace, kube, apiCalls }: NewClientOptions): Promise<SecretsClient> {
     const spec = webhookSpecOf(store);
     const using = store.kind === 'SecretStore' ? (store.namespace ?? namespace) : namespace;
     const operator = operatorTransport(kube.kubeConfig);
@@ -281,7 +291,7 @@ export class WebhookSecretsProvider implements Provider {
         `${FIELD}.caProvider`,
       );
     }
-    return new WebhookSecretsClient(spec, store.kind, using, operator, ca, timeoutOf(spec));
+    return new WebhookSecretsClient(spec, store.kind, using, operator, ca, timeoutOf(spec), apiCalls);
   }
 
   validateStore(store: Pick<StoreObject, 'kind' | 'namespace' | 'spec'>): StoreValidationResult {

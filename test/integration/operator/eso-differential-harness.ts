@@ -217,15 +217,18 @@ export async function compareEvents(h: Harness, c: DiffCase, nsEso: string, nsCu
   assert.deepEqual(events.custos, events.eso, 'the events on the ExternalSecret');
 }
 
-/** The kinds of kubernetes provider API calls a /metrics page counted: "<call> <status>", sorted. */
-export async function kubernetesApiCalls(url: string): Promise<string[]> {
+/** The kinds of one provider's API calls a /metrics page counted: "<call> <status>", sorted. */
+export async function providerApiCalls(url: string, provider: string): Promise<string[]> {
   const samples =
     parsePrometheusText(await (await fetch(url)).text()).get('externalsecret_provider_api_calls_count')?.samples ?? [];
   const kinds = samples
-    .filter((s) => s.labels.provider === 'Kubernetes' && s.value > 0)
+    .filter((s) => s.labels.provider === provider && s.value > 0)
     .map((s) => `${s.labels.call} ${s.labels.status}`);
   return [...new Set(kinds)].sort();
 }
+
+/** The kinds of kubernetes provider API calls a /metrics page counted. */
+export const kubernetesApiCalls = (url: string) => providerApiCalls(url, 'Kubernetes');
 
 /** A SecretStore `k8s` of the kubernetes provider: the test API server by URL and CA, as `serviceAccount`. */
 export async function createKubernetesStore(

@@ -17,7 +17,7 @@ import { AkeylessApiDouble } from '../../helpers/akeyless-api-double.js';
 import { integration } from '../../helpers/cluster.js';
 import { type EsoProcess, esoVersion } from '../../helpers/eso-oracle.js';
 import { ConnectDouble } from '../../helpers/onepassword-connect-double.js';
-import { compareCase, type DiffCase, skip, startBoth, stopBoth } from './eso-differential-harness.js';
+import { compareCase, type DiffCase, providerApiCalls, skip, startBoth, stopBoth } from './eso-differential-harness.js';
 import { createNamespace, createStore, type Harness, harness } from './harness.js';
 
 describe(`differential: the webhook provider, Custos and the real ESO ${esoVersion}`, { skip }, () => {
@@ -33,6 +33,7 @@ describe(`differential: the webhook provider, Custos and the real ESO ${esoVersi
   let nsCustos: string;
   let eso: EsoProcess | undefined;
   let op: OperatorHandle | undefined;
+  let esoMetrics = '';
   let server: Server;
   const certDir = mkdtempSync(join(tmpdir(), 'custos-webhook-diff-'));
 
@@ -113,7 +114,7 @@ describe(`differential: the webhook provider, Custos and the real ESO ${esoVersi
       await store('by-property', { result: { jsonPath: '$.data.{{ .remoteRef.property }}' } });
     }
     const { kubeconfigPath } = await integration.cluster();
-    ({ eso, op } = await startBoth(h, kubeconfigPath, nsEso, nsCustos));
+    ({ eso, op, esoMetrics } = await startBoth(h, kubeconfigPath, nsEso, nsCustos));
   });
 
   after(async () => {
@@ -125,6 +126,13 @@ describe(`differential: the webhook provider, Custos and the real ESO ${esoVersi
   for (const c of cases) {
     it(c.name, () => compareCase(h, c, nsEso, nsCustos, eso));
   }
+
+  // Every request ESO's webhook provider sends is one `HTTPRequest`, whatever the answer's status.
+  it('counts the same kinds of provider API calls', async () => {
+    const ofEso = await providerApiCalls(esoMetrics, 'Webhook');
+    assert.ok(ofEso.includes('HTTPRequest success'), `ESO counted its calls (${ofEso})`);
+    assert.deepEqual(await providerApiCalls(`http://${op?.httpAddress}/metrics`, 'Webhook'), ofEso);
+  });
 });
 
 describe(`differential: the onepassword provider (Connect), Custos and the real ESO ${esoVersion}`, { skip }, () => {
@@ -252,6 +260,7 @@ describe(`differential: the akeyless provider, Custos and the real ESO ${esoVers
   let nsCustos: string;
   let eso: EsoProcess | undefined;
   let op: OperatorHandle | undefined;
+  let esoMetrics = '';
   const certDir = mkdtempSync(join(tmpdir(), 'custos-akeyless-diff-'));
 
   const store = { name: 'akeyless' };
@@ -328,7 +337,7 @@ describe(`differential: the akeyless provider, Custos and the real ESO ${esoVers
       });
     }
     const { kubeconfigPath } = await integration.cluster();
-    ({ eso, op } = await startBoth(h, kubeconfigPath, nsEso, nsCustos));
+    ({ eso, op, esoMetrics } = await startBoth(h, kubeconfigPath, nsEso, nsCustos));
   });
 
   after(async () => {
@@ -340,4 +349,16 @@ describe(`differential: the akeyless provider, Custos and the real ESO ${esoVers
   for (const c of cases) {
     it(c.name, () => compareCase(h, c, nsEso, nsCustos, eso));
   }
+
+  // Named as ESO names the Akeyless commands (and labelled with ESO's spelling of the provider).
+  it('counts the same kinds of provider API calls', async () => {
+    const ofEso = await providerApiCalls(esoMetrics, 'AKEYLESSLESS/SecretsManager');
+    assert.ok(ofEso.includes('GetSecretValue success'), `ESO counted its calls (${ofEso})`);
+    // Custos's store validation also checks the token with validate-token, a command ESO never sends.
+    const ofCustos = await providerApiCalls(`http://${op?.httpAddress}/metrics`, 'AKEYLESSLESS/SecretsManager');
+    assert.deepEqual(
+      ofCustos.filter((c) => !c.startsWith('ValidateToken ')),
+      ofEso,
+    );
+  });
 });

@@ -123,4 +123,28 @@ describe('EventRecorder', () => {
     await Promise.all(pending);
     assert.deepEqual(sent, ['es-0', 'es-1', 'es-2', 'es-3']);
   });
+  it('keeps a burst of thousands (an install) and sends every event once, in order', async () => {
+    const sent: string[] = [];
+    const client = {
+      create: async (_type: unknown, body: { involvedObject: { name: string } }) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        sent.push(body.involvedObject.name);
+        return body;
+      },
+    } as unknown as KubeClient;
+    const events = new EventRecorder(client, 'external-secrets');
+    const names = Array.from({ length: 3000 }, (_, i) => `es-${i}`);
+    await Promise.all(
+      names.map((name, i) =>
+        events.record(
+          { ...target, metadata: { name, namespace: 'ns', uid: `burst-${i}` } },
+          'Normal',
+          'Created',
+          'secret created',
+        ),
+      ),
+    );
+    assert.equal(events.dropped, 0);
+    assert.deepEqual(sent, names);
+  });
 });

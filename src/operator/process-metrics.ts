@@ -39,9 +39,15 @@ function readProc(path: string): string | undefined {
 }
 
 export function registerProcessMetrics(registry: Registry): void {
+  // Both network counters are collected in the same scrape: read the file once for them.
+  let lastRead = { at: Number.NEGATIVE_INFINITY, bytes: undefined as ReturnType<typeof networkBytes> | undefined };
   const network = () => {
-    const text = readProc('/proc/self/net/dev');
-    return text === undefined ? undefined : networkBytes(text);
+    const now = performance.now();
+    if (now - lastRead.at > 1000) {
+      const text = readProc('/proc/self/net/dev');
+      lastRead = { at: now, bytes: text === undefined ? undefined : networkBytes(text) };
+    }
+    return lastRead.bytes;
   };
   const networkCounter = (name: string, help: string, pick: (bytes: ReturnType<typeof networkBytes>) => number) =>
     new Counter({

@@ -50,6 +50,14 @@ export class ProviderClientCache {
     return client;
   }
 
+  /**
+   * The store's provider reports its own API calls (through onApiCall); otherwise callers count one call per
+   * client method.
+   */
+  countsOwnCalls(store: ResolvedStore): boolean {
+    return this.#options.registry.forStore(store.object.spec).countsApiCalls === true;
+  }
+
   /** Closes every cached client. */
   async close(): Promise<void> {
     const clients = [...this.#clients.values()];

@@ -103,8 +103,7 @@ export class ProviderAccess {
       return cached.value as Promise<T>;
     }
     const entry: CachedRead = { at: now, settled: false, value: Promise.resolve() };
-    const countedByProvider = this.#options.registry.forStore(store.object.spec).countsApiCalls === true;
-    const onCall = countedByProvider ? undefined : this.#options.onCall;
+    const onCall = this.#clients.countsOwnCalls(store) ? undefined : this.#options.onCall;
     entry.value = (async () => {
       const client = await this.#clients.get(store, namespace);
       try {

@@ -55,8 +55,7 @@ export class PushClients {
 
   async #call<T>(store: ResolvedStore, namespace: string, call: PushCall, run: (c: SecretsClient) => Promise<T>) {
     const provider = Object.keys(store.object.spec.provider ?? {})[0] ?? 'unknown';
-    const countedByProvider = this.#options.registry.forStore(store.object.spec).countsApiCalls === true;
-    const onCall = countedByProvider ? undefined : this.#options.onCall;
+    const onCall = this.#clients.countsOwnCalls(store) ? undefined : this.#options.onCall;
     const client = await this.#clients.get(store, namespace);
     try {
       const result = await run(client);

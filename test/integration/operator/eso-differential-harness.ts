@@ -227,8 +227,25 @@ export async function providerApiCalls(url: string, provider: string): Promise<s
   return [...new Set(kinds)].sort();
 }
 
-/** The kinds of kubernetes provider API calls a /metrics page counted. */
-export const kubernetesApiCalls = (url: string) => providerApiCalls(url, 'Kubernetes');
+/**
+ * Both sides counted the same kinds of API calls of one provider ("<call> <status>"): ESO must have counted
+ * `expected`, and Custos the same set once the kinds in `onlyCustos` (calls ESO leaves uncounted) are left out.
+ */
+export async function compareProviderApiCalls(
+  esoMetrics: string,
+  op: OperatorHandle | undefined,
+  provider: string,
+  expected: string,
+  onlyCustos: (kind: string) => boolean = () => false,
+): Promise<void> {
+  const ofEso = await providerApiCalls(esoMetrics, provider);
+  assert.ok(ofEso.includes(expected), `ESO counted ${expected} (${ofEso})`);
+  const ofCustos = await providerApiCalls(`http://${op?.httpAddress}/metrics`, provider);
+  assert.deepEqual(
+    ofCustos.filter((kind) => !onlyCustos(kind)),
+    ofEso,
+  );
+}
 
 /** A SecretStore `k8s` of the kubernetes provider: the test API server by URL and CA, as `serviceAccount`. */
 export async function createKubernetesStore(

@@ -1,10 +1,13 @@
-// `npm run generate`: writes deploy/crds/*.yaml and src/api/generated/types.ts from the schemas in src/api/.
+// `npm run generate`: writes deploy/crds/*.yaml and src/api/generated/types.ts from the schemas in src/api/, and
+// deploy/operator/custos-operator.yaml (the operator's default install) from src/operator/install/.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CRD_DIR, renderAll } from '../src/api/render.js';
+import { cliVersion } from '../src/cli/version.js';
+import { renderDefaultInstall } from '../src/operator/install/manifests.js';
 
 const root = join(import.meta.dirname, '..');
-const files = renderAll();
+const files = [...renderAll(), renderDefaultInstall(cliVersion())];
 
 // Drop CRD files of kinds that no longer exist, so deploy/crds/ always equals what renderAll() produces.
 const wanted = new Set(files.map((f) => f.path));

@@ -10,6 +10,7 @@ type Register = (program: Command) => void;
 const commandModules: Array<[names: string[], load: () => Promise<Register>]> = [
   [['dev'], async () => (await import('./dev.js')).registerDevCommands],
   [['crds'], async () => (await import('./crds.js')).registerCrdCommands],
+  [['deploy'], async () => (await import('./deploy.js')).registerDeployCommands],
   [['status'], async () => (await import('./status.js')).registerStatusCommand],
   [['template'], async () => (await import('./template.js')).registerTemplateCommands],
   [['store'], async () => (await import('./store.js')).registerStoreCommands],
@@ -22,6 +23,12 @@ const commandModules: Array<[names: string[], load: () => Promise<Register>]> = 
   [['audit'], async () => (await import('./audit.js')).registerAuditCommands],
   [['backup'], async () => (await import('./backup.js')).registerBackupCommands],
 ];
+
+// `custos crds print | head`: a reader that stops reading early is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
 
 const program = new Command()
   .name('custos')

@@ -71,7 +71,10 @@ export class EventRecorder {
     this.#repeatIntervalMs = options.repeatIntervalMs ?? 300_000;
     this.#now = options.now ?? Date.now;
     this.#maxQueued = options.maxQueued ?? 10_000;
-    this.#onDropped = options.onDropped ?? (() => {});
+    // Without a listener of its own, a drop is reported as an error.
+    this.#onDropped =
+      options.onDropped ??
+      ((reason) => onError(new Error(`event queue full (${this.#maxQueued}): dropped a ${reason} event`)));
   }
 
   /** Events dropped because the queue was full. */
@@ -84,7 +87,6 @@ export class EventRecorder {
     if (this.#queue.length - this.#head >= this.#maxQueued) {
       this.#dropped++;
       this.#onDropped(reason);
-      this.#onError(new Error(`event queue full (${this.#maxQueued}): dropped a ${reason} event`));
       return Promise.resolve();
     }
     return new Promise((done) => {

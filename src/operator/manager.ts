@@ -372,10 +372,19 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
   });
   let droppedSinceWarning = 0;
   let lastDropWarning = 0;
+  let failedSinceWarning = 0;
+  let lastFailureWarning = 0;
   const events = new EventRecorder(
     eventClient,
     EVENT_COMPONENT,
-    (error) => logger.debug({ err: (error as Error)?.message }, 'could not send event'),
+    (error) => {
+      // A refused event (e.g. RBAC without events in a namespace) is invisible otherwise: warn, once a minute.
+      failedSinceWarning++;
+      if (Date.now() - lastFailureWarning < 60_000) return;
+      logger.warn({ err: (error as Error)?.message, failed: failedSinceWarning }, 'could not send event');
+      failedSinceWarning = 0;
+      lastFailureWarning = Date.now();
+    },
     {
       onDropped: (reason) => {
         metrics.eventsDropped.inc({ reason });

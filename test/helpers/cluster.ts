@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { after } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
-import { type ControlPlane, startControlPlane } from '../../src/kube/controlplane/index.js';
+import { type ControlPlane, type StartOptions, startControlPlane } from '../../src/kube/controlplane/index.js';
 
 export interface TestCluster {
   kubeconfigPath: string;
@@ -65,8 +65,8 @@ export const integration = {
     return started;
   },
   /** Starts a separate control plane for a test that must not share one (e.g. one that restarts it). */
-  startPrivate(): Promise<ControlPlane> {
-    return startControlPlane();
+  startPrivate(options: StartOptions = {}): Promise<ControlPlane> {
+    return startControlPlane(options);
   },
 };
 

@@ -36,6 +36,8 @@ export interface StartOptions {
   keepDir?: boolean;
   /** How long to wait for readiness (default 90 s). */
   timeoutMs?: number;
+  /** Further kube-apiserver flags, e.g. an admission plugin that real clusters turn on. */
+  apiServerArgs?: string[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -148,6 +150,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
         '--disable-admission-plugins=ServiceAccount',
         '--enable-priority-and-fairness=false',
         '--v=1',
+        ...(options.apiServerArgs ?? []),
       ],
       join(dir, 'kube-apiserver.log'),
     );

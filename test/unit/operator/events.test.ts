@@ -118,11 +118,45 @@ describe('EventRecorder', () => {
       ['Updated', 'Updated'],
       'each drop is reported (the operator counts it in a metric)',
     );
-    assert.match(errors[0] ?? '', /event queue full \(3\): dropped a Updated event/);
+    assert.deepEqual(errors, [], 'a drop is not a send failure (the operator warns of each separately)');
     release();
     await Promise.all(pending);
     assert.deepEqual(sent, ['es-0', 'es-1', 'es-2', 'es-3']);
   });
+  it('reports a drop as an error when no drop listener is given, and a refused write as an error', async () => {
+    const client = {
+      create: async () => {
+        throw new Error('POST /api/v1/namespaces/default/events: 403 Forbidden');
+      },
+    } as unknown as KubeClient;
+    const errors: string[] = [];
+    const events = new EventRecorder(client, 'external-secrets', (e) => errors.push((e as Error).message), {
+      maxQueued: 1,
+    });
+    const first = events.record(
+      { ...target, metadata: { name: 'a', namespace: 'ns', uid: 'd1' } },
+      'Normal',
+      'Created',
+      'x',
+    );
+    const second = events.record(
+      { ...target, metadata: { name: 'b', namespace: 'ns', uid: 'd2' } },
+      'Normal',
+      'Created',
+      'x',
+    );
+    const third = events.record(
+      { ...target, metadata: { name: 'c', namespace: 'ns', uid: 'd3' } },
+      'Normal',
+      'Created',
+      'x',
+    );
+    await Promise.all([first, second, third]);
+    assert.equal(events.dropped, 1);
+    assert.ok(errors.some((e) => /event queue full \(1\): dropped a Created event/.test(e)));
+    assert.ok(errors.some((e) => /403 Forbidden/.test(e)));
+  });
+
   it('keeps a burst of thousands (an install) and sends every event once, in order', async () => {
     const sent: string[] = [];
     const client = {

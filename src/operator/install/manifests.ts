@@ -1,0 +1,178 @@
+// The objects that run `custos operator` in a cluster: its namespace, service account, RBAC, Deployment (two
+// replicas with leader election), metrics Service and PodDisruptionBudget. `custos deploy print` writes them as
+// YAML; deploy/operator/custos-operator.yaml is the default rendering (npm run generate).
+import { stringify } from 'yaml';
+import { clusterScopedRules, eventRules, leaderElectionRules, namespacedRules } from './rbac.js';
+
+export interface InstallOptions {
+  /** Namespace the operator runs in (and keeps its leader election Lease in). */
+  namespace: string;
+  /** Container image whose entrypoint is the `custos` command. */
+  image: string;
+  replicas: number;
+  /** Limit the operator to this namespace: its Secrets permissions become a Role there. */
+  watchNamespace?: string;
+  controllerClass?: string;
+  concurrency?: number;
+  /** Base name of every object (several installs with different controller classes need different names). */
+  name: string;
+}
+
+export const DEFAULT_INSTALL: Omit<InstallOptions, 'image'> = {
+  namespace: 'custos-system',
+  replicas: 2,
+  name: 'custos-operator',
+};
+
+type Manifest = { apiVersion: string; kind: string; metadata: Record<string, unknown>; [field: string]: unknown };
+
+const METRICS_PORT = 8080;
+
+export function operatorManifests(options: InstallOptions): Manifest[] {
+  const { namespace, name } = options;
+  const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/component': 'operator' };
+  const meta = (objectName: string, inNamespace?: string) => ({
+    name: objectName,
+    ...(inNamespace ? { namespace: inNamespace } : {}),
+    labels,
+  });
+  const subjects = [{ kind: 'ServiceAccount', name, namespace }];
+  const roleRef = (kind: 'Role' | 'ClusterRole', roleName: string) => ({
+    apiGroup: 'rbac.authorization.k8s.io',
+    kind,
+    name: roleName,
+  });
+  const rbac = 'rbac.authorization.k8s.io/v1';
+  const scoped = options.watchNamespace;
+
+  const manifests: Manifest[] = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(name, namespace) },
+    {
+      apiVersion: rbac,
+      kind: 'ClusterRole',
+      metadata: meta(name),
+      rules: [...(scoped ? [] : namespacedRules()), ...clusterScopedRules({ clusterWideKinds: !scoped })],
+    },
+    {
+      apiVersion: rbac,
+      kind: 'ClusterRoleBinding',
+      metadata: meta(name),
+      roleRef: roleRef('ClusterRole', name),
+      subjects,
+    },
+  ];
+  if (scoped) {
+    const events = `${name}-events`;
+    manifests.push(
+      { apiVersion: rbac, kind: 'Role', metadata: meta(name, scoped), rules: namespacedRules() },
+      { apiVersion: rbac, kind: 'RoleBinding', metadata: meta(name, scoped), roleRef: roleRef('Role', name), subjects },
+      // Events about ClusterSecretStores are recorded in `default`, as client-go does for cluster-scoped objects.
+      { apiVersion: rbac, kind: 'Role', metadata: meta(events, 'default'), rules: eventRules() },
+      {
+        apiVersion: rbac,
+        kind: 'RoleBinding',
+        metadata: meta(events, 'default'),
+        roleRef: roleRef('Role', events),
+        subjects,
+      },
+    );
+  }
+  const leaderElection = `${name}-leader-election`;
+  manifests.push(
+    { apiVersion: rbac, kind: 'Role', metadata: meta(leaderElection, namespace), rules: leaderElectionRules() },
+    {
+      apiVersion: rbac,
+      kind: 'RoleBinding',
+      metadata: meta(leaderElection, namespace),
+      roleRef: roleRef('Role', leaderElection),
+      subjects,
+    },
+    deployment(options, labels),
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta(`${name}-metrics`, namespace),
+      spec: {
+        selector: labels,
+        ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: 'metrics', protocol: 'TCP' }],
+      },
+    },
+    {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: meta(name, namespace),
+      spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
+    },
+  );
+  return manifests;
+}
+
+/** The container's arguments: what the Deployment runs, and what the install test runs as a process. */
+export function operatorArgs(options: InstallOptions): string[] {
+  return [
+    'operator',
+    '--leader-elect',
+    '--leader-election-namespace=$(POD_NAMESPACE)',
+    `--leader-election-id=${options.name}-leader`,
+    `--metrics-addr=:${METRICS_PORT}`,
+    ...(options.watchNamespace ? [`--namespace=${options.watchNamespace}`] : []),
+    ...(options.controllerClass ? [`--controller-class=${options.controllerClass}`] : []),
+    ...(options.concurrency ? [`--concurrency=${options.concurrency}`] : []),
+  ];
+}
+
+function deployment(options: InstallOptions, labels: Record<string, string>): Manifest {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: options.name, namespace: options.namespace, labels },
+    spec: {
+      replicas: options.replicas,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: options.name,
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'operator',
+              image: options.image,
+              args: operatorArgs(options),
+              env: [{ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }],
+              ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
+              livenessProbe: { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 10 },
+              // A standby replica is ready too (caches synced, waiting for the Lease): rollouts do not stall.
+              readinessProbe: { httpGet: { path: '/readyz', port: 'metrics' }, periodSeconds: 5 },
+              // 10,000 ExternalSecrets peaked at about 200 MB (docs/benchmarks.md, Operator memory).
+              resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+export function manifestsYaml(manifests: Manifest[]): string {
+  return manifests.map((m) => stringify(m, { aliasDuplicateObjects: false, lineWidth: 0 })).join('---\n');
+}
+
+export const INSTALL_FILE = 'deploy/operator/custos-operator.yaml';
+
+/** The committed default rendering: `kubectl apply -f deploy/crds/bundle.yaml -f deploy/operator/`. */
+export function renderDefaultInstall(version: string): { path: string; content: string } {
+  const header =
+    '# Generated by `npm run generate` from src/operator/install/. Do not edit: render your own with\n' +
+    '# `custos deploy print --image ... [--watch-namespace ...]` (docs/operator.md, Install in a cluster).\n';
+  return {
+    path: INSTALL_FILE,
+    content: header + manifestsYaml(operatorManifests({ ...DEFAULT_INSTALL, image: `custos:${version}` })),
+  };
+}

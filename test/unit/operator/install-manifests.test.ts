@@ -1,0 +1,79 @@
+// The operator's install manifests: least-privilege RBAC (no wildcards; Secrets only where the operator works),
+// leader election wired to the pod's namespace, and the committed default rendering kept current.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { cliVersion } from '../../../src/cli/version.js';
+import { DEFAULT_INSTALL, operatorManifests, renderDefaultInstall } from '../../../src/operator/install/manifests.js';
+
+const root = join(import.meta.dirname, '../../..');
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+type Doc = { kind: string; metadata: { name: string; namespace?: string }; rules?: Rule[]; [k: string]: any };
+const install = (extra: Record<string, unknown> = {}) =>
+  operatorManifests({ ...DEFAULT_INSTALL, image: 'custos:test', ...extra }) as unknown as Doc[];
+const grants = (doc: Doc | undefined, resource: string) =>
+  (doc?.rules ?? []).filter((r) => r.resources.includes(resource)).flatMap((r) => r.verbs);
+
+describe('operator install manifests', () => {
+  it('the committed deploy/operator/custos-operator.yaml is current', () => {
+    const file = renderDefaultInstall(cliVersion());
+    assert.equal(
+      readFileSync(join(root, file.path), 'utf8'),
+      file.content,
+      `${file.path} is stale: run npm run generate`,
+    );
+  });
+
+  it('grant no wildcard verb, resource or group', () => {
+    for (const docs of [install(), install({ watchNamespace: 'team-a' })]) {
+      for (const rule of docs.flatMap((d) => d.rules ?? [])) {
+        for (const value of [...rule.apiGroups, ...rule.resources, ...rule.verbs]) assert.notEqual(value, '*');
+      }
+    }
+  });
+
+  it('cluster-wide: one ClusterRole with Secrets and the cluster-scoped kinds', () => {
+    const docs = install();
+    const clusterRole = docs.find((d) => d.kind === 'ClusterRole');
+    assert.deepEqual(grants(clusterRole, 'secrets'), ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']);
+    assert.ok(grants(clusterRole, 'clusterexternalsecrets').includes('watch'));
+    assert.ok(grants(clusterRole, 'namespaces').includes('patch'), 'ClusterExternalSecret namespace finalizers');
+    assert.deepEqual(grants(clusterRole, 'externalsecrets/finalizers'), ['update']);
+    assert.deepEqual(
+      docs.filter((d) => d.kind === 'Role').map((d) => `${d.metadata.namespace}/${d.metadata.name}`),
+      ['custos-system/custos-operator-leader-election'],
+    );
+  });
+
+  it('limited to a namespace: Secrets only there; cluster-wide only what ClusterSecretStores need', () => {
+    const docs = install({ watchNamespace: 'team-a' });
+    const clusterRole = docs.find((d) => d.kind === 'ClusterRole');
+    assert.deepEqual(grants(clusterRole, 'secrets'), []);
+    assert.deepEqual(grants(clusterRole, 'clusterexternalsecrets'), []);
+    assert.deepEqual(grants(clusterRole, 'namespaces'), ['get', 'list', 'watch']);
+    assert.ok(grants(clusterRole, 'clustersecretstores/status').includes('patch'));
+    const teamRole = docs.find((d) => d.kind === 'Role' && d.metadata.namespace === 'team-a');
+    assert.ok(grants(teamRole, 'secrets').includes('create'));
+    const binding = docs.find((d) => d.kind === 'RoleBinding' && d.metadata.namespace === 'team-a');
+    assert.deepEqual(binding?.subjects, [
+      { kind: 'ServiceAccount', name: 'custos-operator', namespace: 'custos-system' },
+    ]);
+  });
+
+  it('runs two replicas that elect a leader in the pod namespace, as a non-root read-only container', () => {
+    const deployment = install().find((d) => d.kind === 'Deployment');
+    assert.equal(deployment?.spec.replicas, 2);
+    const pod = deployment?.spec.template.spec;
+    const container = pod.containers[0];
+    assert.ok(container.args.includes('--leader-elect'));
+    assert.ok(container.args.includes('--leader-election-namespace=$(POD_NAMESPACE)'));
+    assert.deepEqual(container.env, [
+      { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    ]);
+    assert.equal(pod.securityContext.runAsNonRoot, true);
+    assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+    assert.equal(container.readinessProbe.httpGet.path, '/readyz');
+    assert.equal(pod.serviceAccountName, 'custos-operator');
+  });
+});

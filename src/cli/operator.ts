@@ -68,7 +68,10 @@ export function registerOperatorCommand(program: Command): void {
     .option('--controller-class <class>', 'handle only stores whose spec.controller is empty or this class', 'default')
     .option('--metrics-addr <addr>', 'listen address for /metrics, /healthz and /readyz', ':8080')
     .option('--leader-elect', 'run leader election (Lease; 15 s / 10 s / 2 s) so only one replica works', false)
-    .option('--leader-election-namespace <ns>', 'namespace of the Lease (default: --namespace or "default")')
+    .option(
+      '--leader-election-namespace <ns>',
+      'namespace of the Lease (default: --namespace, else the pod namespace in a cluster, else "default")',
+    )
     .option('--leader-election-id <name>', 'name of the Lease', 'custos-operator-leader')
     // Named as kube-controller-manager's flags: how long a dead leader blocks the others, and how hard it renews.
     .option(
@@ -115,14 +118,17 @@ export function registerOperatorCommand(program: Command): void {
       } catch (error) {
         throw new InvalidArgumentError((error as Error).message);
       }
+      const kubeConfig = loadKubeConfig(flags.kubeconfig, flags.context);
+      // As controller-runtime: in a pod the Lease lives in the pod's namespace unless told otherwise.
+      const leaseNamespace = flags.leaderElectionNamespace ?? flags.namespace ?? kubeConfig.podNamespace();
       const handle = await startOperator({
-        kubeConfig: loadKubeConfig(flags.kubeconfig, flags.context),
+        kubeConfig,
         namespace: flags.namespace,
         concurrency: flags.concurrency,
         controllerClass: flags.controllerClass,
         metricsAddr: flags.metricsAddr,
         leaderElect: flags.leaderElect,
-        leaderElection: { namespace: flags.leaderElectionNamespace, name: flags.leaderElectionId, ...leaseTimings },
+        leaderElection: { namespace: leaseNamespace, name: flags.leaderElectionId, ...leaseTimings },
         clientQps: flags.clientQps,
         clientBurst: flags.clientBurst,
         coalesceWindowMs,

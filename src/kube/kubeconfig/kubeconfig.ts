@@ -48,6 +48,7 @@ export interface KubeconfigOptionsShape {
 export class Kubeconfig implements KubeConfigSource {
   #data: KubeconfigData = { clusters: [], users: [], contexts: [] };
   #currentContext = '';
+  #inCluster = false;
   readonly #files: CredentialFiles;
   readonly #exec: ExecCredentialCache;
 
@@ -89,7 +90,7 @@ export class Kubeconfig implements KubeConfigSource {
       return;
     }
     if (inClusterAvailable(sources)) {
-      this.#use(inClusterConfig(sources));
+      this.loadFromCluster(sources);
       return;
     }
     throw new Error(
@@ -100,6 +101,15 @@ export class Kubeconfig implements KubeConfigSource {
   /** The in-cluster configuration (service account token re-read as it rotates). */
   loadFromCluster(sources: InClusterSources = {}): void {
     this.#use(inClusterConfig(sources));
+    this.#inCluster = true;
+  }
+
+  /**
+   * The pod's own namespace when this configuration is the in-cluster service account (else undefined): where
+   * controller-runtime keeps a leader election Lease by default.
+   */
+  podNamespace(): string | undefined {
+    return this.#inCluster ? this.#currentContextObject()?.namespace : undefined;
   }
 
   /** Entries given directly (same field names as client-node's loadFromOptions). */
@@ -114,6 +124,7 @@ export class Kubeconfig implements KubeConfigSource {
 
   #use(data: KubeconfigData): void {
     this.#data = data;
+    this.#inCluster = false;
     this.#currentContext = data.currentContext ?? '';
     this.forgetCredentials();
   }

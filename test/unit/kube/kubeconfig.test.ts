@@ -230,6 +230,7 @@ describe('Kubeconfig: loading', () => {
     kc.loadFromDefault({ env: {}, home });
     assert.equal(kc.getCurrentCluster()?.server, 'https://home');
     assert.equal(kc.getCurrentUser(), null, 'a context without a user is anonymous');
+    assert.equal(kc.podNamespace(), undefined, 'a kubeconfig file is not a pod, whatever its context namespace');
   });
 
   it('falls back to the in-cluster service account, re-reading its token as it rotates', async () => {
@@ -245,6 +246,7 @@ describe('Kubeconfig: loading', () => {
     });
     assert.equal(kc.getCurrentCluster()?.server, 'https://[fd00::1]:443');
     assert.equal(kc.getContextObject(kc.getCurrentContext())?.namespace, 'operators');
+    assert.equal(kc.podNamespace(), 'operators', 'the leader election Lease goes here by default');
     let got = await resolved(kc);
     assert.equal(got.ca, CA);
     assert.equal(got.authorization, 'Bearer token-1');

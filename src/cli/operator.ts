@@ -33,6 +33,8 @@ interface OperatorFlags {
   floodGate: boolean;
   unsafeAllowGenericTargets: boolean;
   enableExtendedMetricLabels: boolean;
+  webhookAddr?: string;
+  webhookCertDir: string;
   logLevel: string;
 }
 
@@ -101,6 +103,15 @@ export function registerOperatorCommand(program: Command): void {
       'add the app.kubernetes.io/* labels of each ExternalSecret to its metrics',
       false,
     )
+    .option(
+      '--webhook-addr <addr>',
+      "serve ESO's validating admission webhook over HTTPS here (e.g. :10250; default: off)",
+    )
+    .option(
+      '--webhook-cert-dir <dir>',
+      'directory with the webhook tls.crt and tls.key (re-read when they change)',
+      '/tmp/k8s-webhook-server/serving-certs',
+    )
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .action(async (flags: OperatorFlags) => {
       const logger = pino({ name: 'custos-operator', level: flags.logLevel });
@@ -137,6 +148,7 @@ export function registerOperatorCommand(program: Command): void {
         floodGate: flags.floodGate,
         allowGenericTargets: flags.unsafeAllowGenericTargets,
         extendedMetricLabels: flags.enableExtendedMetricLabels,
+        webhook: flags.webhookAddr ? { address: flags.webhookAddr, certDir: flags.webhookCertDir } : undefined,
         // The cluster-scoped kinds provision other namespaces: a namespace-limited operator does not run them.
         controllers: [
           pushSecretController({ floodGate: flags.floodGate }),
@@ -145,7 +157,10 @@ export function registerOperatorCommand(program: Command): void {
         ],
         logger,
       });
-      logger.info({ metrics: handle.httpAddress, identity: handle.identity }, 'operator started');
+      logger.info(
+        { metrics: handle.httpAddress, webhook: handle.webhookAddress, identity: handle.identity },
+        'operator started',
+      );
       const removeSignals = onTerminationSignal(async (signal) => {
         logger.info({ signal }, 'shutting down');
         await handle.stop();

@@ -45,6 +45,7 @@ import { OperatorMetrics } from './metrics.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import { OperatorResources } from './resources.js';
 import { SecretStoreReconciler } from './secretstore/reconciler.js';
+import { startWebhookServer, type WebhookServer } from './webhook/server.js';
 
 /** What a controller gets to build itself: shared clients, caches, metrics and settings. */
 export interface ControllerContext {
@@ -134,6 +135,8 @@ export interface OperatorOptions {
   metricsRegistry?: Registry;
   /** Drain time on stop (default 20 s). */
   drainTimeoutMs?: number;
+  /** Serve ESO's validating admission webhook (HTTPS, tls.crt/tls.key in certDir) on every replica. */
+  webhook?: { address: string; certDir: string };
 }
 
 export interface OperatorHandle {
@@ -141,6 +144,8 @@ export interface OperatorHandle {
   client: KubeClient;
   /** Bound address of the HTTP endpoint, if one was asked for. */
   httpAddress: string | undefined;
+  /** Bound address of the admission webhook, if one was asked for. */
+  webhookAddress: string | undefined;
   identity: string;
   isLeader(): boolean;
   /** Caches synced and (without leader election, or while leading) workers running. */
@@ -457,6 +462,17 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
     logger.info({ concurrency }, 'workers started');
   };
 
+  // Before anything runs: a webhook that cannot start (no certificate) stops the operator with a clear error.
+  let webhook: WebhookServer | undefined;
+  if (options.webhook) {
+    try {
+      webhook = await startWebhookServer({ ...options.webhook, registry: context.providers, logger });
+    } catch (error) {
+      client.close();
+      eventClient.close();
+      throw error;
+    }
+  }
   informers.start();
   let http: OperatorHttp | undefined;
   const identity = options.leaderElection?.identity ?? `${hostname()}_${Math.random().toString(36).slice(2, 10)}`;
@@ -489,6 +505,7 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
       });
       for (const r of running) await r.runtime.close?.().catch(() => undefined);
       await http?.close();
+      await webhook?.close();
       client.close();
       eventClient.close();
       resolveDone(reason);
@@ -530,6 +547,7 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
     metrics,
     client,
     httpAddress: http?.address,
+    webhookAddress: webhook?.address,
     identity,
     isLeader: () => (elector ? elector.isLeader() : true),
     ready: () => synced && (elector === undefined ? workersRunning : true),

@@ -15,7 +15,7 @@ if ! command -v go >/dev/null 2>&1; then
   exit 3
 fi
 
-inputs=$( (go version; cd "$here" && cat go.mod go.sum main.go template/main.go) | sha256sum | cut -c1-16)
+inputs=$( (go version; cd "$here" && cat go.mod go.sum ./*.go template/main.go) | sha256sum | cut -c1-16)
 dir="$cache_root/$inputs"
 if [[ -x "$dir/eso-controller" && -x "$dir/eso-template" && -f "$dir/crds/generatorstates.yaml" ]]; then
   echo "$dir"

@@ -77,7 +77,12 @@ func main() {
 	enableCPS := flag.Bool("enable-cluster-push-secret-reconciler", true, "run the ClusterPushSecret controller")
 	extendedLabels := flag.Bool("enable-extended-metric-labels", false, "app.kubernetes.io labels on the metrics")
 	verbose := flag.Bool("verbose", false, "info-level logs (default: errors only)")
+	validate := flag.Bool("validate", false, "answer admission checks on stdin with ESO's webhook validators, then exit")
 	flag.Parse()
+	if *validate {
+		must(validateLines(os.Stdin, os.Stdout))
+		return
+	}
 
 	var logOptions []zap.Opts
 	if !*verbose {

@@ -41,13 +41,18 @@ export interface Schema {
 }
 
 /** A check the offline validator runs in addition to the OpenAPI keywords (the API server may not run it). */
-export interface OfflineCheck {
-  message: string;
-  /** Returns true when the value is acceptable. */
-  test(value: unknown): boolean;
-  /** The CEL rule the server evaluates for the same constraint, if any. */
-  rule?: string;
-}
+export type OfflineCheck =
+  | {
+      message: string;
+      /** Returns true when the value is acceptable. */
+      test(value: unknown): boolean;
+      /** The CEL rule the server evaluates for the same constraint, if any. */
+      rule?: string;
+    }
+  | {
+      /** Every problem with the value, each its own message (empty when acceptable): ESO's webhook rules. */
+      problems(value: unknown): string[];
+    };
 
 interface SchemaMeta {
   tsName?: string;

@@ -67,8 +67,9 @@ export function runChecks(
 ): void {
   if (value === undefined) return;
   for (const check of schemaMeta(schema).checks ?? []) {
-    if (!check.test(value)) {
-      issues.push({ path, message: checkMessage(value, check.message, path, sensitive), severity: 'error' });
+    const problems = 'problems' in check ? check.problems(value) : check.test(value) ? [] : [check.message];
+    for (const message of problems) {
+      issues.push({ path, message: checkMessage(value, message, path, sensitive), severity: 'error' });
     }
   }
   if (Array.isArray(value)) {

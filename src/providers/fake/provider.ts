@@ -194,13 +194,13 @@ export class FakeSecretsProvider implements Provider {
     return new FakeClient(db, spec.validationResult, this.calls, this.delayMs);
   }
 
+  /** ESO's webhook check: the first entry without a key or a value is the error. */
   validateStore(store: Pick<StoreObject, 'spec'>): StoreValidationResult {
-    const errors: string[] = [];
     const spec = store.spec?.provider?.fake;
     for (const [pos, item] of (spec?.data ?? []).entries()) {
-      if (!item.key) errors.push(`key must be set in data ${pos}`);
-      else if (!entryValue(item)) errors.push(`at least one value must be set in data ${pos}`);
+      if (!item.key) return { errors: [`key must be set in data ${pos}`], warnings: [] };
+      if (!entryValue(item)) return { errors: [`at least one value must be set in data ${pos}`], warnings: [] };
     }
-    return { errors, warnings: [] };
+    return { errors: [], warnings: [] };
   }
 }

@@ -60,38 +60,51 @@ export class KubernetesSecretsProvider implements Provider {
     return referent ? new ReferentValidation(options) : new KubernetesSecretsClient(options);
   }
 
-  /** ESO's webhook checks (providers/v1/kubernetes/validate.go). */
+  /**
+   * ESO's webhook checks (providers/v1/kubernetes/validate.go): the first problem is the error; a store without a
+   * CA (and without authRef) is accepted with a warning, as ESO does since v1 (v0.16.2 refused it).
+   */
   validateStore(store: Pick<StoreObject, 'kind' | 'namespace' | 'spec'>): StoreValidationResult {
-    const errors: string[] = [];
     const spec = store.spec?.provider?.kubernetes;
     if (!spec) return { errors: ['spec.provider.kubernetes is missing'], warnings: [] };
-    const cluster = store.kind === 'ClusterSecretStore';
-    const caProvider = spec.server?.caProvider;
-    if (cluster && caProvider && !caProvider.namespace) {
-      errors.push('CAProvider.namespace must not be empty with ClusterSecretStore');
-    }
-    if (!cluster && caProvider?.namespace) errors.push('CAProvider.namespace must be empty with SecretStore');
-    const selector = (ref: { namespace?: string }, requireForCluster: boolean) => {
-      if (cluster && requireForCluster && !ref.namespace) errors.push('cluster scope requires namespace');
-      if (!cluster && ref.namespace && ref.namespace !== store.namespace) {
-        errors.push(
-          'namespace should either be empty or match the namespace of the SecretStore for a namespaced SecretStore',
-        );
-      }
-    };
-    const cert = spec.auth?.cert;
-    if (cert) {
-      if (!cert.clientCert?.name) errors.push('ClientCert.Name cannot be empty');
-      else if (!cert.clientCert.key) errors.push('ClientCert.Key cannot be empty');
-      else selector(cert.clientCert, true);
-    }
-    const token = spec.auth?.token;
-    if (token) {
-      if (!token.bearerToken?.name) errors.push('BearerToken.Name cannot be empty');
-      else if (!token.bearerToken.key) errors.push('BearerToken.Key cannot be empty');
-      else selector(token.bearerToken, true);
-    }
-    if (spec.auth?.serviceAccount) selector(spec.auth.serviceAccount, false);
-    return { errors, warnings: [] };
+    const warnings =
+      !spec.authRef && !spec.server?.caBundle && !spec.server?.caProvider
+        ? ['No caBundle or caProvider specified; TLS connections will use system certificate roots.']
+        : [];
+    const problem = firstKubernetesStoreProblem(store, spec);
+    return { errors: problem ? [problem] : [], warnings };
   }
+}
+
+function firstKubernetesStoreProblem(
+  store: Pick<StoreObject, 'kind' | 'namespace'>,
+  spec: NonNullable<NonNullable<StoreObject['spec']['provider']>['kubernetes']>,
+): string | undefined {
+  const cluster = store.kind === 'ClusterSecretStore';
+  const caProvider = spec.server?.caProvider;
+  if (cluster && caProvider && !caProvider.namespace)
+    return 'CAProvider.namespace must not be empty with ClusterSecretStore';
+  if (!cluster && caProvider?.namespace) return 'CAProvider.namespace must be empty with SecretStore';
+  const selector = (ref: { namespace?: string }, requireForCluster: boolean): string | undefined => {
+    if (cluster && requireForCluster && !ref.namespace) return 'cluster scope requires namespace';
+    if (!cluster && ref.namespace && ref.namespace !== store.namespace) {
+      return 'namespace should either be empty or match the namespace of the SecretStore for a namespaced SecretStore';
+    }
+    return undefined;
+  };
+  const cert = spec.auth?.cert;
+  if (cert) {
+    if (!cert.clientCert?.name) return 'ClientCert.Name cannot be empty';
+    if (!cert.clientCert.key) return 'ClientCert.Key cannot be empty';
+    const problem = selector(cert.clientCert, true);
+    if (problem) return problem;
+  }
+  const token = spec.auth?.token;
+  if (token) {
+    if (!token.bearerToken?.name) return 'BearerToken.Name cannot be empty';
+    if (!token.bearerToken.key) return 'BearerToken.Key cannot be empty';
+    const problem = selector(token.bearerToken, true);
+    if (problem) return problem;
+  }
+  return spec.auth?.serviceAccount ? selector(spec.auth.serviceAccount, false) : undefined;
 }

@@ -34,6 +34,7 @@ interface DeployFlags {
   watchNamespace?: string;
   controllerClass?: string;
   concurrency?: number;
+  webhook: boolean;
 }
 
 export function registerDeployCommands(program: Command): void {
@@ -58,6 +59,7 @@ export function registerDeployCommands(program: Command): void {
     )
     .option('--controller-class <class>', 'handle only stores of this spec.controller class')
     .option('--concurrency <n>', 'workers per controller', positiveInt('--concurrency'))
+    .option('--no-webhook', "leave out ESO's validating admission webhook (on by default, certificates self-managed)")
     .action((flags: DeployFlags) => {
       process.stdout.write(manifestsYaml(operatorManifests(flags)));
     });

@@ -35,6 +35,9 @@ interface OperatorFlags {
   enableExtendedMetricLabels: boolean;
   webhookAddr?: string;
   webhookCertDir: string;
+  webhookSelfManaged: boolean;
+  webhookName: string;
+  webhookNamespace?: string;
   logLevel: string;
 }
 
@@ -44,6 +47,16 @@ function positiveInt(name: string) {
     if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number >= 1`);
     return n;
   };
+}
+
+function webhookNamespace(flags: OperatorFlags, kubeConfig: Kubeconfig): string {
+  const namespace = flags.webhookNamespace ?? kubeConfig.podNamespace();
+  if (!namespace) {
+    throw new InvalidArgumentError(
+      '--webhook-self-managed outside a pod needs --webhook-namespace (where its Service is)',
+    );
+  }
+  return namespace;
 }
 
 function loadKubeConfig(path: string | undefined, context: string | undefined): Kubeconfig {
@@ -112,6 +125,17 @@ export function registerOperatorCommand(program: Command): void {
       'directory with the webhook tls.crt and tls.key (re-read when they change)',
       '/tmp/k8s-webhook-server/serving-certs',
     )
+    .option(
+      '--webhook-self-managed',
+      'provision the webhook certificate: Secret <webhook-name>-tls, CA into ValidatingWebhookConfiguration <webhook-name>',
+      false,
+    )
+    .option(
+      '--webhook-name <name>',
+      'webhook Service and ValidatingWebhookConfiguration name',
+      'custos-operator-webhook',
+    )
+    .option('--webhook-namespace <ns>', 'namespace of the webhook Service and Secret (default: the pod namespace)')
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .action(async (flags: OperatorFlags) => {
       const logger = pino({ name: 'custos-operator', level: flags.logLevel });
@@ -148,7 +172,15 @@ export function registerOperatorCommand(program: Command): void {
         floodGate: flags.floodGate,
         allowGenericTargets: flags.unsafeAllowGenericTargets,
         extendedMetricLabels: flags.enableExtendedMetricLabels,
-        webhook: flags.webhookAddr ? { address: flags.webhookAddr, certDir: flags.webhookCertDir } : undefined,
+        webhook: flags.webhookAddr
+          ? {
+              address: flags.webhookAddr,
+              certDir: flags.webhookCertDir,
+              selfManaged: flags.webhookSelfManaged
+                ? { namespace: webhookNamespace(flags, kubeConfig), name: flags.webhookName }
+                : undefined,
+            }
+          : undefined,
         // The cluster-scoped kinds provision other namespaces: a namespace-limited operator does not run them.
         controllers: [
           pushSecretController({ floodGate: flags.floodGate }),

@@ -45,7 +45,10 @@ import { OperatorMetrics } from './metrics.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import { OperatorResources } from './resources.js';
 import { SecretStoreReconciler } from './secretstore/reconciler.js';
+import { reconcileWebhookCertificate } from './webhook/certificates.js';
 import { startWebhookServer, type WebhookServer } from './webhook/server.js';
+
+const WEBHOOK_CERTIFICATE_CHECK_MS = 10 * 60_000;
 
 /** What a controller gets to build itself: shared clients, caches, metrics and settings. */
 export interface ControllerContext {
@@ -136,7 +139,15 @@ export interface OperatorOptions {
   /** Drain time on stop (default 20 s). */
   drainTimeoutMs?: number;
   /** Serve ESO's validating admission webhook (HTTPS, tls.crt/tls.key in certDir) on every replica. */
-  webhook?: { address: string; certDir: string };
+  webhook?: {
+    address: string;
+    certDir: string;
+    /**
+     * Provision the certificate itself: Secret `<name>-tls` in `namespace`, for Service `<name>`, CA injected into
+     * ValidatingWebhookConfiguration `<name>` (webhook/certificates.ts). Without it the cert dir is filled by others.
+     */
+    selfManaged?: { namespace: string; name: string };
+  };
 }
 
 export interface OperatorHandle {
@@ -464,10 +475,32 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
 
   // Before anything runs: a webhook that cannot start (no certificate) stops the operator with a clear error.
   let webhook: WebhookServer | undefined;
+  let renewTimer: NodeJS.Timeout | undefined;
   if (options.webhook) {
+    const { address, certDir, selfManaged } = options.webhook;
     try {
-      webhook = await startWebhookServer({ ...options.webhook, registry: context.providers, logger });
+      if (selfManaged) {
+        const certificates = {
+          client,
+          namespace: selfManaged.namespace,
+          secretName: `${selfManaged.name}-tls`,
+          serviceName: selfManaged.name,
+          configName: selfManaged.name,
+          certDir,
+          logger,
+        };
+        await reconcileWebhookCertificate(certificates);
+        // Renewal, another replica's renewal, and a configuration applied after start are all picked up here.
+        renewTimer = setInterval(() => {
+          reconcileWebhookCertificate(certificates).catch((error: unknown) =>
+            logger.warn({ err: (error as Error)?.message }, 'webhook certificate check failed (retrying)'),
+          );
+        }, WEBHOOK_CERTIFICATE_CHECK_MS);
+        renewTimer.unref();
+      }
+      webhook = await startWebhookServer({ address, certDir, registry: context.providers, logger });
     } catch (error) {
+      clearInterval(renewTimer);
       client.close();
       eventClient.close();
       throw error;
@@ -505,6 +538,7 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
       });
       for (const r of running) await r.runtime.close?.().catch(() => undefined);
       await http?.close();
+      clearInterval(renewTimer);
       await webhook?.close();
       client.close();
       eventClient.close();

@@ -2,7 +2,13 @@
 // replicas with leader election), metrics Service and PodDisruptionBudget. `custos deploy print` writes them as
 // YAML; deploy/operator/custos-operator.yaml is the default rendering (npm run generate).
 import { stringify } from 'yaml';
-import { clusterScopedRules, eventRules, leaderElectionRules, namespacedRules } from './rbac.js';
+import {
+  clusterScopedRules,
+  eventRules,
+  namespacedRules,
+  ownNamespaceRules,
+  webhookConfigurationRules,
+} from './rbac.js';
 
 export interface InstallOptions {
   /** Namespace the operator runs in (and keeps its leader election Lease in). */
@@ -16,17 +22,22 @@ export interface InstallOptions {
   concurrency?: number;
   /** Base name of every object (several installs with different controller classes need different names). */
   name: string;
+  /** ESO's validating admission webhook, with self-managed certificates (default true). */
+  webhook: boolean;
 }
 
 export const DEFAULT_INSTALL: Omit<InstallOptions, 'image'> = {
   namespace: 'custos-system',
   replicas: 2,
   name: 'custos-operator',
+  webhook: true,
 };
 
 type Manifest = { apiVersion: string; kind: string; metadata: Record<string, unknown>; [field: string]: unknown };
 
 const METRICS_PORT = 8080;
+const WEBHOOK_PORT = 10250; // ESO's
+const CERT_DIR = '/tmp/k8s-webhook-server/serving-certs';
 
 export function operatorManifests(options: InstallOptions): Manifest[] {
   const { namespace, name } = options;
@@ -52,7 +63,11 @@ export function operatorManifests(options: InstallOptions): Manifest[] {
       apiVersion: rbac,
       kind: 'ClusterRole',
       metadata: meta(name),
-      rules: [...(scoped ? [] : namespacedRules()), ...clusterScopedRules({ clusterWideKinds: !scoped })],
+      rules: [
+        ...(scoped ? [] : namespacedRules()),
+        ...clusterScopedRules({ clusterWideKinds: !scoped }),
+        ...(options.webhook ? webhookConfigurationRules(webhookName(options)) : []),
+      ],
     },
     {
       apiVersion: rbac,
@@ -80,7 +95,12 @@ export function operatorManifests(options: InstallOptions): Manifest[] {
   }
   const leaderElection = `${name}-leader-election`;
   manifests.push(
-    { apiVersion: rbac, kind: 'Role', metadata: meta(leaderElection, namespace), rules: leaderElectionRules() },
+    {
+      apiVersion: rbac,
+      kind: 'Role',
+      metadata: meta(leaderElection, namespace),
+      rules: ownNamespaceRules({ webhook: options.webhook }),
+    },
     {
       apiVersion: rbac,
       kind: 'RoleBinding',
@@ -105,7 +125,62 @@ export function operatorManifests(options: InstallOptions): Manifest[] {
       spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
     },
   );
+  if (options.webhook) manifests.push(...webhookManifests(options, labels));
   return manifests;
+}
+
+const webhookName = (options: InstallOptions) => `${options.name}-webhook`;
+
+/** The webhook's Service and ValidatingWebhookConfiguration (its caBundle is filled in by the operator). */
+function webhookManifests(options: InstallOptions, labels: Record<string, string>): Manifest[] {
+  const name = webhookName(options);
+  const validated = [
+    ['externalsecret', 'externalsecrets'],
+    ['secretstore', 'secretstores'],
+    ['clustersecretstore', 'clustersecretstores'],
+  ] as const;
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: options.namespace, labels },
+      spec: { selector: labels, ports: [{ name: 'webhook', port: 443, targetPort: 'webhook', protocol: 'TCP' }] },
+    },
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name, labels },
+      webhooks: validated.map(([kind, plural]) => ({
+        name: `validate.${kind}.external-secrets.io`,
+        clientConfig: {
+          service: { name, namespace: options.namespace, path: `/validate-external-secrets-io-v1-${kind}`, port: 443 },
+        },
+        // CREATE and UPDATE only: a delete is always allowed, and must not wait for the operator to be up.
+        rules: [
+          {
+            apiGroups: ['external-secrets.io'],
+            apiVersions: ['v1'],
+            operations: ['CREATE', 'UPDATE'],
+            resources: [plural],
+            scope: kind === 'clustersecretstore' ? 'Cluster' : 'Namespaced',
+          },
+        ],
+        ...(options.watchNamespace && kind !== 'clustersecretstore'
+          ? {
+              namespaceSelector: {
+                matchExpressions: [
+                  { key: 'kubernetes.io/metadata.name', operator: 'In', values: [options.watchNamespace] },
+                ],
+              },
+            }
+          : {}),
+        failurePolicy: 'Fail',
+        sideEffects: 'None',
+        admissionReviewVersions: ['v1'],
+        timeoutSeconds: 5,
+      })),
+    },
+  ];
 }
 
 /** The container's arguments: what the Deployment runs, and what the install test runs as a process. */
@@ -119,6 +194,15 @@ export function operatorArgs(options: InstallOptions): string[] {
     ...(options.watchNamespace ? [`--namespace=${options.watchNamespace}`] : []),
     ...(options.controllerClass ? [`--controller-class=${options.controllerClass}`] : []),
     ...(options.concurrency ? [`--concurrency=${options.concurrency}`] : []),
+    ...(options.webhook
+      ? [
+          `--webhook-addr=:${WEBHOOK_PORT}`,
+          `--webhook-cert-dir=${CERT_DIR}`,
+          '--webhook-self-managed',
+          `--webhook-name=${webhookName(options)}`,
+          '--webhook-namespace=$(POD_NAMESPACE)',
+        ]
+      : []),
   ];
 }
 
@@ -135,13 +219,19 @@ function deployment(options: InstallOptions, labels: Record<string, string>): Ma
         spec: {
           serviceAccountName: options.name,
           securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          ...(options.webhook ? { volumes: [{ name: 'webhook-certs', emptyDir: {} }] } : {}),
           containers: [
             {
               name: 'operator',
               image: options.image,
               args: operatorArgs(options),
               env: [{ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }],
-              ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
+              ports: [
+                { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
+                ...(options.webhook ? [{ name: 'webhook', containerPort: WEBHOOK_PORT, protocol: 'TCP' }] : []),
+              ],
+              // The root filesystem is read-only: the webhook certificate is written to its own emptyDir.
+              ...(options.webhook ? { volumeMounts: [{ name: 'webhook-certs', mountPath: CERT_DIR }] } : {}),
               livenessProbe: { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 10 },
               // A standby replica is ready too (caches synced, waiting for the Lease): rollouts do not stall.
               readinessProbe: { httpGet: { path: '/readyz', port: 'metrics' }, periodSeconds: 5 },

@@ -7,6 +7,7 @@ export interface PolicyRule {
   apiGroups: string[];
   resources: string[];
   verbs: string[];
+  resourceNames?: string[];
 }
 
 const READ = ['get', 'list', 'watch'];
@@ -69,10 +70,23 @@ export function clusterScopedRules(options: { clusterWideKinds: boolean }): Poli
   ];
 }
 
-/** Rules in the operator's own namespace: the leader election Lease. */
-export function leaderElectionRules(): PolicyRule[] {
+/** Rules in the operator's own namespace: the leader election Lease, and the webhook certificate's Secret. */
+export function ownNamespaceRules(options: { webhook: boolean }): PolicyRule[] {
   return [
     { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+    ...(options.webhook ? [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'update'] }] : []),
     ...eventRules(),
+  ];
+}
+
+/** Keeping the CA bundle of its own ValidatingWebhookConfiguration current (and no other). */
+export function webhookConfigurationRules(configName: string): PolicyRule[] {
+  return [
+    {
+      apiGroups: ['admissionregistration.k8s.io'],
+      resources: ['validatingwebhookconfigurations'],
+      verbs: ['get', 'update'],
+      resourceNames: [configName],
+    },
   ];
 }

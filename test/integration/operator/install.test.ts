@@ -6,6 +6,7 @@
 // the default controller class must not meet other test files' objects, and this one enforces owner references.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -37,6 +38,13 @@ const TYPES: Record<string, ResourceType> = {
   RoleBinding: { ...rbac, plural: 'rolebindings', kind: 'RoleBinding', namespaced: true },
   Deployment: { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
   Service: { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true },
+  ValidatingWebhookConfiguration: {
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    plural: 'validatingwebhookconfigurations',
+    kind: 'ValidatingWebhookConfiguration',
+    namespaced: false,
+  },
   PodDisruptionBudget: {
     group: 'policy',
     version: 'v1',
@@ -77,6 +85,14 @@ describe(
       for (const manifest of operatorManifests(options)) {
         const type = TYPES[manifest.kind];
         assert.ok(type, `no type for ${manifest.kind}`);
+        // This control plane has no kubelet: the webhook Service never gets endpoints, so the API server could not
+        // reach it and (failurePolicy Fail) would refuse every ExternalSecret. The configuration is created as
+        // rendered but selects no object; webhook.test.ts covers the API server calling the webhook.
+        if (manifest.kind === 'ValidatingWebhookConfiguration') {
+          for (const webhook of manifest.webhooks as Array<Record<string, unknown>>) {
+            webhook.objectSelector = { matchLabels: { 'custos-test/unreachable-webhook': 'never' } };
+          }
+        }
         try {
           const created = await h.client.create(type, manifest as KubeObject);
           if (manifest.kind === 'Deployment') deployment = created;
@@ -120,16 +136,88 @@ describe(
       assert.ok(container);
       const env: Record<string, string> = { POD_NAMESPACE: deployment.metadata?.namespace ?? '' };
       const args = container.args.map((a) => a.replace(/\$\((\w+)\)/g, (_, name: string) => env[name] ?? `$(${name})`));
-      // Later flags win: the test's kubeconfig instead of the pod's service account mount, and a free metrics port.
+      // Later flags win: the test's kubeconfig instead of the pod's service account mount, free ports, and a cert
+      // dir of its own instead of the pod's emptyDir.
       const proc = group.start(deployment.metadata?.name ?? 'operator', [
         ...args,
         '--kubeconfig',
         kubeconfig,
         '--metrics-addr=127.0.0.1:0',
+        '--webhook-addr=127.0.0.1:0',
+        `--webhook-cert-dir=${join(dir, `${deployment.metadata?.name}-certs`)}`,
         '--log-level=debug',
       ]);
       operators.push(proc);
       return proc;
+    }
+
+    /** The address the operator process serves its webhook on (from its start log line). */
+    const webhookAddress = (operator: CustosProcess) =>
+      waitFor('operator started', async () => {
+        const line = operator
+          .output()
+          .split('\n')
+          .find((l) => l.includes('"msg":"operator started"'));
+        return line ? (JSON.parse(line) as { webhook?: string }).webhook : undefined;
+      });
+
+    /**
+     * What the API server checks before it sends a review: the served certificate chains to the caBundle of the
+     * configuration and is valid for the Service's name. Then a review over that connection gets ESO's answer.
+     */
+    async function checkWebhook(install: InstallOptions, operator: CustosProcess): Promise<void> {
+      const name = `${install.name}-webhook`;
+      const secret = await waitFor('webhook certificate Secret', () =>
+        h.client
+          .get<KubeObject & { type?: string; data?: Record<string, string> }>(Resources.secrets, `${name}-tls`, {
+            namespace: install.namespace,
+          })
+          .catch(() => undefined),
+      );
+      assert.equal(secret.type, 'kubernetes.io/tls');
+      const config = await waitFor('caBundle injected', async () => {
+        const c = await h.client.get<KubeObject & { webhooks: Array<{ clientConfig: { caBundle?: string } }> }>(
+          TYPES.ValidatingWebhookConfiguration as ResourceType,
+          name,
+        );
+        return c.webhooks.every((w) => w.clientConfig.caBundle) ? c : undefined;
+      });
+      for (const webhook of config.webhooks) assert.equal(webhook.clientConfig.caBundle, secret.data?.['ca.crt']);
+      const ca = Buffer.from(secret.data?.['ca.crt'] ?? '', 'base64').toString('utf8');
+      const address = await webhookAddress(operator);
+      const port = Number(address.slice(address.lastIndexOf(':') + 1));
+      const answer = await new Promise<string>((resolve, reject) => {
+        const body = JSON.stringify({
+          apiVersion: 'admission.k8s.io/v1',
+          kind: 'AdmissionReview',
+          request: { uid: 'u-1', operation: 'CREATE', object: { spec: {} } },
+        });
+        const req = httpsRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/validate-external-secrets-io-v1-externalsecret',
+            ca,
+            servername: `${name}.${install.namespace}.svc`,
+            headers: { 'content-type': 'application/json' },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (chunk) => {
+              text += chunk;
+            });
+            res.on('end', () => resolve(text));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+      assert.deepEqual(JSON.parse(answer).response, {
+        uid: 'u-1',
+        allowed: false,
+        status: { code: 403, reason: 'Forbidden', message: 'either data or dataFrom should be specified' },
+      });
     }
 
     const namespace = async (prefix: string, labels: Record<string, string> = {}) => {
@@ -336,6 +424,7 @@ describe(
         { namespace: install.namespace },
       );
       assert.ok(lease.spec?.holderIdentity, 'the operator holds the Lease in its own namespace');
+      await checkWebhook(install, operator);
 
       const output = operator.output();
       assert.doesNotMatch(output, /forbidden|\b403\b/i, 'no request was refused for lack of permission');
@@ -399,6 +488,7 @@ describe(
         false,
         'no cluster-scoped kinds it does not run',
       );
+      await checkWebhook(install, operator);
 
       const output = operator.output();
       assert.doesNotMatch(output, /forbidden|\b403\b/i, 'no request was refused for lack of permission');

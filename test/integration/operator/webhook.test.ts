@@ -3,14 +3,16 @@
 // messages and nothing is stored; good ones, and deletes, pass. The configuration selects only this file's
 // labelled objects, so the other test files sharing the control plane never reach it.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect } from 'node:tls';
+import pino from 'pino';
 import { isNotFound, type KubeObject, type ResourceType } from '../../../src/kube/index.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
 import { OperatorResources } from '../../../src/operator/resources.js';
+import { ensureCertificateSecret, injectCaBundle, writeCertDir } from '../../../src/operator/webhook/certificates.js';
 import { startWebhookServer } from '../../../src/operator/webhook/server.js';
 import { defaultProviderRegistry } from '../../../src/providers/index.js';
 import { integration, uniqueName } from '../../helpers/cluster.js';
@@ -230,6 +232,57 @@ describe("the admission webhook, called by the API server, answers as ESO's", { 
     );
   });
 
+  it('self-managed certificates: replicas racing agree on one, renewal keeps the old CA trusted, caBundle follows', async () => {
+    const certificates = (certDir: string, renewBeforeMs?: number) => ({
+      client: h.client,
+      namespace: ns,
+      secretName: 'racing-tls',
+      serviceName: 'racing',
+      configName,
+      certDir,
+      logger: pino({ level: 'silent' }),
+      renewBeforeMs,
+    });
+    const dirs = [1, 2].map((i) => mkdtempSync(join(tmpdir(), `custos-webhook-replica-${i}-`)));
+    try {
+      // Two replicas start at once with no Secret: one creates it, the other uses the winner's.
+      const [a, b] = await Promise.all(dirs.map((d) => ensureCertificateSecret(certificates(d))));
+      assert.equal(a?.data?.['tls.crt'], b?.data?.['tls.crt']);
+      assert.equal(writeCertDir(dirs[0] as string, a as never), true);
+      assert.equal(writeCertDir(dirs[0] as string, a as never), false, 'unchanged: not rewritten');
+      const firstCa = Buffer.from(a?.data?.['ca.crt'] ?? '', 'base64').toString('utf8');
+      // Within the renewal window (here: always): a new certificate, and the previous CA stays in the bundle.
+      const renewed = await ensureCertificateSecret(certificates(dirs[0] as string, 400 * 24 * 3600 * 1000));
+      assert.notEqual(renewed.data?.['tls.crt'], a?.data?.['tls.crt']);
+      const bundle = Buffer.from(renewed.data?.['ca.crt'] ?? '', 'base64').toString('utf8');
+      assert.equal(bundle.match(/BEGIN CERTIFICATE/g)?.length, 2);
+      assert.ok(bundle.includes(firstCa.trim()), 'the old CA is still trusted');
+      assert.equal(writeCertDir(dirs[0] as string, renewed), true);
+      assert.equal(
+        readFileSync(join(dirs[0] as string, 'tls.crt'), 'utf8'),
+        Buffer.from(renewed.data?.['tls.crt'] ?? '', 'base64').toString('utf8'),
+      );
+      // The configuration of this file gets the bundle (and its own URL clientConfigs are kept).
+      const before = await h.client.get<
+        KubeObject & { webhooks: Array<{ clientConfig: { url?: string; caBundle?: string } }> }
+      >(webhookConfigurations, configName);
+      assert.equal(await injectCaBundle(h.client, configName, bundle), true);
+      const after = await h.client.get<
+        KubeObject & { webhooks: Array<{ clientConfig: { url?: string; caBundle?: string } }> }
+      >(webhookConfigurations, configName);
+      for (const [i, webhook] of after.webhooks.entries()) {
+        assert.equal(webhook.clientConfig.caBundle, renewed.data?.['ca.crt']);
+        assert.equal(webhook.clientConfig.url, before.webhooks[i]?.clientConfig.url);
+      }
+      assert.equal(await injectCaBundle(h.client, uniqueName('no-such-config'), bundle), false);
+    } finally {
+      // Put the control plane's CA back: the other tests of this file talk to the operator's webhook through it.
+      const { caData } = h.kc.getCurrentCluster() ?? {};
+      await injectCaBundle(h.client, configName, Buffer.from(caData ?? '', 'base64').toString('utf8'));
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   it('serves a renewed certificate without a restart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'custos-webhook-rotate-'));
     const fingerprint = (address: string) =>
@@ -254,7 +307,7 @@ describe("the admission webhook, called by the API server, answers as ESO's", { 
       address: '127.0.0.1:0',
       certDir: dir,
       registry: defaultProviderRegistry(),
-      logger: (await import('pino')).default({ level: 'silent' }),
+      logger: pino({ level: 'silent' }),
       certCheckIntervalMs: 50,
     });
     try {

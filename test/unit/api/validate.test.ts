@@ -136,7 +136,9 @@ describe('validateManifest', () => {
       'Invalid value: deletionPolicy=Merge must not be used with creationPolicy=None. There is no Secret to merge with',
     ]);
     assert.deepEqual(messages({ target: { creationPolicy: 'Orphan', deletionPolicy: 'Delete' } }), []);
-    assert.deepEqual(messages({ data: [...someData, ...someData] }), ['Invalid value: duplicate secretKey found: password']);
+    assert.deepEqual(messages({ data: [...someData, ...someData] }), [
+      'Invalid value: duplicate secretKey found: password',
+    ]);
     assert.deepEqual(messages({ data: [...someData, ...someData], target: { deletionPolicy: 'Delete' } }), []);
     assert.deepEqual(messages({ data: undefined, dataFrom: [{ extract: { key: 'a' }, find: { path: 'b' } }] }), [
       'Invalid value: extract, find, or generatorRef cannot be set at the same time',

@@ -61,6 +61,46 @@ describe('operator install manifests', () => {
     ]);
   });
 
+  it("adds ESO's webhook by default: Service, configuration, its own certificate, and rights on nothing else", () => {
+    const docs = install();
+    const config = docs.find((d) => d.kind === 'ValidatingWebhookConfiguration');
+    assert.deepEqual(
+      config?.webhooks.map((w: { name: string }) => w.name),
+      [
+        'validate.externalsecret.external-secrets.io',
+        'validate.secretstore.external-secrets.io',
+        'validate.clustersecretstore.external-secrets.io',
+      ],
+    );
+    for (const webhook of config?.webhooks ?? []) {
+      assert.equal(webhook.failurePolicy, 'Fail');
+      assert.deepEqual(webhook.rules[0].operations, ['CREATE', 'UPDATE'], 'deletes never wait for the webhook');
+      assert.equal(webhook.clientConfig.service.name, 'custos-operator-webhook');
+    }
+    const clusterRole = docs.find((d) => d.kind === 'ClusterRole');
+    const rule = clusterRole?.rules?.find((r) => r.resources.includes('validatingwebhookconfigurations'));
+    assert.deepEqual(rule, {
+      apiGroups: ['admissionregistration.k8s.io'],
+      resources: ['validatingwebhookconfigurations'],
+      verbs: ['get', 'update'],
+      resourceNames: ['custos-operator-webhook'],
+    });
+    const container = docs.find((d) => d.kind === 'Deployment')?.spec.template.spec.containers[0];
+    assert.ok(container.args.includes('--webhook-self-managed'));
+    assert.deepEqual(container.volumeMounts, [
+      { name: 'webhook-certs', mountPath: '/tmp/k8s-webhook-server/serving-certs' },
+    ]);
+    const scoped = install({ watchNamespace: 'team-a' }).find((d) => d.kind === 'ValidatingWebhookConfiguration');
+    assert.deepEqual(scoped?.webhooks[0].namespaceSelector.matchExpressions[0].values, ['team-a']);
+    assert.equal(scoped?.webhooks[2].namespaceSelector, undefined, 'ClusterSecretStores have no namespace');
+    const without = install({ webhook: false });
+    assert.equal(
+      without.some((d) => d.kind === 'ValidatingWebhookConfiguration'),
+      false,
+    );
+    assert.equal(JSON.stringify(without).includes('--webhook'), false);
+  });
+
   it('runs two replicas that elect a leader in the pod namespace, as a non-root read-only container', () => {
     const deployment = install().find((d) => d.kind === 'Deployment');
     assert.equal(deployment?.spec.replicas, 2);

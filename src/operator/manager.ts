@@ -49,6 +49,7 @@ import { reconcileWebhookCertificate } from './webhook/certificates.js';
 import { startWebhookServer, type WebhookServer } from './webhook/server.js';
 
 const WEBHOOK_CERTIFICATE_CHECK_MS = 10 * 60_000;
+const WEBHOOK_CERTIFICATE_RETRY_MS = 10_000;
 
 /** What a controller gets to build itself: shared clients, caches, metrics and settings. */
 export interface ControllerContext {
@@ -489,18 +490,34 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
           certDir,
           logger,
         };
-        await reconcileWebhookCertificate(certificates);
-        // Renewal, another replica's renewal, and a configuration applied after start are all picked up here.
-        renewTimer = setInterval(() => {
-          reconcileWebhookCertificate(certificates).catch((error: unknown) =>
-            logger.warn({ err: (error as Error)?.message }, 'webhook certificate check failed (retrying)'),
+        // Renewal, another replica's renewal, and a configuration applied after start are all picked up here: soon
+        // while the configuration lacks the CA (a fresh install), then every 10 minutes.
+        let warned = false;
+        const check = (injected: boolean) => {
+          if (stopSignal.signal.aborted) return;
+          if (!injected && !warned) {
+            warned = true;
+            logger.warn(
+              { configuration: selfManaged.name },
+              'ValidatingWebhookConfiguration not found yet: the API server calls the webhook once it exists',
+            );
+          }
+          renewTimer = setTimeout(
+            () => {
+              reconcileWebhookCertificate(certificates).then(check, (error: unknown) => {
+                logger.warn({ err: (error as Error)?.message }, 'webhook certificate check failed (retrying)');
+                check(false);
+              });
+            },
+            injected ? WEBHOOK_CERTIFICATE_CHECK_MS : WEBHOOK_CERTIFICATE_RETRY_MS,
           );
-        }, WEBHOOK_CERTIFICATE_CHECK_MS);
-        renewTimer.unref();
+          renewTimer.unref();
+        };
+        check(await reconcileWebhookCertificate(certificates));
       }
       webhook = await startWebhookServer({ address, certDir, registry: context.providers, logger });
     } catch (error) {
-      clearInterval(renewTimer);
+      clearTimeout(renewTimer);
       client.close();
       eventClient.close();
       throw error;
@@ -538,7 +555,7 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
       });
       for (const r of running) await r.runtime.close?.().catch(() => undefined);
       await http?.close();
-      clearInterval(renewTimer);
+      clearTimeout(renewTimer);
       await webhook?.close();
       client.close();
       eventClient.close();

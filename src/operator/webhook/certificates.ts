@@ -166,16 +166,12 @@ export async function injectCaBundle(client: KubeClient, configName: string, caP
   }
 }
 
-/** One round: certificate current, written to the cert dir, CA injected. Returns whether the cert dir changed. */
+/**
+ * One round: certificate current, written to the cert dir, CA injected. Returns whether the CA is in the
+ * configuration (false while it does not exist yet).
+ */
 export async function reconcileWebhookCertificate(options: SelfManagedCertificateOptions): Promise<boolean> {
   const secret = await ensureCertificateSecret(options);
-  const changed = writeCertDir(options.certDir, secret);
-  const injected = await injectCaBundle(options.client, options.configName, decode(secret.data?.['ca.crt']));
-  if (!injected) {
-    options.logger.warn(
-      { configuration: options.configName },
-      'ValidatingWebhookConfiguration not found: the API server will not call the webhook (apply the manifests of custos deploy print)',
-    );
-  }
-  return changed;
+  writeCertDir(options.certDir, secret);
+  return injectCaBundle(options.client, options.configName, decode(secret.data?.['ca.crt']));
 }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { cliVersion } from '../../../src/cli/version.js';
+import { renderChartFiles } from '../../../src/operator/install/helm-chart.js';
 import { DEFAULT_INSTALL, operatorManifests, renderDefaultInstall } from '../../../src/operator/install/manifests.js';
 
 const root = join(import.meta.dirname, '../../..');
@@ -23,6 +24,17 @@ describe('operator install manifests', () => {
       file.content,
       `${file.path} is stale: run npm run generate`,
     );
+  });
+
+  it("the Helm chart's generated files (Chart.yaml, RBAC rules, CRDs) are current", () => {
+    const bundle = readFileSync(join(root, 'deploy/crds/bundle.yaml'), 'utf8');
+    for (const file of renderChartFiles(cliVersion(), bundle)) {
+      assert.equal(
+        readFileSync(join(root, file.path), 'utf8'),
+        file.content,
+        `${file.path} is stale: run npm run generate`,
+      );
+    }
   });
 
   it('grant no wildcard verb, resource or group', () => {

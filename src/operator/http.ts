@@ -1,6 +1,7 @@
 // The operator's HTTP endpoint: /healthz (the process runs), /readyz (caches synced and, with leader election,
 // either leading or standing by) and /metrics (Prometheus text format). Plain node:http: three fixed routes.
 import { createServer, type Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
@@ -46,6 +47,15 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: use /healthz, /readyz or /metrics');
     }
   });
+  return listenOn(server, host, port);
+}
+
+/** Starts `server` listening; the bound "host:port" and a close that also ends kept-alive connections. */
+export async function listenOn(
+  server: Server | HttpsServer,
+  host: string,
+  port: number,
+): Promise<{ address: string; close(): Promise<void> }> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

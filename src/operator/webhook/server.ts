@@ -4,11 +4,10 @@
 // verdict, never the object under review.
 import { readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ProviderRegistry } from '../../providers/index.js';
-import { parseListenAddress } from '../http.js';
+import { listenOn, parseListenAddress } from '../http.js';
 import { admit, WEBHOOK_PATHS } from './admission.js';
 
 export interface WebhookServerOptions {
@@ -84,18 +83,15 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     }
   }, options.certCheckIntervalMs ?? 10_000);
   timer.unref();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
+  const listening = await listenOn(server, host, port).catch((error: unknown) => {
+    clearInterval(timer);
+    throw error;
   });
-  const bound = server.address() as AddressInfo;
   return {
-    address: `${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        clearInterval(timer);
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
+    address: listening.address,
+    close: () => {
+      clearInterval(timer);
+      return listening.close();
+    },
   };
 }

@@ -11,6 +11,7 @@ const commandModules: Array<[names: string[], load: () => Promise<Register>]> = 
   [['dev'], async () => (await import('./dev.js')).registerDevCommands],
   [['crds'], async () => (await import('./crds.js')).registerCrdCommands],
   [['deploy'], async () => (await import('./deploy.js')).registerDeployCommands],
+  [['validate'], async () => (await import('./validate.js')).registerValidateCommand],
   [['status'], async () => (await import('./status.js')).registerStatusCommand],
   [['template'], async () => (await import('./template.js')).registerTemplateCommands],
   [['store'], async () => (await import('./store.js')).registerStoreCommands],

@@ -54,6 +54,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     if (req.method !== 'POST') return reply(405, { message: 'use POST with an AdmissionReview' });
     const chunks: Buffer[] = [];
     let size = 0;
+    // A caller that goes away mid-request (or a body over the limit, destroyed below) is not the operator's error.
+    req.on('error', () => undefined);
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) req.destroy();

@@ -4,6 +4,7 @@
 // labelled objects, so the other test files sharing the control plane never reach it.
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -280,6 +281,70 @@ describe("the admission webhook, called by the API server, answers as ESO's", { 
       const { caData } = h.kc.getCurrentCluster() ?? {};
       await injectCaBundle(h.client, configName, Buffer.from(caData ?? '', 'base64').toString('utf8'));
       for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  it('answers a wrong path, method or body clearly and survives a caller that hangs up mid-request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'custos-webhook-bad-'));
+    const pair = await selfSignedPair('localhost');
+    writeFileSync(join(dir, 'tls.crt'), pair.certificatePem);
+    writeFileSync(join(dir, 'tls.key'), pair.privateKeyPem);
+    const server = await startWebhookServer({
+      address: '127.0.0.1:0',
+      certDir: dir,
+      registry: defaultProviderRegistry(),
+      logger: pino({ level: 'silent' }),
+    });
+    const base = `https://${server.address}`;
+    const call = (path: string, init: { method: string; body?: string }) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpsRequest(`${base}${path}`, { method: init.method, rejectUnauthorized: false }, (res) => {
+          let body = '';
+          res.on('data', (c) => {
+            body += c;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end(init.body);
+      });
+    try {
+      const es = '/validate-external-secrets-io-v1-externalsecret';
+      assert.equal((await call('/validate-something-else', { method: 'POST', body: '{}' })).status, 404);
+      assert.equal((await call(es, { method: 'GET' })).status, 405);
+      const garbage = await call(es, { method: 'POST', body: 'not json' });
+      assert.equal(garbage.status, 400);
+      assert.match(JSON.parse(garbage.body).message, /JSON/);
+      const noReview = await call(es, { method: 'POST', body: '{"kind":"Pod"}' });
+      assert.deepEqual(JSON.parse(noReview.body), { message: 'not an AdmissionReview: request.uid is missing' });
+      // A caller that sends half a body and disconnects.
+      await new Promise<void>((resolve) => {
+        const req = httpsRequest(`${base}${es}`, {
+          method: 'POST',
+          rejectUnauthorized: false,
+          headers: { 'content-length': '1000' },
+        });
+        req.on('error', () => resolve());
+        req.write('{"request":');
+        setTimeout(() => {
+          req.destroy();
+          resolve();
+        }, 100);
+      });
+      const after = await call(es, {
+        method: 'POST',
+        body: JSON.stringify({
+          request: {
+            uid: 'u',
+            operation: 'CREATE',
+            object: { spec: { data: [{ secretKey: 'a', remoteRef: { key: 'k' } }] } },
+          },
+        }),
+      });
+      assert.deepEqual(JSON.parse(after.body).response, { uid: 'u', allowed: true });
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

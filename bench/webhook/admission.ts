@@ -108,15 +108,13 @@ const bare = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) =
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     const uid = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { request: { uid: string } }).request.uid;
-    res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(
-        JSON.stringify({
-          apiVersion: 'admission.k8s.io/v1',
-          kind: 'AdmissionReview',
-          response: { uid, allowed: true },
-        }),
-      );
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        response: { uid, allowed: true },
+      }),
+    );
   });
 });
 const baseline = await listenOn(bare, '127.0.0.1', 0);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { KubeApiError, KubeClient, type KubeObject, Resources } from '../../src/kube/index.js';
+import { freePort } from './e2e-processes.js';
 import { repoRoot } from './template-corpus.js';
 
 export const esoVersion = 'v0.16.2';
@@ -141,4 +142,40 @@ export async function startEso(build: EsoBuild, options: EsoOptions): Promise<Es
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * ESO with its metrics served on a free port. A free port can be taken by another process between asking and
+ * ESO binding it (test files run in parallel): ESO then exits with "address already in use", and another port is
+ * tried. Resolves once /metrics answers.
+ */
+export async function startEsoWithMetrics(
+  build: EsoBuild,
+  options: Omit<EsoOptions, 'metricsAddr'>,
+): Promise<EsoProcess & { metricsUrl: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const address = `127.0.0.1:${await freePort()}`;
+    const eso = await startEso(build, { ...options, metricsAddr: address });
+    const metricsUrl = `http://${address}/metrics`;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        eso.assertRunning();
+      } catch (error) {
+        if (attempt < 4 && /address already in use/.test(eso.logs())) break;
+        throw error;
+      }
+      const answered = await fetch(metricsUrl).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (answered) return { ...eso, metricsUrl };
+      if (Date.now() > deadline) {
+        await eso.stop();
+        throw new Error(`ESO's metrics did not answer at ${metricsUrl} within 60 s:\n${eso.logs().slice(-2000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await eso.stop();
+  }
 }

@@ -28,8 +28,7 @@ import {
 } from '../../../src/operator/pushsecret/index.js';
 import { OperatorResources } from '../../../src/operator/resources.js';
 import { integration } from '../../helpers/cluster.js';
-import { freePort } from '../../helpers/e2e-processes.js';
-import { type EsoBuild, type EsoProcess, esoVersion, startEso } from '../../helpers/eso-oracle.js';
+import { type EsoBuild, type EsoProcess, esoVersion, startEsoWithMetrics } from '../../helpers/eso-oracle.js';
 import { type Family, labelNameSets, parsePrometheusText } from '../../helpers/prometheus-text.js';
 import { build, skip } from './eso-differential-harness.js';
 
@@ -224,16 +223,15 @@ describe(`differential: ClusterExternalSecret, Custos and the real ESO ${esoVers
         spec: { provider: { fake: { data: remote } } },
       });
     });
-    const esoMetricsAddr = `127.0.0.1:${await freePort()}`;
-    esoMetrics = `http://${esoMetricsAddr}/metrics`;
-    eso = await startEso(build as EsoBuild, {
+    const started = await startEsoWithMetrics(build as EsoBuild, {
       kubeconfigPath: state.eso.plane.kubeconfigPath,
       kc: state.eso.kc,
       controllerClass: 'default',
       concurrent: 2,
       clusterScoped: true,
-      metricsAddr: esoMetricsAddr,
     });
+    eso = started;
+    esoMetrics = started.metricsUrl;
     op = await startOperator({
       kubeConfig: state.custos.kc,
       logger: pino({ level: 'silent' }),

@@ -8,8 +8,7 @@ import { createdByValue, fieldManagerFor, LABEL_CREATED_BY } from '../../../src/
 import type { OperatorHandle } from '../../../src/operator/index.js';
 import { OperatorResources } from '../../../src/operator/resources.js';
 import { integration } from '../../helpers/cluster.js';
-import { freePort } from '../../helpers/e2e-processes.js';
-import { buildEso, type EsoBuild, type EsoProcess, startEso } from '../../helpers/eso-oracle.js';
+import { buildEso, type EsoBuild, type EsoProcess, startEsoWithMetrics } from '../../helpers/eso-oracle.js';
 import { parsePrometheusText } from '../../helpers/prometheus-text.js';
 import {
   createExternalSecret,
@@ -281,18 +280,16 @@ export async function startBoth(
   nsCustos: string,
   classes = { eso: 'default', custos: 'default' },
 ) {
-  const esoMetricsAddr = `127.0.0.1:${await freePort()}`;
-  const eso = await startEso(build as EsoBuild, {
+  const eso = await startEsoWithMetrics(build as EsoBuild, {
     kubeconfigPath,
     kc: h.kc,
     controllerClass: classes.eso,
     concurrent: 2,
     namespace: nsEso,
     clusterScoped: false,
-    metricsAddr: esoMetricsAddr,
   });
   const op = await startTestOperator(h, { namespace: nsCustos, concurrency: 2, controllerClass: classes.custos });
-  return { eso, op, esoMetrics: `http://${esoMetricsAddr}/metrics` };
+  return { eso, op, esoMetrics: eso.metricsUrl };
 }
 
 export async function stopBoth(eso: EsoProcess | undefined, op: OperatorHandle | undefined) {

@@ -20,8 +20,7 @@ import {
 } from '../../../src/operator/pushsecret/index.js';
 import { OperatorResources } from '../../../src/operator/resources.js';
 import { integration, uniqueName } from '../../helpers/cluster.js';
-import { freePort } from '../../helpers/e2e-processes.js';
-import { type EsoBuild, type EsoProcess, esoVersion, startEso } from '../../helpers/eso-oracle.js';
+import { type EsoBuild, type EsoProcess, esoVersion, startEsoWithMetrics } from '../../helpers/eso-oracle.js';
 import { type Family, labelNameSets, parsePrometheusText } from '../../helpers/prometheus-text.js';
 import { cases, remote } from './eso-cases-corpus.js';
 import {
@@ -855,17 +854,16 @@ describe(`differential: PushSecret, Custos and the real ESO ${esoVersion}`, { sk
         stringData: { user: 'admin', pass: 's3cr3t-pass' },
       });
     }
-    const esoMetricsAddr = `127.0.0.1:${await freePort()}`;
-    esoMetrics = `http://${esoMetricsAddr}/metrics`;
-    eso = await startEso(build as EsoBuild, {
+    const started = await startEsoWithMetrics(build as EsoBuild, {
       kubeconfigPath,
       kc: h.kc,
       controllerClass: 'default',
       concurrent: 2,
       namespace: sides.eso.app,
       clusterScoped: false,
-      metricsAddr: esoMetricsAddr,
     });
+    eso = started;
+    esoMetrics = started.metricsUrl;
     op = await startTestOperator(h, {
       namespace: sides.custos.app,
       concurrency: 2,

@@ -1,30 +1,9 @@
 // `custos deploy print`: the manifests that run the operator in a cluster (service account, least-privilege RBAC,
 // Deployment with leader election, metrics Service, PodDisruptionBudget), for kubectl apply or GitOps.
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { DEFAULT_INSTALL, manifestsYaml, operatorManifests } from '../operator/install/manifests.js';
+import { dnsLabel, positiveInt } from './option-parsers.js';
 import { cliVersion } from './version.js';
-
-// RFC 1123 label: what Kubernetes accepts as a namespace name (and what every object name here stays within).
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-function dnsLabel(flag: string, maxLength = 63) {
-  return (value: string): string => {
-    if (value.length > maxLength || !DNS_LABEL.test(value)) {
-      throw new InvalidArgumentError(
-        `${flag} must be lower-case letters, digits and '-', starting and ending with a letter or digit, at most ${maxLength} characters`,
-      );
-    }
-    return value;
-  };
-}
-
-function positiveInt(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a whole number >= 1`);
-    return n;
-  };
-}
 
 interface DeployFlags {
   namespace: string;

@@ -11,6 +11,7 @@ import {
   pushSecretController,
   pushSecretStoreFinalizerController,
 } from '../operator/pushsecret/index.js';
+import { positiveInt } from './option-parsers.js';
 
 interface OperatorFlags {
   kubeconfig?: string;
@@ -39,14 +40,6 @@ interface OperatorFlags {
   webhookName: string;
   webhookNamespace?: string;
   logLevel: string;
-}
-
-function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number >= 1`);
-    return n;
-  };
 }
 
 function webhookNamespace(flags: OperatorFlags, kubeConfig: Kubeconfig): string {

@@ -45,11 +45,8 @@ import { OperatorMetrics } from './metrics.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import { OperatorResources } from './resources.js';
 import { SecretStoreReconciler } from './secretstore/reconciler.js';
-import { reconcileWebhookCertificate } from './webhook/certificates.js';
+import { type CertificateRenewal, keepWebhookCertificate } from './webhook/certificates.js';
 import { startWebhookServer, type WebhookServer } from './webhook/server.js';
-
-const WEBHOOK_CERTIFICATE_CHECK_MS = 10 * 60_000;
-const WEBHOOK_CERTIFICATE_RETRY_MS = 10_000;
 
 /** What a controller gets to build itself: shared clients, caches, metrics and settings. */
 export interface ControllerContext {
@@ -476,12 +473,12 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
 
   // Before anything runs: a webhook that cannot start (no certificate) stops the operator with a clear error.
   let webhook: WebhookServer | undefined;
-  let renewTimer: NodeJS.Timeout | undefined;
+  let renewal: CertificateRenewal | undefined;
   if (options.webhook) {
     const { address, certDir, selfManaged } = options.webhook;
     try {
       if (selfManaged) {
-        const certificates = {
+        renewal = await keepWebhookCertificate({
           client,
           namespace: selfManaged.namespace,
           secretName: `${selfManaged.name}-tls`,
@@ -489,35 +486,11 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
           configName: selfManaged.name,
           certDir,
           logger,
-        };
-        // Renewal, another replica's renewal, and a configuration applied after start are all picked up here: soon
-        // while the configuration lacks the CA (a fresh install), then every 10 minutes.
-        let warned = false;
-        const check = (injected: boolean) => {
-          if (stopSignal.signal.aborted) return;
-          if (!injected && !warned) {
-            warned = true;
-            logger.warn(
-              { configuration: selfManaged.name },
-              'ValidatingWebhookConfiguration not found yet: the API server calls the webhook once it exists',
-            );
-          }
-          renewTimer = setTimeout(
-            () => {
-              reconcileWebhookCertificate(certificates).then(check, (error: unknown) => {
-                logger.warn({ err: (error as Error)?.message }, 'webhook certificate check failed (retrying)');
-                check(false);
-              });
-            },
-            injected ? WEBHOOK_CERTIFICATE_CHECK_MS : WEBHOOK_CERTIFICATE_RETRY_MS,
-          );
-          renewTimer.unref();
-        };
-        check(await reconcileWebhookCertificate(certificates));
+        });
       }
       webhook = await startWebhookServer({ address, certDir, registry: context.providers, logger });
     } catch (error) {
-      clearTimeout(renewTimer);
+      renewal?.stop();
       client.close();
       eventClient.close();
       throw error;
@@ -555,7 +528,7 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
       });
       for (const r of running) await r.runtime.close?.().catch(() => undefined);
       await http?.close();
-      clearTimeout(renewTimer);
+      renewal?.stop();
       await webhook?.close();
       client.close();
       eventClient.close();

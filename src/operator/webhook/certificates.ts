@@ -175,3 +175,48 @@ export async function reconcileWebhookCertificate(options: SelfManagedCertificat
   writeCertDir(options.certDir, secret);
   return injectCaBundle(options.client, options.configName, decode(secret.data?.['ca.crt']));
 }
+
+export interface CertificateRenewal {
+  stop(): void;
+}
+
+/**
+ * One round now (a failure is the caller's: the webhook cannot serve without a certificate), then again soon while
+ * the configuration lacks the CA (a fresh install applies it after the operator starts) and every `checkMs` after:
+ * renewal, another replica's renewal and a re-created configuration are all picked up this way.
+ */
+export async function keepWebhookCertificate(
+  options: SelfManagedCertificateOptions,
+  timing: { checkMs: number; retryMs: number } = { checkMs: 10 * 60_000, retryMs: 10_000 },
+): Promise<CertificateRenewal> {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let warned = false;
+  const schedule = (injected: boolean) => {
+    if (stopped) return;
+    if (!injected && !warned) {
+      warned = true;
+      options.logger.warn(
+        { configuration: options.configName },
+        'ValidatingWebhookConfiguration not found yet: the API server calls the webhook once it exists',
+      );
+    }
+    timer = setTimeout(
+      () => {
+        reconcileWebhookCertificate(options).then(schedule, (error: unknown) => {
+          options.logger.warn({ err: (error as Error)?.message }, 'webhook certificate check failed (retrying)');
+          schedule(false);
+        });
+      },
+      injected ? timing.checkMs : timing.retryMs,
+    );
+    timer.unref();
+  };
+  schedule(await reconcileWebhookCertificate(options));
+  return {
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -17,6 +17,7 @@ export {
   type ReconcileResult,
   type RunWorkersOptions,
   runWorkers,
+  SlowRetryError,
   TerminalError,
   type WorkerContext,
   type WorkersHandle,

@@ -7,8 +7,11 @@ import type { Clock } from '../clock.js';
 import { TokenBucket } from '../tokenbucket.js';
 
 export interface RateLimiter {
-  /** Counts one failure of key and returns how many ms to wait before retrying it. */
-  when(key: string): number;
+  /**
+   * Counts one failure of key and returns how many ms to wait before retrying it. `longerCapMs` lets this key's
+   * backoff grow past the limiter's own cap (never below it): a key that is retried rarely on purpose.
+   */
+  when(key: string, longerCapMs?: number): number;
   /** Clears the failure history of key (call after it succeeded or was given up on). */
   forget(key: string): void;
   /** Failures counted for key since the last forget. */
@@ -29,12 +32,13 @@ export class ExponentialFailureRateLimiter implements RateLimiter {
     this.#maxMs = maxMs;
   }
 
-  when(key: string): number {
+  when(key: string, longerCapMs?: number): number {
     const failures = this.#failures.get(key) ?? 0;
     this.#failures.set(key, failures + 1);
     // Past 2^52 the product is meaningless; the cap is reached long before, so stop growing the exponent.
     const exponent = Math.min(failures, 52);
-    return Math.min(this.#maxMs, this.#baseMs * 2 ** exponent);
+    const cap = Math.max(this.#maxMs, longerCapMs ?? 0);
+    return Math.min(cap, this.#baseMs * 2 ** exponent);
   }
 
   forget(key: string): void {
@@ -74,9 +78,9 @@ export class MaxOfRateLimiter implements RateLimiter {
     this.#limiters = limiters;
   }
 
-  when(key: string): number {
+  when(key: string, longerCapMs?: number): number {
     let delay = 0;
-    for (const limiter of this.#limiters) delay = Math.max(delay, limiter.when(key));
+    for (const limiter of this.#limiters) delay = Math.max(delay, limiter.when(key, longerCapMs));
     return delay;
   }
 

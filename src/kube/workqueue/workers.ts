@@ -4,6 +4,7 @@
 // |-------------------------------------------|--------------------------------------------------------------|
 // | throws a TerminalError (or one wrapping it)| forgotten, not retried; onError(kind 'terminal')             |
 // | throws anything else / rejects            | re-added through the rate limiter in the same lane; onError  |
+// |                                           | (a SlowRetryError lets its backoff grow to maxBackoffMs)     |
 // | returns { requeueAfter: ms > 0 }          | forgotten, then added again after ms (in result.lane or the   |
 // |                                           | lane it came from)                                           |
 // | returns anything else                     | forgotten (its retry history is cleared)                      |
@@ -21,6 +22,20 @@ export class TerminalError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'TerminalError';
+  }
+}
+
+/**
+ * A failure to retry with backoff whose delay may grow past the queue's usual cap, up to maxBackoffMs: an object
+ * that is meant to be read rarely (a long refresh interval) should not be retried every few minutes for days.
+ */
+export class SlowRetryError extends Error {
+  readonly maxBackoffMs: number;
+
+  constructor(message: string, maxBackoffMs: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SlowRetryError';
+    this.maxBackoffMs = maxBackoffMs;
   }
 }
 
@@ -131,7 +146,7 @@ export function runWorkers<L extends string>(
           queue.forget(key);
           report(key, error, 'terminal');
         } else {
-          queue.addRateLimited(key, lane);
+          queue.addRateLimited(key, lane, error instanceof SlowRetryError ? error.maxBackoffMs : undefined);
           report(key, error, 'retry');
         }
         observe((o) => o.finished('error', seconds(), { terminal, thrown: error }));

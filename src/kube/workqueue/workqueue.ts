@@ -62,10 +62,10 @@ export class WorkQueue<L extends string = string> extends LanedQueue<L> {
   }
 
   /** Re-adds key after the delay its rate limiter assigns; counts as one retry. */
-  addRateLimited(key: string, lane: L = this.defaultLane): void {
+  addRateLimited(key: string, lane: L = this.defaultLane, longerCapMs?: number): void {
     if (this.isShuttingDown()) return;
     this.#safe(() => this.metrics.retry?.(lane));
-    this.addAfter(key, this.#rateLimiter.when(key), lane);
+    this.addAfter(key, this.#rateLimiter.when(key, longerCapMs), lane);
   }
 
   /** Clears key's retry history (its next failure starts from the base delay again). */

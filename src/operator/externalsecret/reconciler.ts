@@ -19,6 +19,7 @@ import {
   type KubeObject,
   type ReconcileResult,
   Resources,
+  SlowRetryError,
   TerminalError,
   type WorkerContext,
 } from '../../kube/index.js';
@@ -42,7 +43,15 @@ import { type FetchOptions, fetchProviderData, type GeneratorRunner, messageOf, 
 import { GenericTargetError, type GenericTargets, isGenericTarget } from './generic-target.js';
 import { dataHash, resourceVersionOf } from './hash.js';
 import type { ProviderAccess } from './provider-access.js';
-import { lastRefreshOf, neverSynced, nextRefreshDelayMs, shouldRefresh, specChanged } from './refresh.js';
+import {
+  lastRefreshOf,
+  neverSynced,
+  nextRefreshDelayMs,
+  restartRefreshMs,
+  retryBackoffCapMs,
+  shouldRefresh,
+  specChanged,
+} from './refresh.js';
 import {
   type ApiSecret,
   dataEqual,
@@ -152,7 +161,7 @@ export class ExternalSecretReconciler {
   readonly #o: ExternalSecretReconcilerOptions;
   readonly #now: () => number;
   readonly #random: () => number;
-  /** uid -> time of the last refresh this process did (successful or not). */
+  /** uid -> time of the last successful refresh this process did (or the slot it was given after a restart). */
   readonly #lastRefresh = new Map<string, number>();
   /** "ns/name" of a target Secret -> what we know of its content. */
   readonly #records = new Map<string, SecretRecord>();
@@ -311,8 +320,9 @@ export class ExternalSecretReconciler {
     };
 
     const start = this.#now();
-    const remembered = this.#lastRefresh.get(es.metadata.uid ?? '');
-    const lastRefreshMs = lastRefreshOf(es, remembered);
+    const uid = es.metadata.uid ?? '';
+    const remembered = this.#lastRefresh.get(uid);
+    let lastRefreshMs = lastRefreshOf(es, remembered);
     try {
       this.#checkSpec(es);
       const targetName = es.spec?.target?.name || name;
@@ -320,6 +330,14 @@ export class ExternalSecretReconciler {
       const valid = generic
         ? await generic.isValid(es, targetName, context.signal)
         : await this.#isSecretValid(es, targetName, context.signal);
+      const slot =
+        remembered === undefined && valid && !remoteChanged
+          ? restartRefreshMs({ es, nowMs: start, lastRefreshMs }, uid)
+          : undefined;
+      if (slot !== undefined) {
+        this.#lastRefresh.set(uid, slot);
+        lastRefreshMs = slot;
+      }
       if (!remoteChanged && !shouldRefresh({ es, nowMs: start, lastRefreshMs }) && valid) {
         settleRemoteChange();
         log.debug('skipping refresh');
@@ -327,7 +345,7 @@ export class ExternalSecretReconciler {
       }
       const outcome = await this.#sync(es, targetName, start, log, context.signal, remoteChanged);
       settleRemoteChange();
-      this.#lastRefresh.set(es.metadata.uid ?? '', start);
+      this.#lastRefresh.set(uid, start);
       const changedSomething = outcome.changed || neverSynced(es) || this.#o.alwaysWriteRefreshTime === true;
       await this.#writeStatus(es, {
         ready: 'True',
@@ -354,7 +372,7 @@ export class ExternalSecretReconciler {
       }
       const failure = asFailure(error, isGenericTarget(es));
       settleRemoteChange();
-      this.#lastRefresh.set(es.metadata.uid ?? '', start);
+      // A failed read is not a refresh: the retry (with backoff) must read again, not wait for the next interval.
       this.#o.metrics.syncErrors.inc(this.#metricLabels(key, namespace, name));
       log.warn({ reason: failure.reason, err: failure.detail }, failure.statusMessage);
       void this.#o.events.record(this.#eventTarget(es), 'Warning', EventReasons.UpdateFailed, failure.message);
@@ -368,7 +386,8 @@ export class ExternalSecretReconciler {
       });
       this.#o.metrics.setExternalSecretCondition(this.#metricLabels(key, namespace, name), 'Ready', 'False');
       if (!failure.retry) throw new TerminalError(failure.message);
-      throw new Error(failure.message);
+      const cap = retryBackoffCapMs(es);
+      throw cap === undefined ? new Error(failure.message) : new SlowRetryError(failure.message, cap);
     }
   }
 

@@ -73,3 +73,45 @@ export function nextRefreshDelayMs(input: RefreshInput, jitter = 0): number | un
   }
   return Math.max(1, remaining + spread);
 }
+
+/** Longest wait between retries of a failing object as ESO configures its work queue (1 s doubling to 7 min). */
+export const ESO_RETRY_CAP_MS = 7 * 60_000;
+
+/**
+ * How long the retries of a failing ExternalSecret may back off to, when longer than ESO's 7 minutes: a tenth of
+ * its refresh interval. ESO retries every 7 minutes whatever the interval, so one failing ExternalSecret with a
+ * 24 h interval costs about 200 provider calls a day (users' complaint: error retries ignore the refresh policy);
+ * here it costs about 10 once backed off, and recovery is still noticed within a tenth of the interval.
+ */
+export function retryBackoffCapMs(es: RefreshInput['es']): number | undefined {
+  if ((es.spec?.refreshPolicy ?? 'Periodic') !== 'Periodic') return undefined;
+  const tenth = refreshIntervalMs(es.spec?.refreshInterval) / 10;
+  return tenth > ESO_RETRY_CAP_MS ? tenth : undefined;
+}
+
+/**
+ * The refresh time to assume for an object this process has not refreshed yet (after a restart or a leader
+ * change) when its stored refreshTime is overdue, or undefined to refresh it now. refreshTime moves only when a
+ * refresh changed something, so after a restart every unchanged ExternalSecret older than its interval would be
+ * due at the same moment, a burst of provider reads. A synced object with an unchanged spec gets a stable slot in
+ * the jitter window (10 % of the interval, at most five minutes) from its uid instead; never-synced or changed
+ * objects, and broken targets (the caller checks), go at once.
+ */
+export function restartRefreshMs(input: RefreshInput, uid: string): number | undefined {
+  const { es, nowMs } = input;
+  if ((es.spec?.refreshPolicy ?? 'Periodic') !== 'Periodic') return undefined;
+  const interval = refreshIntervalMs(es.spec?.refreshInterval);
+  if (interval <= 0 || neverSynced(es) || specChanged(es) || !shouldRefresh(input)) return undefined;
+  const window = Math.min(interval * 0.1, 300_000);
+  return nowMs - interval + Math.max(1, window * unitFraction(uid));
+}
+
+/** A stable number in [0, 1) from a string (FNV-1a, 32 bits): the same object keeps its slot across restarts. */
+function unitFraction(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash / 2 ** 32;
+}

@@ -41,6 +41,10 @@ const remote: Record<string, unknown> = {
   ratio: { value: 42.6 },
 };
 const pushed: Array<{ method: string; path: string; body: string }> = [];
+/** The endpoint answers 503 for the key 'flaky' while this is set. */
+const outage = { active: false };
+/** Reads of the keys 'r-0', 'r-1', ... (the restart case). */
+const restartReads: string[] = [];
 
 describe('webhook provider', { skip: integration.skipReason }, () => {
   let h: Harness;
@@ -100,6 +104,11 @@ describe('webhook provider', { skip: integration.skipReason }, () => {
           return reply(201, {});
         }
         const key = url.searchParams.get('key') ?? '';
+        if (key.startsWith('r-')) {
+          restartReads.push(key);
+          return reply(200, { value: key });
+        }
+        if (key === 'flaky') return outage.active ? reply(503, { error: 'maintenance' }) : reply(200, { value: 'v1' });
         if (!Object.hasOwn(remote, key)) return reply(404, { error: 'unknown' });
         return reply(200, remote[key]);
       });
@@ -180,6 +189,29 @@ describe('webhook provider', { skip: integration.skipReason }, () => {
     assert.match(readyOf(refused)?.message ?? '', /needs the label external-secrets\.io\/type: webhook/);
   });
 
+  it('a periodic refresh that fails is retried with backoff: recovery does not wait for the next interval', async () => {
+    const interval = 10_000;
+    await es('recovers', {
+      refreshInterval: `${interval / 1000}s`,
+      secretStoreRef: { name: 'values' },
+      data: [{ secretKey: 'v', remoteRef: { key: 'flaky' } }],
+    });
+    await waitReady('recovers');
+    outage.active = true;
+    const failed = await waitFor('the periodic refresh fails', async () => {
+      const current = await getExternalSecret(h, ns, 'recovers');
+      return readyOf(current)?.status === 'False' ? current : undefined;
+    });
+    outage.active = false;
+    const fixedAt = Date.now();
+    assert.match(readyOf(failed)?.message ?? '', /503/);
+    await waitReady('recovers');
+    const waited = Date.now() - fixedAt;
+    // The first retries come 1 s and 2 s after the failure; the next periodic refresh only after the interval.
+    assert.ok(waited < interval / 2, `Ready again ${waited} ms after the endpoint recovered (interval ${interval} ms)`);
+    assert.deepEqual(decode((await getSecret(h, ns, 'recovers'))?.data), { v: 'v1' }, 'the Secret was kept throughout');
+  });
+
   it('PushSecret POSTs the value with the default body to the templated URL', async () => {
     await h.client.create(Resources.secrets, {
       metadata: { name: 'to-push', namespace: ns },
@@ -212,5 +244,35 @@ describe('webhook provider', { skip: integration.skipReason }, () => {
         assert.ok(!text.includes(secret), `${where} contain a secret value`);
       }
     }
+  });
+
+  it('after a restart, overdue ExternalSecrets that changed nothing are read spread out, not all at once', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `restart-${i}`);
+    for (const [i, name] of names.entries()) {
+      await es(name, { secretStoreRef: { name: 'values' }, data: [{ secretKey: 'v', remoteRef: { key: `r-${i}` } }] });
+    }
+    for (const name of names) await waitReady(name);
+    await op?.stop();
+    op = undefined;
+    // Their last refresh was two hours ago (1 h interval): all are overdue when the operator comes back. Custos
+    // does not rewrite refreshTime when nothing changed, so this is what any restart after an hour looks like.
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    for (const name of names) {
+      await h.client.patchStatus(
+        OperatorResources.externalSecrets,
+        name,
+        { status: { refreshTime: twoHoursAgo } },
+        {
+          namespace: ns,
+        },
+      );
+    }
+    restartReads.length = 0;
+    op = await startTestOperator(h, { namespace: ns });
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    // Each gets a stable slot in the first 5 minutes (10 % of 1 h, at most 5 min): about 12 x 5 s / 300 s = 0.2
+    // reads are expected in these 5 s; without the slots all 12 are read at once.
+    assert.ok(restartReads.length <= 4, `${restartReads.length} of 12 overdue ExternalSecrets read in the first 5 s`);
+    for (const name of names) assert.equal(readyOf(await getExternalSecret(h, ns, name))?.status, 'True');
   });
 });

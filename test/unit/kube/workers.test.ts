@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock, flushMicrotasks } from '../../../src/kube/clock.js';
-import { isTerminalError, runWorkers, TerminalError } from '../../../src/kube/workqueue/workers.js';
+import { isTerminalError, runWorkers, SlowRetryError, TerminalError } from '../../../src/kube/workqueue/workers.js';
 import { WorkQueue } from '../../../src/kube/workqueue/workqueue.js';
 
 type Lane = 'urgent' | 'refresh';
@@ -82,6 +82,22 @@ describe('runWorkers', () => {
     ]);
     assert.deepEqual(errors, ['k:retry:provider unavailable', 'k:retry:provider unavailable']);
     assert.equal(q.numRequeues('k'), 0, 'success clears the backoff');
+    q.shutDown();
+  });
+
+  it('retries a SlowRetryError with a backoff that grows past 7 minutes up to its own cap', async () => {
+    const clock = new FakeClock();
+    const q = new WorkQueue({ clock, retry: { qps: 1e9, burst: 1e9 } });
+    const starts: number[] = [];
+    runWorkers(q, 1, () => {
+      starts.push(clock.now());
+      throw new SlowRetryError('provider unavailable', 2 * 3_600_000);
+    });
+    q.add('k');
+    for (let i = 0; i < 20; i++) await clock.advanceAsync(3_600_000);
+    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    assert.ok(gaps.includes(1_024_000) && gaps.includes(4_096_000), `backoff grew past 7 min: ${gaps.join(', ')}`);
+    assert.equal(Math.max(...gaps), 7_200_000, "and stopped at the error's cap");
     q.shutDown();
   });
 

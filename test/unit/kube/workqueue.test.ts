@@ -92,6 +92,29 @@ describe('WorkQueue: rate-limited adds', () => {
     assert.equal(q.len(), 1, 'after forget the backoff starts from the base delay again');
   });
 
+  it('lets one key back off past the cap when asked for a longer one, never shorter than the usual cap', () => {
+    const limiter = new ExponentialFailureRateLimiter(1000, 420_000);
+    const longer = Array.from({ length: 16 }, () => limiter.when('slow', 8_640_000));
+    assert.deepEqual(
+      longer.slice(8),
+      [256_000, 512_000, 1_024_000, 2_048_000, 4_096_000, 8_192_000, 8_640_000, 8_640_000],
+    );
+    const shorter = Array.from({ length: 12 }, () => limiter.when('fast', 60_000));
+    assert.equal(shorter.at(-1), 420_000, "a cap below the limiter's own does not shorten the backoff");
+    const clock = new FakeClock();
+    const q = new WorkQueue({ clock });
+    const delays: number[] = [];
+    for (let i = 0; i < 14; i++) {
+      const before = clock.now();
+      q.addRateLimited('k', undefined, 3_600_000);
+      while (q.len() === 0) clock.advance(1000);
+      delays.push(clock.now() - before);
+      q.tryGet();
+      q.done('k');
+    }
+    assert.deepEqual(delays.slice(10), [1_024_000, 2_048_000, 3_600_000, 3_600_000]);
+  });
+
   it('takes the base and cap of the per-key backoff from options', () => {
     const clock = new FakeClock();
     const q = new WorkQueue({ clock, retry: { baseDelayMs: 5, maxDelayMs: 20 } });

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseGoDuration } from '../../../src/operator/duration.js';
 import { resourceVersionOf } from '../../../src/operator/externalsecret/hash.js';
-import { nextRefreshDelayMs, shouldRefresh } from '../../../src/operator/externalsecret/refresh.js';
+import {
+  nextRefreshDelayMs,
+  restartRefreshMs,
+  retryBackoffCapMs,
+  shouldRefresh,
+} from '../../../src/operator/externalsecret/refresh.js';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
 
@@ -132,5 +137,57 @@ describe('nextRefreshDelayMs', () => {
     assert.equal(nextRefreshDelayMs(input({ refreshInterval: '0s' }), 0), undefined);
     assert.equal(nextRefreshDelayMs(input({ refreshPolicy: 'OnChange' }), 0), undefined);
     assert.equal(nextRefreshDelayMs(input({ refreshPolicy: 'CreatedOnce' }), 0), undefined);
+  });
+});
+
+describe('retryBackoffCapMs', () => {
+  it("keeps ESO's 7 minutes up to a 70 min interval, then lets retries back off to a tenth of the interval", () => {
+    assert.equal(retryBackoffCapMs(es({ refreshInterval: '1h' }, true)), undefined);
+    assert.equal(retryBackoffCapMs(es({}, true)), undefined, 'the default interval is 1 h');
+    assert.equal(retryBackoffCapMs(es({ refreshInterval: '24h' }, true)), 2.4 * 3_600_000);
+    assert.equal(retryBackoffCapMs(es({ refreshInterval: '0s' }, true)), undefined);
+    assert.equal(retryBackoffCapMs(es({ refreshInterval: '24h', refreshPolicy: 'OnChange' }, true)), undefined);
+  });
+});
+
+describe('restartRefreshMs', () => {
+  const overdue = (spec: Record<string, unknown>, synced = true) => ({
+    es: es(spec, synced),
+    nowMs: NOW,
+    lastRefreshMs: NOW - 10 * 60_000,
+  });
+  it('gives an overdue, synced, unchanged object a stable slot within 10 % of its interval', () => {
+    const a = restartRefreshMs(overdue({ refreshInterval: '5m' }), 'uid-a');
+    const b = restartRefreshMs(overdue({ refreshInterval: '5m' }), 'uid-b');
+    assert.ok(a !== undefined && b !== undefined);
+    for (const assumed of [a, b]) {
+      const dueIn = assumed + 5 * 60_000 - NOW;
+      assert.ok(dueIn >= 1 && dueIn < 30_000, `due within the 30 s window, got ${dueIn} ms`);
+      assert.equal(
+        shouldRefresh({ es: es({ refreshInterval: '5m' }, true), nowMs: NOW, lastRefreshMs: assumed }),
+        false,
+      );
+    }
+    assert.notEqual(a, b, 'objects are spread');
+    assert.equal(restartRefreshMs(overdue({ refreshInterval: '5m' }), 'uid-a'), a, 'the same object keeps its slot');
+  });
+  it('spreads many objects over the window, with at most five minutes for long intervals', () => {
+    const dayOld = { es: es({ refreshInterval: '24h' }, true), nowMs: NOW, lastRefreshMs: NOW - 25 * 3_600_000 };
+    const dues = Array.from({ length: 1000 }, (_, i) => restartRefreshMs(dayOld, `u-${i}`)! + 24 * 3_600_000 - NOW);
+    assert.ok(Math.max(...dues) < 300_000);
+    const firstMinute = dues.filter((d) => d < 60_000).length;
+    assert.ok(firstMinute > 100 && firstMinute < 300, `about a fifth in the first minute, got ${firstMinute}`);
+  });
+  it('refreshes at once what is not overdue-and-unchanged: never synced, spec changed, not due, other policies', () => {
+    assert.equal(restartRefreshMs(overdue({ refreshInterval: '5m' }, false), 'u'), undefined);
+    const changed = {
+      es: es({ refreshInterval: '5m' }, true, { generation: 2 }),
+      nowMs: NOW,
+      lastRefreshMs: NOW - 600_000,
+    };
+    assert.equal(restartRefreshMs(changed, 'u'), undefined);
+    assert.equal(restartRefreshMs(overdue({ refreshInterval: '1h' }), 'u'), undefined, 'not due yet');
+    assert.equal(restartRefreshMs(overdue({ refreshInterval: '5m', refreshPolicy: 'OnChange' }), 'u'), undefined);
+    assert.equal(restartRefreshMs(overdue({ refreshInterval: '0s' }), 'u'), undefined);
   });
 });

@@ -1,22 +1,88 @@
-// Provider clients reused per store (and per namespace, for referent ClusterSecretStores) for a while, instead of
-// one client -- and one login -- per reconcile. Shared by the ExternalSecret reads and the PushSecret writes.
-import type { KubeAccess, ProviderRegistry, SecretsClient } from '../providers/index.js';
+// Provider clients reused per store for a while, instead of one client -- and one login -- per reconcile. Shared
+// by the ExternalSecret reads and the PushSecret writes. A ClusterSecretStore whose credentials do not depend on
+// the using namespace has one client for all namespaces; otherwise (SecretStores, referent ClusterSecretStores)
+// there is one per namespace. A client that failed to build is shared briefly too, so many readers of a store with
+// bad credentials do not each log in again (1Password / Akeyless rate limits).
+
+import { isReferentSpec as isAkeylessReferent } from '../providers/akeyless/credentials.js';
+import { isReferentAuth as isCustosReferent } from '../providers/custos/credentials.js';
+import type { KubeAccess, ProviderRegistry, SecretsClient, StoreObject } from '../providers/index.js';
+import { isReferentSpec as isKubernetesReferent } from '../providers/kubernetes/auth.js';
 import type { ResolvedStore } from './externalsecret/stores.js';
+
+/**
+ * True when every namespace using this store gets the same client, and so the same answer to the same read.
+ *
+ * Why: a ClusterSecretStore fanned out to many namespaces (ClusterExternalSecret) should cost one login and one
+ * read per key, not one per namespace. But a "referent" ClusterSecretStore (a credential ref without a namespace)
+ * resolves its credentials in each ExternalSecret's namespace, and a few providers use the namespace in the request
+ * itself; sharing those would hand one tenant's secret to another namespace. So this is an allowlist: only the
+ * providers checked below, and only when nothing they use comes from the namespace; anything else (SecretStores,
+ * unknown or new providers, invalid specs) stays per namespace -- an extra read is cheap, a leak is not.
+ * - kubernetes: referent auth (token, serviceAccount, cert without namespace) and authRef without namespace read
+ *   in the using namespace; remoteNamespace defaults to "default", never to the using namespace.
+ * - akeyless, custos: referent auth refs; the mounted-token logins use the operator's own identity.
+ * - onepassword: the Connect token ref must name its namespace in a ClusterSecretStore.
+ * - webhook: never -- url, headers, body and result.jsonPath are templates that may use `.remoteRef.namespace`.
+ * - fake: static data, per store.
+ * caProvider must name its namespace in a ClusterSecretStore (checked again here all the same).
+ */
+export function sharesAcrossNamespaces(store: StoreObject): boolean {
+  if (store.kind !== 'ClusterSecretStore') return false;
+  const provider = store.spec?.provider ?? {};
+  const named = Object.entries(provider).filter(([, value]) => value !== undefined && value !== null);
+  if (named.length !== 1) return false;
+  const caNamed = (spec: { caProvider?: { namespace?: string } }) => !spec.caProvider || !!spec.caProvider.namespace;
+  if (provider.fake) return true;
+  if (provider.kubernetes) {
+    const spec = provider.kubernetes;
+    if (spec.authRef && !spec.authRef.namespace) return false;
+    return !isKubernetesReferent(spec) && caNamed(spec.server ?? {});
+  }
+  if (provider.akeyless) return !isAkeylessReferent(provider.akeyless) && caNamed(provider.akeyless);
+  if (provider.custos) return !isCustosReferent(provider.custos.auth) && caNamed(provider.custos);
+  if (provider.onepassword) {
+    const refs = provider.onepassword.auth?.secretRef;
+    return [refs?.connectTokenSecretRef, refs?.connectToken].every((ref) => !ref || !!ref.namespace);
+  }
+  return false;
+}
+
+/** What a client (and what it reads) is keyed by: the store, and the using namespace unless the store shares. */
+export function clientKey(store: ResolvedStore, namespace: string): string {
+  // "*" cannot be a namespace name, so a shared key never equals a per-namespace one.
+  return `${store.identity}|${sharesAcrossNamespaces(store.object) ? '*' : namespace}`;
+}
 
 export interface ProviderClientCacheOptions {
   registry: ProviderRegistry;
   kube: KubeAccess;
   /** How long a client is reused (default 5 minutes). */
   ttlMs?: number;
+  /**
+   * How long a client that failed to build is answered with the same error after the failure (default 5 seconds;
+   * 0 shares it only while it is being built). The next call after that tries again.
+   */
+  failureTtlMs?: number;
   now?: () => number;
   /** API calls reported by providers that count their own (Provider.countsApiCalls). */
   onApiCall?(provider: string, call: string, status: 'success' | 'error'): void;
 }
 
+interface CachedClient {
+  at: number;
+  client: Promise<SecretsClient>;
+  /** When building the client failed. */
+  failedAt?: number;
+}
+
+export const DEFAULT_CLIENT_FAILURE_TTL_MS = 5_000;
+
 export class ProviderClientCache {
   readonly #options: ProviderClientCacheOptions;
-  readonly #clients = new Map<string, { at: number; client: Promise<SecretsClient> }>();
+  readonly #clients = new Map<string, CachedClient>();
   readonly #now: () => number;
+  #lastSweep = 0;
 
   constructor(options: ProviderClientCacheOptions) {
     this.#options = options;
@@ -25,13 +91,14 @@ export class ProviderClientCache {
 
   /** The client for a store as seen from a namespace; an expired one is closed and replaced. */
   get(store: ResolvedStore, namespace: string): Promise<SecretsClient> {
-    const key = `${store.identity}|${namespace}`;
+    const key = clientKey(store, namespace);
     const now = this.#now();
+    this.#sweep(now);
     const cached = this.#clients.get(key);
-    if (cached && now - cached.at < (this.#options.ttlMs ?? 300_000)) return cached.client;
+    if (cached && this.#fresh(cached, now)) return cached.client;
     if (cached) {
       this.#clients.delete(key);
-      void cached.client.then((c) => c.close()).catch(() => undefined);
+      if (cached.failedAt === undefined) void cached.client.then((c) => c.close()).catch(() => undefined);
     }
     const provider = this.#options.registry.forStore(store.object.spec);
     const onApiCall = this.#options.onApiCall;
@@ -41,11 +108,12 @@ export class ProviderClientCache {
       kube: this.#options.kube,
       apiCalls: onApiCall && ((call, failed) => onApiCall(provider.key, call, failed ? 'error' : 'success')),
     });
-    const entry = { at: now, client };
+    const entry: CachedClient = { at: now, client };
     this.#clients.set(key, entry);
-    // A client that failed to build is not cached: the next call tries again.
+    // A client that failed to build answers with the same error for failureTtlMs, then the next call tries again.
     client.catch(() => {
-      if (this.#clients.get(key) === entry) this.#clients.delete(key);
+      entry.failedAt = this.#now();
+      if (this.#failureTtlMs <= 0 && this.#clients.get(key) === entry) this.#clients.delete(key);
     });
     return client;
   }
@@ -65,5 +133,23 @@ export class ProviderClientCache {
     await Promise.all(
       clients.map(async (c) => (await c.client.catch(() => undefined))?.close().catch(() => undefined)),
     );
+  }
+
+  get #failureTtlMs(): number {
+    return this.#options.failureTtlMs ?? DEFAULT_CLIENT_FAILURE_TTL_MS;
+  }
+
+  #fresh(entry: CachedClient, now: number): boolean {
+    if (entry.failedAt !== undefined) return now - entry.failedAt < this.#failureTtlMs;
+    return now - entry.at < (this.#options.ttlMs ?? 300_000);
+  }
+
+  /** Drops old failures (of stores nobody asks for any more); working clients are replaced when asked for. */
+  #sweep(now: number): void {
+    if (now - this.#lastSweep < 10_000) return;
+    this.#lastSweep = now;
+    for (const [key, entry] of this.#clients) {
+      if (entry.failedAt !== undefined && !this.#fresh(entry, now)) this.#clients.delete(key);
+    }
   }
 }

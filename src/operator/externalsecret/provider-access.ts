@@ -1,12 +1,15 @@
 // Provider reads for every ExternalSecret go through here, which is where Custos is cheaper than ESO:
-// * provider clients are reused per store (and per namespace for referent ClusterSecretStores) for clientTtlMs,
-//   instead of one client (and one login) per reconcile;
-// * reads are coalesced: identical reads (same store spec, namespace, call and reference) share one provider
-//   call while it is in flight, and its result for up to the caller's maxAgeMs afterwards. Many ExternalSecrets
-//   reading the same remote key in one refresh window cost one provider call.
+// * provider clients are reused per store for clientTtlMs, instead of one client (and one login) per reconcile:
+//   one for all namespaces when the store's credentials do not depend on the using namespace, else one per
+//   namespace (SecretStores, referent ClusterSecretStores; see sharesAcrossNamespaces). A client that failed to
+//   build answers its callers with the same error for a few seconds instead of each logging in again;
+// * reads are coalesced: identical reads (same store spec, client -- so the same namespace unless the store shares
+//   one client between namespaces --, call and reference) share one provider call while it is in flight, and its
+//   result for up to the caller's maxAgeMs afterwards. Many ExternalSecrets reading the same remote key in one
+//   refresh window cost one provider call, also when a ClusterExternalSecret puts them in many namespaces.
 // Results are shared between callers: treat returned maps and byte arrays as read-only.
 import type { FindRef, KubeAccess, ProviderRegistry, RemoteRef, SecretsClient } from '../../providers/index.js';
-import { ProviderClientCache } from '../provider-clients.js';
+import { clientKey, DEFAULT_CLIENT_FAILURE_TTL_MS, ProviderClientCache } from '../provider-clients.js';
 import type { ResolvedStore } from './stores.js';
 
 export type ProviderCall = 'GetSecret' | 'GetSecretMap' | 'GetAllSecrets';
@@ -48,6 +51,8 @@ export class ProviderAccess {
       registry: options.registry,
       kube: options.kube,
       ttlMs: options.clientTtlMs,
+      // Within a few seconds (and never longer than reads are shared) a failed login is not tried again.
+      failureTtlMs: Math.min(DEFAULT_CLIENT_FAILURE_TTL_MS, options.coalesceWindowMs ?? DEFAULT_CLIENT_FAILURE_TTL_MS),
       now: options.now,
       onApiCall: options.onCall,
     });
@@ -71,10 +76,10 @@ export class ProviderAccess {
 
   /**
    * Drops every shared result (finished or in flight) read through one store client: its remote data changed, so
-   * the next reads must ask the provider again.
+   * the next reads must ask the provider again. For a store shared between namespaces that is every namespace's.
    */
   forget(store: ResolvedStore, namespace: string): void {
-    const prefix = `${store.identity}|${namespace}|`;
+    const prefix = `${clientKey(store, namespace)}|`;
     for (const key of this.#reads.keys()) if (key.startsWith(prefix)) this.#reads.delete(key);
   }
 
@@ -93,7 +98,7 @@ export class ProviderAccess {
     run: (client: SecretsClient) => Promise<T>,
   ): Promise<T> {
     const provider = Object.keys(store.object.spec.provider ?? {})[0] ?? 'unknown';
-    const key = `${store.identity}|${namespace}|${call}|${JSON.stringify(ref)}`;
+    const key = `${clientKey(store, namespace)}|${call}|${JSON.stringify(ref)}`;
     const now = this.#now();
     this.#sweep(now);
     const window = Math.min(maxAgeMs, this.coalesceWindowMs);

@@ -5,7 +5,16 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { ProviderAccess } from '../../../src/operator/externalsecret/provider-access.js';
 import { coalesceAgeMs } from '../../../src/operator/externalsecret/reconciler.js';
 import type { ResolvedStore } from '../../../src/operator/externalsecret/stores.js';
-import { defaultProviderRegistry, FakeSecretsProvider, NoSecretError } from '../../../src/providers/index.js';
+import {
+  defaultProviderRegistry,
+  FakeSecretsProvider,
+  NoSecretError,
+  type Provider,
+  ProviderConfigError,
+  ProviderRegistry,
+  type SecretsClient,
+  type StoreObject,
+} from '../../../src/providers/index.js';
 
 function setup(now: { t: number }, coalesceWindowMs?: number) {
   const fake = new FakeSecretsProvider();
@@ -80,6 +89,137 @@ describe('ProviderAccess', () => {
     await access.getSecret(s, 'ns', { key: 'k' }, 60_000);
     await access.getSecret(s, 'ns', { key: 'k' }, 60_000);
     assert.equal(fake.calls.count('getSecret'), 2);
+  });
+});
+
+/** A `kubernetes` provider whose clients answer with the namespace they were built for, counting every call. */
+function namespaceEcho(options: { failLogin?: boolean } = {}) {
+  const calls = { newClient: 0, getSecret: 0 };
+  const provider: Provider = {
+    key: 'kubernetes',
+    capabilities: 'ReadOnly',
+    maintained: true,
+    async newClient({ namespace }) {
+      calls.newClient++;
+      await new Promise((resolve) => setImmediate(resolve));
+      if (options.failLogin) throw new ProviderConfigError('login refused: bad token');
+      return {
+        async getSecret() {
+          calls.getSecret++;
+          return new TextEncoder().encode(namespace);
+        },
+        close: async () => {},
+      } as unknown as SecretsClient;
+    },
+    validateStore: () => ({ errors: [], warnings: [] }),
+  };
+  return { provider, calls };
+}
+
+function clusterStore(spec: StoreObject['spec']): ResolvedStore {
+  return {
+    object: { kind: 'ClusterSecretStore', name: 'shared', spec },
+    identity: 'ClusterSecretStore//shared/uid/1',
+    resource: {},
+  };
+}
+
+describe('ProviderAccess across namespaces', () => {
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+  it('one read serves every namespace of a ClusterSecretStore whose credentials do not depend on it', async () => {
+    const now = { t: 0 };
+    const { fake, access } = setup(now);
+    const store = clusterStore({ provider: { fake: { data: [{ key: 'k', value: 'v' }] } } });
+    const namespaces = Array.from({ length: 50 }, (_, i) => `tenant-${i}`);
+    const values = await Promise.all(namespaces.map((ns) => access.getSecret(store, ns, { key: 'k' }, 60_000)));
+    assert.deepEqual(new Set(values.map(text)), new Set(['v']));
+    now.t = 30_000;
+    await access.getSecret(store, 'late', { key: 'k' }, 60_000);
+    assert.equal(fake.calls.count('getSecret'), 1);
+    assert.equal(fake.calls.count('newClient'), 1);
+  });
+
+  it('two namespaces, non-referent kubernetes ClusterSecretStore: one client, one read', async () => {
+    const { provider, calls } = namespaceEcho();
+    const access = new ProviderAccess({
+      registry: new ProviderRegistry([provider]),
+      kube: { kubeConfig: new KubeConfig() },
+    });
+    const store = clusterStore({
+      provider: { kubernetes: { auth: { token: { bearerToken: { name: 't', key: 'token', namespace: 'ops' } } } } },
+    });
+    await access.getSecret(store, 'a', { key: 'k' }, 60_000);
+    await access.getSecret(store, 'b', { key: 'k' }, 60_000);
+    assert.deepEqual(calls, { newClient: 1, getSecret: 1 });
+  });
+
+  it('two namespaces, referent ClusterSecretStore: a client and a read per namespace, answers not mixed', async () => {
+    const { provider, calls } = namespaceEcho();
+    const access = new ProviderAccess({
+      registry: new ProviderRegistry([provider]),
+      kube: { kubeConfig: new KubeConfig() },
+    });
+    // bearerToken without a namespace: read in the namespace of each ExternalSecret.
+    const store = clusterStore({
+      provider: { kubernetes: { auth: { token: { bearerToken: { name: 't', key: 'token' } } } } },
+    });
+    const [a, b] = await Promise.all(['a', 'b'].map((ns) => access.getSecret(store, ns, { key: 'k' }, 60_000)));
+    assert.deepEqual([text(a as Uint8Array), text(b as Uint8Array)], ['a', 'b']);
+    assert.equal(text(await access.getSecret(store, 'b', { key: 'k' }, 60_000)), 'b');
+    assert.deepEqual(calls, { newClient: 2, getSecret: 2 });
+  });
+
+  it('a SecretStore in each namespace: a read per namespace', async () => {
+    const { fake, access } = setup({ t: 0 });
+    const store = (ns: string): ResolvedStore => ({
+      object: {
+        kind: 'SecretStore',
+        name: 's',
+        namespace: ns,
+        spec: { provider: { fake: { data: [{ key: 'k', value: ns }] } } },
+      },
+      identity: `SecretStore/${ns}/s/uid-${ns}/1`,
+      resource: {},
+    });
+    assert.equal(text(await access.getSecret(store('a'), 'a', { key: 'k' }, 60_000)), 'a');
+    assert.equal(text(await access.getSecret(store('b'), 'b', { key: 'k' }, 60_000)), 'b');
+    assert.equal(fake.calls.count('getSecret'), 2);
+  });
+
+  it('forget() of a shared store drops the read for every namespace', async () => {
+    const { fake, access } = setup({ t: 0 });
+    const store = clusterStore({ provider: { fake: { data: [{ key: 'k', value: 'v' }] } } });
+    await access.getSecret(store, 'a', { key: 'k' }, 60_000);
+    access.forget(store, 'b');
+    await access.getSecret(store, 'a', { key: 'k' }, 60_000);
+    assert.equal(fake.calls.count('getSecret'), 2);
+  });
+
+  it('a failed login is shared by the readers of a few seconds, then tried again', async () => {
+    const now = { t: 0 };
+    const { provider, calls } = namespaceEcho({ failLogin: true });
+    const access = new ProviderAccess({
+      registry: new ProviderRegistry([provider]),
+      kube: { kubeConfig: new KubeConfig() },
+      now: () => now.t,
+    });
+    const store = clusterStore({ provider: { kubernetes: {} } });
+    // Ten ExternalSecrets reading different keys, then each retrying a moment later.
+    const first = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => access.getSecret(store, `ns-${i}`, { key: `k${i}` }, 60_000)),
+    );
+    assert.ok(first.every((r) => r.status === 'rejected' && r.reason.message === 'login refused: bad token'));
+    now.t = 2_000;
+    for (let i = 0; i < 10; i++) {
+      await assert.rejects(access.getSecret(store, `ns-${i}`, { key: `k${i}` }, 60_000), {
+        message: 'login refused: bad token',
+      });
+    }
+    assert.equal(calls.newClient, 1);
+    now.t = 7_000;
+    await assert.rejects(access.getSecret(store, 'ns-0', { key: 'k0' }, 60_000), /login refused/);
+    assert.equal(calls.newClient, 2);
   });
 });
 

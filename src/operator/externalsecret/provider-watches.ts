@@ -1,4 +1,5 @@
-// Instant refresh: for every store client (store + namespace, as ProviderAccess keys them) whose provider can
+// Instant refresh: for every store client (store + namespace, or the store alone when it shares one client between
+// namespaces: keyed as ProviderAccess keys them) whose provider can
 // watch (custos), one watch on the remote keys and paths the ExternalSecrets of that client read. A reported change
 // names the ExternalSecrets to refresh at once; polling at refreshInterval stays the safety net (a watch misses
 // what changes while it reconnects or is being reopened).
@@ -8,6 +9,7 @@
 // refs changes, after a short delay so that many ExternalSecrets appearing together cost one reopen.
 import type { Logger } from 'pino';
 import type { KubeAccess, ProviderRegistry, RemoteChange, SecretsClient, Watch } from '../../providers/index.js';
+import { clientKey as clientKeyOf } from '../provider-clients.js';
 import type { ExternalSecretObject } from './reconciler.js';
 import type { ResolvedStore, StoreResolver } from './stores.js';
 import { type ClientRef, readRefsOf, WatchBook, wantsRemoteChanges } from './watch-refs.js';
@@ -61,7 +63,7 @@ export class ProviderWatches {
         } catch {
           continue;
         }
-        const clientKey = `${store.identity}|${namespace}`;
+        const clientKey = clientKeyOf(store, namespace);
         if (!this.#clients.has(clientKey)) this.#clients.set(clientKey, { store, namespace, busy: Promise.resolve() });
         refs.push({ clientKey, ref: read.ref });
       }

@@ -72,8 +72,10 @@ function setup(canWatch = true) {
         status: ready,
       },
     ]),
-    clusterSecretStores: cache<StoreResource>([]),
-    namespaces: cache<KubeObject>([]),
+    clusterSecretStores: cache<StoreResource>([
+      { metadata: { name: 'c', uid: 'cu', generation: 1 }, spec: { provider: { fake: { data: [] } } }, status: ready },
+    ]),
+    namespaces: cache<KubeObject>([{ metadata: { name: 'ns' } }, { metadata: { name: 'other' } }]),
     controllerClass: 'default',
     floodGate: true,
   });
@@ -131,6 +133,26 @@ describe('ProviderWatches', () => {
     watches.untrack('ns/b');
     await until('everything closed', () => rec.watches.every((w) => w.closed) && rec.closedClients === 1);
     assert.equal(watches.openWatches(), 0);
+    await watches.close();
+  });
+
+  it('keeps one watch for a ClusterSecretStore shared by all namespaces, naming the readers of each', async () => {
+    const { watches, rec, changes } = setup();
+    const reader = (namespace: string): ExternalSecretObject => {
+      const object = es('r', ['/shared']);
+      return {
+        ...object,
+        metadata: { name: 'r', namespace },
+        spec: { ...object.spec, secretStoreRef: { name: 'c', kind: 'ClusterSecretStore' } },
+      } as ExternalSecretObject;
+    };
+    watches.track('ns/r', reader('ns'));
+    watches.track('other/r', reader('other'));
+    await until('a watch on /shared', () => rec.watches.some((w) => !w.closed));
+    assert.equal(rec.clients, 1, 'one change-feed client for both namespaces');
+    assert.equal(watches.openWatches(), 1);
+    rec.watches.find((w) => !w.closed)?.onChange({ key: '/shared', op: 'update', version: 2 });
+    assert.deepEqual(changes, [['ns/r', 'other/r']]);
     await watches.close();
   });
 

@@ -532,7 +532,7 @@ export class ExternalSecretReconciler {
             false,
           );
         }
-        const deleted = await this.#deleteIfControlled(es, targetName, signal);
+        const deleted = await this.#deleteUnlessForeign(es, targetName, signal);
         if (deleted) {
           void this.#o.events.record(
             this.#eventTarget(es),
@@ -748,18 +748,40 @@ export class ExternalSecretReconciler {
     }
   }
 
+  /**
+   * deletionPolicy Delete with no data left: deletes the managed target, as ESO does, also when this ExternalSecret
+   * does not control it yet (e.g. it was created with creationPolicy Orphan); never one that another object
+   * controls (ESO would delete it): that is a conflict to resolve by hand.
+   */
+  async #deleteUnlessForeign(es: ExternalSecretObject, targetName: string, signal: AbortSignal): Promise<boolean> {
+    const namespace = es.metadata.namespace ?? '';
+    const secret = this.#o.managedSecrets.getByName(namespace, targetName);
+    if (!secret) return false;
+    const controller = (secret.metadata?.ownerReferences ?? []).find((r) => r.controller);
+    if (controller && controller.uid !== es.metadata.uid) {
+      throw new StatusFailure(
+        Reasons.SecretSyncedError,
+        'could not delete secret',
+        `Secret "${targetName}" is controlled by ${controller.kind} "${controller.name}", not by this ExternalSecret`,
+        false,
+      );
+    }
+    return this.#deleteSecret(namespace, targetName, secret.metadata?.uid, signal);
+  }
+
   async #deleteIfControlled(es: ExternalSecretObject, targetName: string, signal: AbortSignal): Promise<boolean> {
     const namespace = es.metadata.namespace ?? '';
     const secret = this.#o.managedSecrets.getByName(namespace, targetName);
     if (!secret) return false;
     const controlled = (secret.metadata?.ownerReferences ?? []).some((r) => r.controller && r.uid === es.metadata.uid);
     if (!controlled) return false;
+    return this.#deleteSecret(namespace, targetName, secret.metadata?.uid, signal);
+  }
+
+  /** Deletes this Secret (only the one with this uid); false when it was already gone. */
+  async #deleteSecret(namespace: string, name: string, uid: string | undefined, signal: AbortSignal): Promise<boolean> {
     try {
-      await this.#o.client.delete(Resources.secrets, targetName, {
-        namespace,
-        preconditions: { uid: secret.metadata?.uid },
-        signal,
-      });
+      await this.#o.client.delete(Resources.secrets, name, { namespace, preconditions: { uid }, signal });
       this.#o.metrics.secretWrites.inc({ verb: 'delete' });
       return true;
     } catch (error) {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { OperatorHandle } from '../../../src/operator/index.js';
+import { OperatorResources } from '../../../src/operator/resources.js';
 import { integration } from '../../helpers/cluster.js';
 import {
   createExternalSecret,
@@ -116,6 +117,55 @@ describe('creationPolicy x deletionPolicy', { skip: integration.skipReason }, ()
         }
       }
     }
+  });
+
+  it('Owner + Delete deletes a managed Secret it did not control yet (was Orphan), never one another object controls', async () => {
+    await createExternalSecret(h, ns, 'was-orphan', {
+      secretStoreRef: { name: 'store' },
+      refreshInterval: '1h',
+      target: { creationPolicy: 'Orphan' },
+      data: [{ secretKey: 'a', remoteRef: { key: 'gone' } }],
+    });
+    await waitFor('was-orphan synced', () => getSecret(h, ns, 'was-orphan'));
+    await createExternalSecret(h, ns, 'owner', {
+      secretStoreRef: { name: 'store' },
+      refreshInterval: '1h',
+      target: { name: 'owned-elsewhere' },
+      data: [{ secretKey: 'a', remoteRef: { key: 'gone' } }],
+    });
+    await waitFor('owned-elsewhere synced', () => getSecret(h, ns, 'owned-elsewhere'));
+    // Both switch to Owner + Delete reading a key the store does not have: no data left.
+    const nothing = { creationPolicy: 'Owner', deletionPolicy: 'Delete' };
+    await h.client.patch(
+      OperatorResources.externalSecrets,
+      'was-orphan',
+      { spec: { target: nothing, data: [{ secretKey: 'a', remoteRef: { key: 'never-there' } }] } },
+      { namespace: ns, patchType: 'merge' },
+    );
+    await createExternalSecret(h, ns, 'intruder', {
+      secretStoreRef: { name: 'store' },
+      refreshInterval: '1h',
+      target: { name: 'owned-elsewhere', ...nothing },
+      data: [{ secretKey: 'a', remoteRef: { key: 'never-there' } }],
+    });
+    // The Secret goes first, then the status says so.
+    await waitFor('the Orphan-made Secret deleted and the status saying so', async () =>
+      (await getSecret(h, ns, 'was-orphan')) === undefined && (await status('was-orphan'))?.reason === 'SecretDeleted'
+        ? true
+        : undefined,
+    );
+    const refused = await waitFor('intruder refused', async () =>
+      (await status('intruder'))?.status === 'False' ? status('intruder') : undefined,
+    );
+    assert.match(
+      refused?.message ?? '',
+      /^could not delete secret: Secret "owned-elsewhere" is controlled by ExternalSecret "owner"/,
+    );
+    assert.equal(
+      decode((await getSecret(h, ns, 'owned-elsewhere'))?.data).a,
+      'soon-gone',
+      "the other owner's Secret is kept",
+    );
   });
 
   it('after the provider data is gone', async () => {

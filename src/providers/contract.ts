@@ -87,7 +87,10 @@ export interface Watch {
 
 /** A client bound to one store (and, for referent ClusterSecretStores, one namespace). */
 export interface SecretsClient {
-  /** One value. Throws NoSecretError when the secret (or its property/version) does not exist. */
+  /**
+   * One value. Throws NoSecretError when the secret (or its property/version) does not exist -- where the ESO
+   * provider does (the kubernetes provider, like ESO's, reports a missing Secret in data[] as a plain error).
+   */
   getSecret(ref: RemoteRef): Promise<Uint8Array>;
   /** A secret split into key/value pairs (`dataFrom.extract`). */
   getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>>;

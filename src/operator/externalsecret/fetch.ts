@@ -117,11 +117,12 @@ export async function fetchProviderData(options: FetchOptions): Promise<SecretMa
       out[entry.secretKey] = decoded;
     } catch (error) {
       if (isNoSecretError(error) && !retain) {
-        options.onMissing?.(`secret does not exist at provider using spec.data[${index}] (key=${entry.secretKey})`);
+        // ESO names the remote key here and below (its event says spec.dataFrom[i]: a slip Custos does not copy).
+        options.onMissing?.(`secret does not exist at provider using spec.data[${index}] (key=${entry.remoteRef.key})`);
         continue;
       }
       throw new FetchError(
-        `error processing spec.data[${index}] (key: ${entry.secretKey}), err: ${messageOf(error)}${where(error, entry.remoteRef)}`,
+        `error processing spec.data[${index}] (key: ${entry.remoteRef.key}), err: ${messageOf(error)}${where(error, entry.remoteRef, false)}`,
         {
           cause: error,
         },
@@ -132,12 +133,16 @@ export async function fetchProviderData(options: FetchOptions): Promise<SecretMa
 }
 
 /** For a missing remote secret, which one (ESO's NoSecretErr does not say). */
-function where(error: unknown, ref: { key: string; property?: string; version?: string } | undefined): string {
+function where(
+  error: unknown,
+  ref: { key: string; property?: string; version?: string } | undefined,
+  withKey = true,
+): string {
   if (!ref || !isNoSecretError(error)) return '';
-  const parts = [`remote key "${ref.key}"`];
+  const parts = withKey ? [`remote key "${ref.key}"`] : [];
   if (ref.property) parts.push(`property "${ref.property}"`);
   if (ref.version) parts.push(`version "${ref.version}"`);
-  return ` (${parts.join(', ')})`;
+  return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
 }
 
 export function messageOf(error: unknown): string {

@@ -1,7 +1,9 @@
 // Reads and writes Secrets of one namespace ("remoteNamespace") with the store's identity, with the semantics of
-// ESO's providers/v1/kubernetes/client.go. One deliberate difference: a missing remote Secret is NoSecretError for
-// getSecret too (ESO returns the raw "not found" error there but NoSecretError from getSecretMap), so every
-// "does not exist" reaches the operator the same way.
+// ESO's providers/v1/kubernetes/client.go. A missing remote Secret is told apart as ESO does: getSecretMap
+// (dataFrom[].extract) throws NoSecretError, which the operator may skip under deletionPolicy Delete/Merge, but
+// getSecret (data[]) throws a plain ProviderError (ESO returns the API's NotFound there), so the ExternalSecret
+// fails with SecretSyncedError and its target Secret is kept: renaming or deleting a remote Secret by mistake must
+// never delete the user's Secret or strip its keys.
 import { emptyMap, fromUtf8, utf8 } from '../bytes.js';
 import type {
   FindRef,
@@ -196,14 +198,15 @@ export class KubernetesSecretsClient implements SecretsClient {
     return res.body as SecretObject;
   }
 
-  private async readExisting(name: string): Promise<SecretObject> {
-    const secret = await this.read(name);
-    if (!secret) throw new NoSecretError(`Secret "${name}" not found in namespace "${this.remoteNamespace}"`);
-    return secret;
-  }
-
   async getSecret(ref: RemoteRef): Promise<Uint8Array> {
-    const secret = await this.readExisting(ref.key);
+    const secret = await this.read(ref.key);
+    if (!secret) {
+      // Not NoSecretError: as in ESO, a data[] entry whose Secret is missing fails the sync instead of being skipped.
+      throw new ProviderError(
+        `secrets "${ref.key}" not found in namespace "${this.remoteNamespace}" (the store's remoteNamespace): ` +
+          'create the Secret there or fix remoteRef.key',
+      );
+    }
     const fetchMetadata = ref.metadataPolicy === 'Fetch';
     if (!ref.property) return fetchMetadata ? metadataAsJson(secret) : dataAsJson(secret);
     const value = fetchMetadata ? fromSecretMetadata(secret, ref.property) : fromSecretData(secret, ref.property);
@@ -214,7 +217,9 @@ export class KubernetesSecretsClient implements SecretsClient {
   }
 
   async getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>> {
-    const secret = await this.readExisting(ref.key);
+    const secret = await this.read(ref.key);
+    // As in ESO's GetSecretMap: a missing Secret is NoSecretError here (dataFrom[].extract).
+    if (!secret) throw new NoSecretError(`Secret "${ref.key}" not found in namespace "${this.remoteNamespace}"`);
     const source =
       ref.metadataPolicy === 'Fetch'
         ? Object.assign(emptyMap<Uint8Array>(), {

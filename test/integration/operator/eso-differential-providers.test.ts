@@ -2,7 +2,9 @@
 // onepassword and akeyless providers) and Custos read the same remote endpoint (an HTTPS JSON service for
 // `webhook`, the 1Password Connect and Akeyless API stand-ins of test/helpers for the other two) through the same
 // store spec, each in its own namespace, and must write the same Secrets and report the same status and events
-// (eso-differential-harness.ts). ESO's own SDK clients reading the stand-ins also check the stand-ins.
+// (eso-differential-harness.ts). ESO's own SDK clients reading the stand-ins also check the stand-ins. The last
+// block reads a Secret that is missing (or removed after the first sync) through the kubernetes provider under
+// deletionPolicy Delete and Merge: both must fail the sync and keep the target Secret.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -11,21 +13,38 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadOrCreateServingCertificate } from '../../../src/gateway/tls.js';
-import { Resources } from '../../../src/kube/index.js';
+import { type KubeObject, Resources } from '../../../src/kube/index.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
 import { AkeylessApiDouble } from '../../helpers/akeyless-api-double.js';
 import { integration } from '../../helpers/cluster.js';
 import { type EsoProcess, esoVersion } from '../../helpers/eso-oracle.js';
 import { ConnectDouble } from '../../helpers/onepassword-connect-double.js';
 import {
+  comparableSecret,
+  comparableStatus,
   compareCase,
+  compareEvents,
   compareProviderApiCalls,
+  createKubernetesStore,
   type DiffCase,
   skip,
   startBoth,
   stopBoth,
 } from './eso-differential-harness.js';
-import { createNamespace, createStore, type Harness, harness } from './harness.js';
+import {
+  createExternalSecret,
+  createNamespace,
+  createStore,
+  decode,
+  getExternalSecret,
+  getSecret,
+  grantSecretAccess,
+  type Harness,
+  harness,
+  readyOf,
+  sleep,
+  waitFor,
+} from './harness.js';
 
 describe(`differential: the webhook provider, Custos and the real ESO ${esoVersion}`, { skip }, () => {
   const token = 'wh-diff-credential-6c1e';
@@ -363,3 +382,189 @@ describe(`differential: the akeyless provider, Custos and the real ESO ${esoVers
     );
   });
 });
+
+// ESO v0.16.2's kubernetes provider returns the API's NotFound for a data[] reference (only GetSecretMap, i.e.
+// dataFrom[].extract, turns it into NoSecretErr), so a missing remote Secret fails the sync: Ready=False
+// SecretSyncedError, and deletionPolicy Delete or Merge never deletes the target Secret or strips its keys.
+describe(
+  `differential: a missing remote Secret (kubernetes provider), Custos and the real ESO ${esoVersion}`,
+  { skip },
+  () => {
+    const values = { one: 'k8s-gone-value-1', two: 'k8s-gone-value-2', kept: 'k8s-kept-value-3' };
+    let h: Harness;
+    let remoteNs: string;
+    let nsEso: string;
+    let nsCustos: string;
+    let eso: EsoProcess | undefined;
+    let op: OperatorHandle | undefined;
+    const k8s = { name: 'k8s' };
+
+    const remoteSecret = (name: string, stringData: Record<string, string>) =>
+      h.client.create(Resources.secrets, { metadata: { name, namespace: remoteNs }, stringData });
+
+    /** Ready=False with the same reason on both sides, ESO's fixed text, and Custos's cause naming the Secret. */
+    async function assertFailedAlike(
+      name: string,
+      missing: string,
+      index: number,
+      secretKey: string,
+      remoteKey: string,
+    ) {
+      const failed = async (namespace: string) => {
+        eso?.assertRunning();
+        const es = await getExternalSecret(h, namespace, name);
+        return readyOf(es)?.status === 'False' ? es : undefined;
+      };
+      const esOfEso = await waitFor(`ESO's ${name} to fail`, () => failed(nsEso), 30_000);
+      const esOfCustos = await waitFor(`Custos's ${name} to fail`, () => failed(nsCustos), 30_000);
+      assert.deepEqual(comparableStatus(esOfCustos, true), comparableStatus(esOfEso, true), 'ExternalSecret status');
+      assert.equal(readyOf(esOfCustos)?.reason, 'SecretSyncedError');
+      // ESO's Ready message is fixed; its UpdateFailed event carries the cause, deterministic here:
+      // `error processing spec.data[i] (key: <remoteRef.key>), err: secrets "<name>" not found`. Custos's status
+      // message and event are ESO's fixed text, then that cause, extended with the namespace and what to do. (Custos
+      // names the entry's secretKey after `key:`, ESO v0.16.2 its remoteRef.key: fetch.ts, either is accepted here.)
+      const prefix = `error processing spec.data[${index}] (key: `;
+      const esoCause = `${prefix}${remoteKey}), err: secrets "${missing}" not found`;
+      const custosCause =
+        `secrets "${missing}" not found in namespace "${remoteNs}" (the store's remoteNamespace): ` +
+        'create the Secret there or fix remoteRef.key';
+      const custosSays = (message: string) =>
+        [secretKey, remoteKey].some(
+          (k) => message === `could not get secret data from provider: ${prefix}${k}), err: ${custosCause}`,
+        );
+      assert.equal(readyOf(esOfEso)?.message, 'could not get secret data from provider');
+      const custosMessage = readyOf(esOfCustos)?.message ?? '';
+      assert.ok(custosSays(custosMessage), `Custos's Ready message: ${custosMessage}`);
+      await compareEvents(h, { name, spec: {}, fails: true }, nsEso, nsCustos);
+      const warnings = async (namespace: string) => {
+        const list = await h.client.list<KubeObject & { reason?: string; message?: string }>(Resources.events, {
+          namespace,
+          fieldSelector: `involvedObject.kind=ExternalSecret,involvedObject.name=${name}`,
+        });
+        const messages = list.items.filter((e) => e.reason === 'UpdateFailed').map((e) => e.message ?? '');
+        // Left out as in compareEvents: ESO's transient failure before its store's first validation.
+        return [...new Set(messages.filter((m) => !/Store "[^"]*" is not ready$/.test(m)))];
+      };
+      const esoWarnings = await warnings(nsEso);
+      assert.deepEqual(esoWarnings, [esoCause], "ESO's UpdateFailed event");
+      const custosWarnings = await warnings(nsCustos);
+      assert.ok(
+        custosWarnings.length > 0 && custosWarnings.every(custosSays),
+        `Custos's UpdateFailed event: ${custosWarnings}`,
+      );
+      const said = [readyOf(esOfCustos)?.message ?? '', ...custosWarnings];
+      for (const value of Object.values(values)) {
+        assert.ok(!said.some((m) => m.includes(value)), 'no secret value in the status or events');
+      }
+    }
+
+    /** Both sides' target Secrets still hold `data`, and are alike. */
+    async function assertSecretKept(name: string, data: Record<string, string>) {
+      const ofEso = await getSecret(h, nsEso, name);
+      const ofCustos = await getSecret(h, nsCustos, name);
+      assert.ok(ofEso, 'ESO kept the Secret');
+      assert.ok(ofCustos, 'Custos kept the Secret');
+      assert.deepEqual(decode(ofEso.data), data, "ESO's Secret data");
+      assert.deepEqual(decode(ofCustos.data), data, "Custos's Secret data");
+      assert.deepEqual(comparableSecret(ofCustos, nsCustos, name), comparableSecret(ofEso, nsEso, name), 'the Secret');
+    }
+
+    /** Creates the ExternalSecret on both sides and waits for the first successful sync of each. */
+    async function firstSync(name: string, spec: DiffCase['spec']) {
+      for (const namespace of [nsEso, nsCustos]) await createExternalSecret(h, namespace, name, spec);
+      for (const namespace of [nsEso, nsCustos]) {
+        await waitFor(
+          `first sync of ${name} in ${namespace}`,
+          async () => {
+            const es = await getExternalSecret(h, namespace, name);
+            return readyOf(es)?.status === 'True' && (await getSecret(h, namespace, name));
+          },
+          30_000,
+        );
+      }
+    }
+
+    before(async () => {
+      h = await harness();
+      remoteNs = await createNamespace(h, 'diff-k8sgone-remote');
+      nsEso = await createNamespace(h, 'diff-k8sgone-eso');
+      nsCustos = await createNamespace(h, 'diff-k8sgone-custos');
+      await remoteSecret('gone-delete', { one: values.one, two: values.two });
+      await remoteSecret('gone-merge', { one: values.one });
+      await remoteSecret('kept', { kept: values.kept });
+      for (const namespace of [nsEso, nsCustos]) {
+        await grantSecretAccess(h, {
+          serviceAccount: 'reader',
+          namespace,
+          remoteNamespace: remoteNs,
+          verbs: ['get', 'list'],
+        });
+        await createKubernetesStore(h, namespace, 'reader', remoteNs);
+      }
+      const { kubeconfigPath } = await integration.cluster();
+      ({ eso, op } = await startBoth(h, kubeconfigPath, nsEso, nsCustos));
+    });
+
+    after(() => stopBoth(eso, op));
+
+    it('k8s-never-existed-delete-policy', () =>
+      compareCase(
+        h,
+        {
+          name: 'k8s-never-existed-delete-policy',
+          fails: true,
+          failureMessages: {
+            eso: /^could not get secret data from provider$/,
+            custos: new RegExp(
+              `^could not get secret data from provider: error processing spec\\.data\\[0\\] \\(key: (x|never-existed)\\), err: ` +
+                `secrets "never-existed" not found in namespace "${remoteNs}" .*fix remoteRef\\.key$`,
+            ),
+          },
+          spec: {
+            secretStoreRef: k8s,
+            target: { deletionPolicy: 'Delete' },
+            data: [{ secretKey: 'x', remoteRef: { key: 'never-existed' } }],
+          },
+        },
+        nsEso,
+        nsCustos,
+        eso,
+      ));
+
+    it('k8s-gone-after-sync-delete-policy: the target Secret is kept', async () => {
+      const name = 'k8s-gone-after-sync-delete-policy';
+      await firstSync(name, {
+        secretStoreRef: k8s,
+        refreshInterval: '1s',
+        target: { deletionPolicy: 'Delete' },
+        data: [
+          { secretKey: 'one', remoteRef: { key: 'gone-delete', property: 'one' } },
+          { secretKey: 'two', remoteRef: { key: 'gone-delete', property: 'two' } },
+        ],
+      });
+      await h.client.delete(Resources.secrets, 'gone-delete', { namespace: remoteNs });
+      await assertFailedAlike(name, 'gone-delete', 0, 'one', 'gone-delete');
+      // Several failed refreshes later, still there.
+      await sleep(3_000);
+      await assertSecretKept(name, { one: values.one, two: values.two });
+      assert.equal(readyOf(await getExternalSecret(h, nsCustos, name))?.status, 'False');
+    });
+
+    it('k8s-gone-after-sync-merge-policy: no key is removed', async () => {
+      const name = 'k8s-gone-after-sync-merge-policy';
+      await firstSync(name, {
+        secretStoreRef: k8s,
+        refreshInterval: '1s',
+        target: { deletionPolicy: 'Merge' },
+        data: [
+          { secretKey: 'kept', remoteRef: { key: 'kept', property: 'kept' } },
+          { secretKey: 'one', remoteRef: { key: 'gone-merge', property: 'one' } },
+        ],
+      });
+      await h.client.delete(Resources.secrets, 'gone-merge', { namespace: remoteNs });
+      await assertFailedAlike(name, 'gone-merge', 1, 'one', 'gone-merge');
+      await sleep(3_000);
+      await assertSecretKept(name, { kept: values.kept, one: values.one });
+    });
+  },
+);

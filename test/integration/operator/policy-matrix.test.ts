@@ -48,7 +48,12 @@ function expected(c: Creation, d: Deletion): Outcome | 'forbidden' {
   let gone: Outcome['gone'];
   if (d === 'Retain') {
     // A missing remote key with Retain is an error; the last good Secret stays.
-    gone = { ready: 'False', reason: 'SecretSyncedError', message: /remote key "gone"/, secret: present };
+    gone = {
+      ready: 'False',
+      reason: 'SecretSyncedError',
+      message: /spec\.data\[0\] \(key: gone\), err: /,
+      secret: present,
+    };
   } else if (d === 'Delete') {
     gone =
       c === 'Owner'
@@ -135,7 +140,7 @@ describe('creationPolicy x deletionPolicy', { skip: integration.skipReason }, ()
     });
     await waitFor('owned-elsewhere synced', () => getSecret(h, ns, 'owned-elsewhere'));
     // Both switch to Owner + Delete reading a key the store does not have: no data left.
-    const nothing = { creationPolicy: 'Owner', deletionPolicy: 'Delete' };
+    const nothing = { creationPolicy: 'Owner', deletionPolicy: 'Delete' } as const;
     await h.client.patch(
       OperatorResources.externalSecrets,
       'was-orphan',

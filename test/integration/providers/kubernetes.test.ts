@@ -173,10 +173,30 @@ describe('kubernetes provider on a real control plane', { skip: integration.skip
       });
     });
 
-    it('signals a missing remote Secret only with NoSecretError', async () => {
-      await assert.rejects(c.getSecret({ key: 'missing' }), NoSecretError);
-      await assert.rejects(c.getSecret({ key: 'missing', property: 'x' }), NoSecretError);
+    // As ESO: data[] (getSecret) gets the API's "not found" as a plain error, so the operator fails the sync and
+    // keeps the target Secret; only dataFrom[].extract (getSecretMap) signals NoSecretError.
+    it('fails getSecret on a missing remote Secret with a plain error naming it, getSecretMap with NoSecretError', async () => {
+      for (const ref of [
+        { key: 'missing' },
+        { key: 'missing', property: 'x' },
+        { key: 'missing', metadataPolicy: 'Fetch' as const },
+      ]) {
+        await assert.rejects(c.getSecret(ref), (e: unknown) => {
+          assert.ok(e instanceof ProviderError, `a ProviderError: ${String(e)}`);
+          assert.ok(!(e instanceof NoSecretError), 'not NoSecretError, which the operator would skip');
+          assert.ok(!(e instanceof ProviderConfigError));
+          assert.equal(
+            e.message,
+            `secrets "missing" not found in namespace "${remoteNs}" (the store's remoteNamespace): ` +
+              'create the Secret there or fix remoteRef.key',
+          );
+          assertNoSecretValues(e.message);
+          return true;
+        });
+      }
       await assert.rejects(c.getSecretMap({ key: 'missing' }), NoSecretError);
+      await assert.rejects(c.getSecretMap({ key: 'missing', property: 'one' }), NoSecretError);
+      await assert.rejects(c.getSecretMap({ key: 'missing', metadataPolicy: 'Fetch' }), NoSecretError);
     });
 
     it('finds Secrets by label (tags) and by name regexp, as JSON of their data', async () => {

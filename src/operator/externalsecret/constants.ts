@@ -43,4 +43,6 @@ export const EventReasons = {
   Updated: 'Updated',
   Deleted: 'Deleted',
   MissingProviderSecret: 'MissingProviderSecret',
+  /** Custos only: repairs of a target that something else keeps changing are spaced out. */
+  DriftRepairsSpaced: 'DriftRepairsSpaced',
 } as const;

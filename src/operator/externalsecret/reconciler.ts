@@ -39,6 +39,7 @@ import {
   LABEL_CREATED_BY,
   Reasons,
 } from './constants.js';
+import { DriftDamper } from './drift-damper.js';
 import { type FetchOptions, fetchProviderData, type GeneratorRunner, messageOf, type SecretMap } from './fetch.js';
 import { GenericTargetError, type GenericTargets, isGenericTarget } from './generic-target.js';
 import { dataHash, resourceVersionOf } from './hash.js';
@@ -172,6 +173,8 @@ export class ExternalSecretReconciler {
    * provider whatever the interval says. Cleared only if no further change arrived while that reconcile ran.
    */
   readonly #remoteChanges = new Map<string, number>();
+  /** Spaces out repairs of targets that something else keeps changing. */
+  readonly #drift = new DriftDamper();
 
   constructor(options: ExternalSecretReconcilerOptions) {
     this.#o = options;
@@ -210,6 +213,7 @@ export class ExternalSecretReconciler {
         // Per-object memory goes with the object (the reconcile that follows only finds it gone).
         const uid = es.metadata?.uid ?? '';
         this.#lastRefresh.delete(uid);
+        this.#drift.forget(uid);
         this.#statusMemo.delete(uid);
         this.#o.events.forget(uid);
         enqueue(keyOf(es), 'urgent');
@@ -338,10 +342,24 @@ export class ExternalSecretReconciler {
         this.#lastRefresh.set(uid, slot);
         lastRefreshMs = slot;
       }
-      if (!remoteChanged && !shouldRefresh({ es, nowMs: start, lastRefreshMs }) && valid) {
+      const due = remoteChanged || shouldRefresh({ es, nowMs: start, lastRefreshMs });
+      if (!due && valid) {
         settleRemoteChange();
         log.debug('skipping refresh');
         return this.#requeue(es, lastRefreshMs);
+      }
+      if (!due) {
+        // Only the target drifted: repaired at once, unless something keeps changing it (see DriftDamper).
+        const admission = this.#drift.admit(uid, start);
+        if (admission.waitMs > 0) return { requeueAfter: admission.waitMs, lane: 'refresh' };
+        if (admission.startedSpacing) {
+          const message =
+            `target ${generic ? 'resource' : 'Secret'} "${targetName}" was changed by something else 5 times within a ` +
+            'minute; its repairs are now spaced out (5 s doubling to 5 min) while the changes go on: does another ' +
+            'controller also write it?';
+          log.warn({ target: targetName }, message);
+          void this.#o.events.record(this.#eventTarget(es), 'Warning', EventReasons.DriftRepairsSpaced, message);
+        }
       }
       const outcome = await this.#sync(es, targetName, start, log, context.signal, remoteChanged);
       settleRemoteChange();

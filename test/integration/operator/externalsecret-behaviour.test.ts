@@ -175,6 +175,40 @@ describe('ExternalSecret behaviour', { skip: integration.skipReason }, () => {
     await waitFor('recreated', async () => decode((await getSecret(h, ns, 'drift'))?.data).a === v('one'), 2000);
   });
 
+  it('spaces out repairs of a Secret that another controller keeps rewriting, says so, and still repairs it', async () => {
+    await createExternalSecret(h, ns, 'fought', {
+      secretStoreRef: { name: 'store' },
+      refreshInterval: '1h',
+      data: [{ secretKey: 'a', remoteRef: { key: 'k1' } }],
+    });
+    await waitFor('synced', async () => decode((await getSecret(h, ns, 'fought'))?.data).a === v('one'));
+    // The other controller: whenever the Secret holds the synced value, it writes its own (for 12 s).
+    let repairs = -1;
+    for (const end = Date.now() + 12_000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+      const secret = await getSecret(h, ns, 'fought');
+      if (!secret || decode(secret.data).a !== v('one')) continue;
+      repairs++;
+      secret.data = { a: Buffer.from('theirs').toString('base64') };
+      await h.client.update(Resources.secrets, secret).catch(() => undefined);
+    }
+    // At once five times a minute, then 5 s, 10 s, ... apart: about 7 in 12 s; without spacing, one per round trip.
+    assert.ok(repairs >= 5 && repairs <= 10, `${repairs} repairs in 12 s`);
+    const events = await eventsOf(h, ns);
+    const warning = events.find(
+      (e) => e.reason === 'DriftRepairsSpaced' && (e.involvedObject as { name?: string })?.name === 'fought',
+    );
+    assert.match(
+      String(warning?.message),
+      /target Secret "fought" was changed by something else 5 times within a minute/,
+    );
+    assert.equal(warning?.type, 'Warning');
+    await waitFor(
+      'repaired after the fight',
+      async () => decode((await getSecret(h, ns, 'fought'))?.data).a === v('one'),
+      25_000,
+    );
+  });
+
   it('a missing remote key gives Ready=False naming the key and keeps the last good Secret', async () => {
     await createExternalSecret(h, ns, 'missing', {
       secretStoreRef: { name: 'store' },

@@ -38,6 +38,7 @@ import { GenericTargets } from './externalsecret/generic-target.js';
 import { ProviderAccess } from './externalsecret/provider-access.js';
 import { ProviderWatches } from './externalsecret/provider-watches.js';
 import { type ExternalSecretObject, ExternalSecretReconciler, LANES, type Lane } from './externalsecret/reconciler.js';
+import { RolloutRestarter } from './externalsecret/rollout-restart.js';
 import { StoreResolver, type StoreResource } from './externalsecret/stores.js';
 import { resolveGenerator } from './generators/index.js';
 import { type OperatorHttp, startOperatorHttp } from './http.js';
@@ -119,6 +120,8 @@ export interface OperatorOptions {
   coalesceWindowMs?: number;
   /** Write status.refreshTime on every refresh as ESO does (default false: only when something changed). */
   alwaysWriteRefreshTime?: boolean;
+  /** Rollout restarts (custos.dev/rollout-restart): debounce (default 2 s) and the least time between two restarts of one workload (default 60 s). */
+  rolloutRestart?: { debounceMs?: number; minIntervalMs?: number };
   /** Require stores to be Ready before use (ESO's flood gate, default true). */
   floodGate?: boolean;
   /** Store re-validation period when a store sets none (default 5 min). */
@@ -216,6 +219,12 @@ export function builtinControllers(options: OperatorOptions): OperatorController
           enqueueChanged(keys);
         },
       });
+      const restarts = new RolloutRestarter({
+        client: ctx.client,
+        ...options.rolloutRestart,
+        onRestart: (kind, result) => ctx.metrics.rolloutRestarts.inc({ kind, result }),
+        onError: (message) => ctx.logger.warn({ controller: 'externalsecret' }, message),
+      });
       const reconciler = new ExternalSecretReconciler({
         client: ctx.client,
         externalSecrets,
@@ -239,6 +248,7 @@ export function builtinControllers(options: OperatorOptions): OperatorController
             })
           : undefined,
         watches,
+        restarts,
       });
       return {
         lanes: LANES,
@@ -255,6 +265,7 @@ export function builtinControllers(options: OperatorOptions): OperatorController
         reconcile: (key: string, context: WorkerContext<Lane>) => reconciler.reconcile(key, context),
         warmUp: (signal: AbortSignal) => reconciler.warmUp(ctx.namespace, signal),
         close: async () => {
+          await restarts.close();
           await watches.close();
           await access.close();
         },

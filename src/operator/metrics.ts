@@ -38,6 +38,7 @@ export class OperatorMetrics {
   readonly storeDuration: Gauge<Labels>;
   readonly clusterStoreDuration: Gauge<Labels>;
   readonly secretWrites: Counter<'verb'>;
+  readonly rolloutRestarts: Counter<'kind' | 'result'>;
   readonly statusWrites: Counter<'kind'>;
   /** "namespace/name" -> the extended labels last used for that ExternalSecret (to drop series on a change). */
   readonly #esExtended = new Map<string, Record<string, string>>();
@@ -111,6 +112,12 @@ export class OperatorMetrics {
       name: 'custos_target_secret_writes_total',
       help: 'Writes of target Secrets by verb (create, update, delete)',
       labelNames: ['verb'],
+      registers,
+    });
+    this.rolloutRestarts = new Counter({
+      name: 'custos_rollout_restarts_total',
+      help: 'Workloads restarted because a Secret they use changed (custos.dev/rollout-restart), by kind and result (restarted, unchanged, failed)',
+      labelNames: ['kind', 'result'],
       registers,
     });
     this.eventsDropped = new Counter({

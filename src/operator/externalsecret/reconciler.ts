@@ -53,6 +53,7 @@ import {
   shouldRefresh,
   specChanged,
 } from './refresh.js';
+import { ANNOTATION_ROLLOUT_RESTART, parseRestartTargets, type RolloutRestarter } from './rollout-restart.js';
 import {
   type ApiSecret,
   dataEqual,
@@ -93,6 +94,8 @@ export interface ExternalSecretReconcilerOptions {
   now?: () => number;
   /** Writes ConfigMaps and custom resources for spec.target.manifest; unset: generic targets are refused. */
   genericTargets?: GenericTargets;
+  /** Restarts the workloads named by the custos.dev/rollout-restart annotation when the Secret's data changes. */
+  restarts?: RolloutRestarter;
   /** Provider change feeds (ProviderWatches): told what each ExternalSecret reads, and when it is gone. */
   watches?: {
     track(esKey: string, es: ExternalSecretObject): void;
@@ -334,6 +337,7 @@ export class ExternalSecretReconciler {
       const valid = generic
         ? await generic.isValid(es, targetName, context.signal)
         : await this.#isSecretValid(es, targetName, context.signal);
+      if (remembered === undefined && valid && !generic) this.#catchUpRestarts(es, targetName);
       const slot =
         remembered === undefined && valid && !remoteChanged
           ? restartRefreshMs({ es, nowMs: start, lastRefreshMs }, uid)
@@ -687,6 +691,7 @@ export class ExternalSecretReconciler {
       const updated = await this.#o.client.update(Resources.secrets, toApi(secret), { fieldManager, signal });
       this.#o.metrics.secretWrites.inc({ verb: 'update' });
       this.#remember(fromApi(updated));
+      if (!dataEqual(secret.data, existing.data)) this.#restartUsers(es, targetName, secret.data);
     } else {
       this.#remember(existing);
     }
@@ -862,6 +867,29 @@ export class ExternalSecretReconciler {
   }
 
   /** Rules ESO's webhook enforces, checked again here for clusters without the webhook. */
+  /** First look at an ExternalSecret in this process: restarts a previous leader did not get to. */
+  #catchUpRestarts(es: ExternalSecretObject, targetName: string): void {
+    const targets = parseRestartTargets(es.metadata.annotations?.[ANNOTATION_ROLLOUT_RESTART]);
+    const hash = this.#o.managedSecrets.getByName(es.metadata.namespace ?? '', targetName)?.metadata?.annotations?.[
+      ANNOTATION_DATA_HASH
+    ];
+    if (targets.length === 0 || !this.#o.restarts || !hash) return;
+    const target = this.#eventTarget(es);
+    void this.#o.restarts.catchUp(es.metadata.namespace ?? '', targets, targetName, hash, (t, r, m) =>
+      this.#o.events.record(target, t, r, m),
+    );
+  }
+
+  /** The target's data changed: restart the workloads the ExternalSecret names (custos.dev/rollout-restart). */
+  #restartUsers(es: ExternalSecretObject, targetName: string, data: Record<string, Uint8Array>): void {
+    const targets = parseRestartTargets(es.metadata.annotations?.[ANNOTATION_ROLLOUT_RESTART]);
+    if (targets.length === 0 || !this.#o.restarts) return;
+    const target = this.#eventTarget(es);
+    this.#o.restarts.secretChanged(es.metadata.namespace ?? '', targets, targetName, dataHash(data), (t, r, m) =>
+      this.#o.events.record(target, t, r, m),
+    );
+  }
+
   #checkSpec(es: ExternalSecretObject): void {
     const target = es.spec?.target ?? {};
     const creation = target.creationPolicy ?? 'Owner';
@@ -884,6 +912,11 @@ export class ExternalSecretReconciler {
         'generic targets (spec.target.manifest) are disabled: start the operator with --unsafe-allow-generic-targets, or remove spec.target.manifest to write a Secret',
         false,
       );
+    }
+    try {
+      parseRestartTargets(es.metadata.annotations?.[ANNOTATION_ROLLOUT_RESTART]);
+    } catch (error) {
+      throw new StatusFailure(Reasons.SecretSyncedError, 'invalid annotation', messageOf(error), false);
     }
     if ((es.spec?.data ?? []).length === 0 && (es.spec?.dataFrom ?? []).length === 0 && !target.template) {
       // ESO's webhook rejects this; without it the object syncs an empty map, which the policies below handle.

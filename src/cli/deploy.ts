@@ -14,6 +14,7 @@ interface DeployFlags {
   controllerClass?: string;
   concurrency?: number;
   webhook: boolean;
+  rolloutRestarts?: boolean;
 }
 
 export function registerDeployCommands(program: Command): void {
@@ -38,6 +39,11 @@ export function registerDeployCommands(program: Command): void {
     )
     .option('--controller-class <class>', 'handle only stores of this spec.controller class')
     .option('--concurrency <n>', 'workers per controller', positiveInt('--concurrency'))
+    .option(
+      '--rollout-restarts',
+      'let the operator restart the workloads ExternalSecrets name in custos.dev/rollout-restart (get, patch on ' +
+        'apps deployments, statefulsets, daemonsets wherever it has the Secrets permissions; off by default)',
+    )
     .option('--no-webhook', "leave out ESO's validating admission webhook (on by default, certificates self-managed)")
     .action((flags: DeployFlags) => {
       process.stdout.write(manifestsYaml(operatorManifests(flags)));

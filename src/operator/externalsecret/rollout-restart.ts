@@ -18,7 +18,8 @@ import { isForbidden, isNotFound } from '../../kube/index.js';
 export const ANNOTATION_ROLLOUT_RESTART = 'custos.dev/rollout-restart';
 const HASH_ANNOTATION_PREFIX = 'secret-hash.custos.dev/';
 
-const workloadResources: Record<string, ResourceType & { kind: string }> = {
+/** The workload kinds a rollout restart can name (also what the install's RBAC grants for it). */
+export const workloadResources: Record<string, ResourceType> = {
   deployment: { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true, kind: 'Deployment' },
   statefulset: { group: 'apps', version: 'v1', plural: 'statefulsets', namespaced: true, kind: 'StatefulSet' },
   daemonset: { group: 'apps', version: 'v1', plural: 'daemonsets', namespaced: true, kind: 'DaemonSet' },

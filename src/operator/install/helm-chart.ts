@@ -3,7 +3,14 @@
 // The hand-written templates use them; helm-chart.test.ts renders the chart with helm and compares the result
 // with operatorManifests().
 import { stringify } from 'yaml';
-import { clusterScopedRules, eventRules, namespacedRules, ownNamespaceRules, type PolicyRule } from './rbac.js';
+import {
+  clusterScopedRules,
+  eventRules,
+  namespacedRules,
+  ownNamespaceRules,
+  type PolicyRule,
+  rolloutRestartRules,
+} from './rbac.js';
 
 export const CHART_DIR = 'deploy/helm/custos-operator';
 
@@ -26,6 +33,7 @@ export function renderChartFiles(version: string, crdBundle: string): Array<{ pa
   const rules = [
     `{{/* ${GENERATED} */}}`,
     namedRules('custos.rules.namespaced', namespacedRules()),
+    namedRules('custos.rules.rolloutRestarts', rolloutRestartRules()),
     namedRules('custos.rules.clusterScoped.clusterWide', clusterScopedRules({ clusterWideKinds: true })),
     namedRules('custos.rules.clusterScoped.namespaceLimited', clusterScopedRules({ clusterWideKinds: false })),
     namedRules('custos.rules.events', eventRules()),

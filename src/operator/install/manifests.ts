@@ -7,6 +7,7 @@ import {
   eventRules,
   namespacedRules,
   ownNamespaceRules,
+  rolloutRestartRules,
   webhookConfigurationRules,
 } from './rbac.js';
 
@@ -24,6 +25,8 @@ export interface InstallOptions {
   name: string;
   /** ESO's validating admission webhook, with self-managed certificates (default true). */
   webhook: boolean;
+  /** Rights to restart the workloads ExternalSecrets name in custos.dev/rollout-restart (default off). */
+  rolloutRestarts?: boolean;
 }
 
 export const DEFAULT_INSTALL: Omit<InstallOptions, 'image'> = {
@@ -55,6 +58,8 @@ export function operatorManifests(options: InstallOptions): Manifest[] {
   });
   const rbac = 'rbac.authorization.k8s.io/v1';
   const scoped = options.watchNamespace;
+  // Where the operator works on Secrets: cluster-wide, or only in the namespace it watches.
+  const workRules = [...namespacedRules(), ...(options.rolloutRestarts ? rolloutRestartRules() : [])];
 
   const manifests: Manifest[] = [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
@@ -64,7 +69,7 @@ export function operatorManifests(options: InstallOptions): Manifest[] {
       kind: 'ClusterRole',
       metadata: meta(name),
       rules: [
-        ...(scoped ? [] : namespacedRules()),
+        ...(scoped ? [] : workRules),
         ...clusterScopedRules({ clusterWideKinds: !scoped }),
         ...(options.webhook ? webhookConfigurationRules(webhookName(options)) : []),
       ],
@@ -80,7 +85,7 @@ export function operatorManifests(options: InstallOptions): Manifest[] {
   if (scoped) {
     const events = `${name}-events`;
     manifests.push(
-      { apiVersion: rbac, kind: 'Role', metadata: meta(name, scoped), rules: namespacedRules() },
+      { apiVersion: rbac, kind: 'Role', metadata: meta(name, scoped), rules: workRules },
       { apiVersion: rbac, kind: 'RoleBinding', metadata: meta(name, scoped), roleRef: roleRef('Role', name), subjects },
       // Events about ClusterSecretStores are recorded in `default`, as client-go does for cluster-scoped objects.
       { apiVersion: rbac, kind: 'Role', metadata: meta(events, 'default'), rules: eventRules() },

@@ -2,6 +2,7 @@
 // core resources it touches. Least privilege: no wildcard verbs or resources; everything here is exercised by
 // test/integration/operator/install.test.ts, which runs the operator with nothing but these grants.
 import { ESO_GROUP, GENERATORS_GROUP, KINDS } from '../../api/index.js';
+import { workloadResources } from '../externalsecret/rollout-restart.js';
 
 export interface PolicyRule {
   apiGroups: string[];
@@ -42,6 +43,22 @@ export function namespacedRules(): PolicyRule[] {
     { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
     ...eventRules(),
   ];
+}
+
+/**
+ * Rollout restarts (the custos.dev/rollout-restart annotation of an ExternalSecret): the operator reads a named
+ * workload's pod template and merge-patches its annotations (src/operator/externalsecret/rollout-restart.ts). Opt-in
+ * (`custos deploy print --rollout-restarts`, chart value rolloutRestarts.enabled): bound where namespacedRules() are.
+ */
+export function rolloutRestartRules(): PolicyRule[] {
+  const workloads = Object.values(workloadResources);
+  // All of them are apps/v1; one rule per group keeps the rendering stable if another group is ever added.
+  const groups = [...new Set(workloads.map((w) => w.group))];
+  return groups.map((group) => ({
+    apiGroups: [group],
+    resources: workloads.filter((w) => w.group === group).map((w) => w.plural),
+    verbs: ['get', 'patch'],
+  }));
 }
 
 /** Recording events. Those about cluster-scoped objects (ClusterSecretStores) go to namespace `default`. */

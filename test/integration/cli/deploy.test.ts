@@ -40,6 +40,7 @@ describe('custos deploy print', { skip: integration.skipReason }, () => {
       'team-a',
       '--concurrency',
       '8',
+      '--rollout-restarts',
     );
     const docs = documents(stdout);
     const deployment = docs.find((d) => d.kind === 'Deployment');
@@ -56,6 +57,11 @@ describe('custos deploy print', { skip: integration.skipReason }, () => {
       'secrets/custos-operator-leader-election',
       'team-a/custos-operator',
     ]);
+    const teamRole = docs.find((d) => d.kind === 'Role' && d.metadata.namespace === 'team-a');
+    assert.deepEqual(
+      teamRole?.rules.filter((r: { apiGroups: string[] }) => r.apiGroups.includes('apps')),
+      [{ apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['get', 'patch'] }],
+    );
   });
 
   it('refuses bad input and says what to fix', async () => {

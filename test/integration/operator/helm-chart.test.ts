@@ -101,6 +101,18 @@ describe('the Helm chart renders what custos deploy print prints', { skip }, () 
       options: { webhook: false },
     },
     { name: 'named after the release', release: 'secrets', set: [], options: { name: 'secrets' } },
+    {
+      name: 'with rollout restarts',
+      release: 'custos-operator',
+      set: ['rolloutRestarts.enabled=true'],
+      options: { rolloutRestarts: true },
+    },
+    {
+      name: 'with rollout restarts, in one namespace',
+      release: 'custos-operator',
+      set: ['rolloutRestarts.enabled=true', 'watchNamespace=team-a'],
+      options: { rolloutRestarts: true, watchNamespace: 'team-a' },
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {

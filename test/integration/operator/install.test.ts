@@ -2,8 +2,9 @@
 // operator`, run with the Deployment's own arguments and nothing but the token of the ServiceAccount the manifests
 // create, syncs ExternalSecrets (fake and kubernetes providers, a generator), pushes a PushSecret, provisions a
 // ClusterExternalSecret and leads through the Lease: the RBAC is enough for everything it does, and an operator
-// limited to one namespace cannot touch Secrets anywhere else. A private control plane: a cluster-wide operator of
-// the default controller class must not meet other test files' objects, and this one enforces owner references.
+// limited to one namespace cannot touch Secrets (nor, with --rollout-restarts, workloads) anywhere else. A private
+// control plane: a cluster-wide operator of the default controller class must not meet other test files' objects,
+// and this one enforces owner references.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
@@ -248,14 +249,14 @@ describe(
         metadata: { name, namespace: ns },
         spec: { refreshInterval: '1h', ...spec },
       });
-    const allowed = async (user: string, verb: string, resource: string, ns?: string) => {
+    const allowed = async (user: string, verb: string, resource: string, ns?: string, group = '') => {
       const review = await h.client.create<KubeObject & { status?: { allowed?: boolean } }>(subjectAccessReviews, {
         apiVersion: 'authorization.k8s.io/v1',
         kind: 'SubjectAccessReview',
         spec: {
           user,
           groups: ['system:serviceaccounts', 'system:authenticated'],
-          resourceAttributes: { verb, resource, namespace: ns },
+          resourceAttributes: { verb, resource, namespace: ns, group },
         },
       } as KubeObject);
       return review.status?.allowed === true;
@@ -425,6 +426,8 @@ describe(
       );
       assert.ok(lease.spec?.holderIdentity, 'the operator holds the Lease in its own namespace');
       await checkWebhook(install, operator);
+      const user = `system:serviceaccount:${install.namespace}:${install.name}`;
+      assert.equal(await allowed(user, 'patch', 'deployments', app, 'apps'), false, 'no rollout restarts by default');
 
       const output = operator.output();
       assert.doesNotMatch(output, /forbidden|\b403\b/i, 'no request was refused for lack of permission');
@@ -441,6 +444,7 @@ describe(
         watchNamespace: team,
         controllerClass: klass,
         replicas: 1,
+        rolloutRestarts: true,
       };
       const deployment = await apply(install);
       assert.ok(operatorArgs(install).includes(`--namespace=${team}`));
@@ -483,6 +487,10 @@ describe(
       assert.equal(await allowed(user, 'create', 'secrets', team), true);
       assert.equal(await allowed(user, 'get', 'secrets', 'default'), false, 'no Secret outside its namespace');
       assert.equal(await allowed(user, 'list', 'secrets'), false, 'no cluster-wide Secret list');
+      for (const workload of ['deployments', 'statefulsets', 'daemonsets']) {
+        assert.equal(await allowed(user, 'patch', workload, team, 'apps'), true, `rollout restarts of ${workload}`);
+        assert.equal(await allowed(user, 'patch', workload, 'default', 'apps'), false, 'restarts only where it works');
+      }
       assert.equal(
         await allowed(user, 'watch', 'clusterexternalsecrets'),
         false,

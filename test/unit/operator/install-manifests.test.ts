@@ -38,7 +38,13 @@ describe('operator install manifests', () => {
   });
 
   it('grant no wildcard verb, resource or group', () => {
-    for (const docs of [install(), install({ watchNamespace: 'team-a' })]) {
+    const settings = [
+      {},
+      { watchNamespace: 'team-a' },
+      { rolloutRestarts: true },
+      { watchNamespace: 'team-a', rolloutRestarts: true },
+    ];
+    for (const docs of settings.map(install)) {
       for (const rule of docs.flatMap((d) => d.rules ?? [])) {
         for (const value of [...rule.apiGroups, ...rule.resources, ...rule.verbs]) assert.notEqual(value, '*');
       }
@@ -71,6 +77,27 @@ describe('operator install manifests', () => {
     assert.deepEqual(binding?.subjects, [
       { kind: 'ServiceAccount', name: 'custos-operator', namespace: 'custos-system' },
     ]);
+  });
+
+  it('rollout restarts: get and patch on apps workloads only with the flag, where the Secrets permissions are', () => {
+    const workloads = ['deployments', 'statefulsets', 'daemonsets'];
+    const appsRules = (doc: Doc | undefined) => (doc?.rules ?? []).filter((r) => r.apiGroups.includes('apps'));
+    const expected = [{ apiGroups: ['apps'], resources: workloads, verbs: ['get', 'patch'] }];
+    for (const watchNamespace of [undefined, 'team-a']) {
+      const without = install({ watchNamespace });
+      assert.deepEqual(without.flatMap(appsRules), [], 'least privilege by default');
+      const docs = install({ watchNamespace, rolloutRestarts: true });
+      // The whole change is the one rule: in the ClusterRole cluster-wide, in the watched namespace's Role otherwise.
+      const holder = watchNamespace
+        ? docs.find((d) => d.kind === 'Role' && d.metadata.namespace === watchNamespace)
+        : docs.find((d) => d.kind === 'ClusterRole');
+      assert.deepEqual(appsRules(holder), expected);
+      assert.deepEqual(docs.flatMap(appsRules), expected, 'granted nowhere else');
+      assert.deepEqual(
+        docs.map((d) => ({ ...d, rules: d.rules?.filter((r) => !r.apiGroups.includes('apps')) })),
+        without.map((d) => ({ ...d, rules: d.rules })),
+      );
+    }
   });
 
   it("adds ESO's webhook by default: Service, configuration, its own certificate, and rights on nothing else", () => {

@@ -94,6 +94,18 @@
     - patch
 {{- end -}}
 
+{{- define "custos.rules.rolloutRestarts" -}}
+- apiGroups:
+    - apps
+  resources:
+    - deployments
+    - statefulsets
+    - daemonsets
+  verbs:
+    - get
+    - patch
+{{- end -}}
+
 {{- define "custos.rules.clusterScoped.clusterWide" -}}
 - apiGroups:
     - external-secrets.io

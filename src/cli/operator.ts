@@ -11,7 +11,7 @@ import {
   pushSecretController,
   pushSecretStoreFinalizerController,
 } from '../operator/pushsecret/index.js';
-import { positiveInt } from './option-parsers.js';
+import { nonNegativeNumber, positiveInt } from './option-parsers.js';
 
 interface OperatorFlags {
   kubeconfig?: string;
@@ -29,6 +29,8 @@ interface OperatorFlags {
   clientQps: number;
   clientBurst: number;
   coalesceWindow: string;
+  providerQps: number;
+  providerBurst?: number;
   storeRequeueInterval: string;
   esoStatusWrites: boolean;
   floodGate: boolean;
@@ -97,6 +99,17 @@ export function registerOperatorCommand(program: Command): void {
       '5m',
     )
     .option('--store-requeue-interval <duration>', 'store re-validation period when a store sets none', '5m')
+    .option(
+      '--provider-qps <n>',
+      "provider calls per second per store, 0 for no limit (a store's custos.dev/provider-qps annotation wins)",
+      nonNegativeNumber('--provider-qps'),
+      0,
+    )
+    .option(
+      '--provider-burst <n>',
+      "provider calls at once per store (default: twice --provider-qps; a store's custos.dev/provider-burst wins)",
+      positiveInt('--provider-burst'),
+    )
     .option('--eso-status-writes', 'write status.refreshTime on every refresh, as ESO does', false)
     .option('--no-flood-gate', 'let ExternalSecrets use stores that are not Ready')
     .option(
@@ -160,6 +173,8 @@ export function registerOperatorCommand(program: Command): void {
         clientQps: flags.clientQps,
         clientBurst: flags.clientBurst,
         coalesceWindowMs,
+        providerQps: flags.providerQps,
+        providerBurst: flags.providerBurst,
         storeRequeueIntervalMs,
         alwaysWriteRefreshTime: flags.esoStatusWrites,
         floodGate: flags.floodGate,

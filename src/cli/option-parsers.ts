@@ -10,6 +10,17 @@ export function positiveInt(flag: string) {
   };
 }
 
+/** A number >= 0, decimals allowed (a rate). */
+export function nonNegativeNumber(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+      throw new InvalidArgumentError(`${flag} must be a number >= 0 (e.g. 5 or 0.5)`);
+    }
+    return n;
+  };
+}
+
 /** An RFC 1123 label (a namespace name), at most maxLength characters. */
 export function dnsLabel(flag: string, maxLength = 63) {
   const pattern = new RegExp(DNS1123_LABEL);

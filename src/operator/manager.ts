@@ -39,6 +39,7 @@ import { ProviderAccess } from './externalsecret/provider-access.js';
 import { ProviderWatches } from './externalsecret/provider-watches.js';
 import { type ExternalSecretObject, ExternalSecretReconciler, LANES, type Lane } from './externalsecret/reconciler.js';
 import { RolloutRestarter } from './externalsecret/rollout-restart.js';
+import { StoreRateLimits } from './externalsecret/store-rate-limits.js';
 import { StoreResolver, type StoreResource } from './externalsecret/stores.js';
 import { resolveGenerator } from './generators/index.js';
 import { type OperatorHttp, startOperatorHttp } from './http.js';
@@ -118,6 +119,10 @@ export interface OperatorOptions {
   clientBurst?: number;
   /** Longest time a provider read is shared between ExternalSecrets (default 5 min; 0 disables coalescing). */
   coalesceWindowMs?: number;
+  /** Provider calls per second per store (0 or unset: unlimited, as ESO); a store's custos.dev/provider-qps wins. */
+  providerQps?: number;
+  /** Calls allowed at once per store (default twice providerQps); a store's custos.dev/provider-burst wins. */
+  providerBurst?: number;
   /** Write status.refreshTime on every refresh as ESO does (default false: only when something changed). */
   alwaysWriteRefreshTime?: boolean;
   /** Rollout restarts (custos.dev/rollout-restart): debounce (default 2 s) and the least time between two restarts of one workload (default 60 s). */
@@ -206,6 +211,11 @@ export function builtinControllers(options: OperatorOptions): OperatorController
         coalesceWindowMs: options.coalesceWindowMs,
         onCall: (provider, call, status) => ctx.metrics.providerCall(provider, call, status),
         onCoalesced: (provider, call) => ctx.metrics.coalesced(provider, call),
+        rateLimits: new StoreRateLimits({ qps: options.providerQps ?? 0, burst: options.providerBurst }),
+        onThrottled: (provider, waitedMs) => {
+          ctx.metrics.providerThrottled.inc({ provider });
+          ctx.metrics.providerThrottleWait.inc({ provider }, waitedMs / 1000);
+        },
       });
       // Change feeds (custos provider): a changed remote value refreshes its ExternalSecrets in the urgent lane.
       let enqueueChanged: (keys: string[]) => void = () => {};

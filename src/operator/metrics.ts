@@ -39,6 +39,8 @@ export class OperatorMetrics {
   readonly clusterStoreDuration: Gauge<Labels>;
   readonly secretWrites: Counter<'verb'>;
   readonly rolloutRestarts: Counter<'kind' | 'result'>;
+  readonly providerThrottled: Counter<'provider'>;
+  readonly providerThrottleWait: Counter<'provider'>;
   readonly statusWrites: Counter<'kind'>;
   /** "namespace/name" -> the extended labels last used for that ExternalSecret (to drop series on a change). */
   readonly #esExtended = new Map<string, Record<string, string>>();
@@ -118,6 +120,18 @@ export class OperatorMetrics {
       name: 'custos_rollout_restarts_total',
       help: 'Workloads restarted because a Secret they use changed (custos.dev/rollout-restart), by kind and result (restarted, unchanged, failed)',
       labelNames: ['kind', 'result'],
+      registers,
+    });
+    this.providerThrottled = new Counter({
+      name: 'custos_provider_throttled_total',
+      help: "Provider calls that waited for their store's budget (custos.dev/provider-qps, --provider-qps), by provider",
+      labelNames: ['provider'],
+      registers,
+    });
+    this.providerThrottleWait = new Counter({
+      name: 'custos_provider_throttle_wait_seconds_total',
+      help: "Time provider calls spent waiting for their store's budget, by provider",
+      labelNames: ['provider'],
       registers,
     });
     this.eventsDropped = new Counter({

@@ -10,6 +10,7 @@
 // Results are shared between callers: treat returned maps and byte arrays as read-only.
 import type { FindRef, KubeAccess, ProviderRegistry, RemoteRef, SecretsClient } from '../../providers/index.js';
 import { clientKey, DEFAULT_CLIENT_FAILURE_TTL_MS, ProviderClientCache } from '../provider-clients.js';
+import type { StoreRateLimits } from './store-rate-limits.js';
 import type { ResolvedStore } from './stores.js';
 
 export type ProviderCall = 'GetSecret' | 'GetSecretMap' | 'GetAllSecrets';
@@ -28,6 +29,10 @@ export interface ProviderAccessOptions {
   onCall?(provider: string, call: string, status: 'success' | 'error'): void;
   /** A read answered from a shared result or an in-flight call. */
   onCoalesced?(provider: string, call: ProviderCall): void;
+  /** Per-store budgets of provider calls (custos.dev/provider-qps, --provider-qps); none: unlimited. */
+  rateLimits?: StoreRateLimits;
+  /** A provider call waited this long for its store's budget. */
+  onThrottled?(provider: string, waitedMs: number): void;
   now?: () => number;
 }
 
@@ -110,6 +115,11 @@ export class ProviderAccess {
     const entry: CachedRead = { at: now, settled: false, value: Promise.resolve() };
     const onCall = this.#clients.countsOwnCalls(store) ? undefined : this.#options.onCall;
     entry.value = (async () => {
+      const wait = this.#options.rateLimits?.reserve(store) ?? 0;
+      if (wait > 0) {
+        this.#options.onThrottled?.(provider, wait);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
       const client = await this.#clients.get(store, namespace);
       try {
         const result = await run(client);

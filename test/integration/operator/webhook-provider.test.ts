@@ -45,6 +45,8 @@ const pushed: Array<{ method: string; path: string; body: string }> = [];
 const outage = { active: false };
 /** Reads of the keys 'r-0', 'r-1', ... (the restart case). */
 const restartReads: string[] = [];
+/** When each key 'q-0', 'q-1', ... was read (the store budget case). */
+const budgetReads: number[] = [];
 
 describe('webhook provider', { skip: integration.skipReason }, () => {
   let h: Harness;
@@ -104,6 +106,10 @@ describe('webhook provider', { skip: integration.skipReason }, () => {
           return reply(201, {});
         }
         const key = url.searchParams.get('key') ?? '';
+        if (key.startsWith('q-')) {
+          budgetReads.push(Date.now());
+          return reply(200, { value: key });
+        }
         if (key.startsWith('r-')) {
           restartReads.push(key);
           return reply(200, { value: key });
@@ -210,6 +216,42 @@ describe('webhook provider', { skip: integration.skipReason }, () => {
     // The first retries come 1 s and 2 s after the failure; the next periodic refresh only after the interval.
     assert.ok(waited < interval / 2, `Ready again ${waited} ms after the endpoint recovered (interval ${interval} ms)`);
     assert.deepEqual(decode((await getSecret(h, ns, 'recovers'))?.data), { v: 'v1' }, 'the Secret was kept throughout');
+  });
+
+  it('a store budget (custos.dev/provider-qps) spaces the provider calls of many ExternalSecrets', async () => {
+    await h.client.create(OperatorResources.secretStores, {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'SecretStore',
+      metadata: {
+        name: 'budget',
+        namespace: ns,
+        annotations: { 'custos.dev/provider-qps': '2', 'custos.dev/provider-burst': '1' },
+      },
+      spec: {
+        provider: {
+          webhook: {
+            url: `${base}/secrets?key={{ .remoteRef.key }}`,
+            result: { jsonPath: '$.value' },
+            headers: { Authorization: 'Bearer {{ .auth.token }}' },
+            secrets: [{ name: 'auth', secretRef: { name: 'webhook-auth', key: 'token' } }],
+            caBundle: Buffer.from(caPem).toString('base64'),
+          },
+        },
+      },
+    });
+    const names = Array.from({ length: 6 }, (_, i) => `budget-${i}`);
+    await Promise.all(
+      names.map((name, i) =>
+        es(name, { secretStoreRef: { name: 'budget' }, data: [{ secretKey: 'v', remoteRef: { key: `q-${i}` } }] }),
+      ),
+    );
+    for (const name of names) await waitReady(name);
+    assert.equal(budgetReads.length, 6);
+    // Two calls a second, one at once: the six reads span at least 2.5 s, however fast the machine is.
+    const span = budgetReads[5]! - budgetReads[0]!;
+    assert.ok(span >= 2400, `6 reads within ${span} ms at 2 per second`);
+    const metrics = await (await fetch(`http://${op?.httpAddress}/metrics`)).text();
+    assert.match(metrics, /custos_provider_throttled_total\{provider="webhook"\} [1-9]/);
   });
 
   it('PushSecret POSTs the value with the default body to the templated URL', async () => {

@@ -44,4 +44,18 @@ describe('custos operator flags', () => {
       );
     }
   });
+  it('takes a per-store provider budget: a rate >= 0 with decimals, a whole burst >= 1', async () => {
+    const command = program().commands.find((c) => c.name() === 'operator');
+    assert.equal(command?.options.find((o) => o.long === '--provider-qps')?.defaultValue, 0, 'no limit by default');
+    for (const bad of ['-1', 'fast', '']) {
+      await assert.rejects(
+        program().parseAsync(['node', 'custos', 'operator', '--provider-qps', bad]),
+        /--provider-qps must be a number >= 0/,
+      );
+    }
+    await assert.rejects(
+      program().parseAsync(['node', 'custos', 'operator', '--provider-burst', '0.5']),
+      /--provider-burst must be a whole number >= 1/,
+    );
+  });
 });

@@ -42,7 +42,7 @@ export function registerDeployCommands(program: Command): void {
     .option(
       '--rollout-restarts',
       'let the operator restart the workloads ExternalSecrets name in custos.dev/rollout-restart (get, patch on ' +
-        'apps deployments, statefulsets, daemonsets wherever it has the Secrets permissions; off by default)',
+        'apps deployments, statefulsets, daemonsets and Argo rollouts wherever it has the Secrets permissions; off by default)',
     )
     .option('--no-webhook', "leave out ESO's validating admission webhook (on by default, certificates self-managed)")
     .action((flags: DeployFlags) => {

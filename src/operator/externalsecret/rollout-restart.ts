@@ -1,7 +1,7 @@
 // Restarts the workloads that use a Secret when its data changes: the feature users most often ask ESO for (they
 // run Reloader next to it today). Opt-in per ExternalSecret with the annotation
-//   custos.dev/rollout-restart: "deployment/web, statefulset/db, daemonset/agent"
-// (workloads of the ExternalSecret's namespace). The restart is what `kubectl rollout restart` does -- a change of
+//   custos.dev/rollout-restart: "deployment/web, statefulset/db, daemonset/agent, rollout/api"
+// (workloads of the ExternalSecret's namespace; rollout is an Argo Rollout). The restart is what `kubectl rollout restart` does -- a change of
 // the pod template's annotations -- but the annotation's value is the Secret's data-hash, one annotation per
 // Secret (`secret-hash.custos.dev/<secret>`), which makes it level-based:
 // * patching the value a workload already has changes nothing (the API server skips no-op writes), so a repeat
@@ -23,6 +23,8 @@ export const workloadResources: Record<string, ResourceType> = {
   deployment: { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true, kind: 'Deployment' },
   statefulset: { group: 'apps', version: 'v1', plural: 'statefulsets', namespaced: true, kind: 'StatefulSet' },
   daemonset: { group: 'apps', version: 'v1', plural: 'daemonsets', namespaced: true, kind: 'DaemonSet' },
+  // Argo Rollouts: a changed pod template is a new revision, rolled out by the Rollout's own strategy.
+  rollout: { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespaced: true, kind: 'Rollout' },
 };
 const kindAliases: Record<string, string> = {
   deployment: 'deployment',
@@ -34,6 +36,9 @@ const kindAliases: Record<string, string> = {
   daemonset: 'daemonset',
   daemonsets: 'daemonset',
   ds: 'daemonset',
+  rollout: 'rollout',
+  rollouts: 'rollout',
+  ro: 'rollout',
 };
 
 interface WorkloadTemplate extends KubeObject {
@@ -41,7 +46,7 @@ interface WorkloadTemplate extends KubeObject {
 }
 
 export interface RestartTarget {
-  /** deployment, statefulset or daemonset. */
+  /** deployment, statefulset, daemonset or rollout. */
   kind: string;
   name: string;
 }
@@ -59,7 +64,7 @@ export function parseRestartTargets(value: string | undefined): RestartTarget[] 
       if (!canonical || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || rest.length > 0) {
         throw new Error(
           `invalid ${ANNOTATION_ROLLOUT_RESTART} entry "${entry}": write <kind>/<name> with kind deployment, ` +
-            'statefulset or daemonset, e.g. "deployment/web, statefulset/db"',
+            'statefulset, daemonset or rollout (Argo Rollouts), e.g. "deployment/web, statefulset/db"',
         );
       }
       return { kind: canonical, name };
@@ -192,7 +197,13 @@ export class RolloutRestarter {
     };
     try {
       const workload = await this.#o.client.get<WorkloadTemplate>(resource, target.name, { namespace });
-      const current = workload.spec?.template?.metadata?.annotations ?? {};
+      if (!workload.spec?.template) {
+        // An Argo Rollout with spec.workloadRef takes its pod template from a Deployment: restart that one.
+        throw new NoTemplateError(
+          `${resource.kind} "${target.name}" has no spec.template (it uses spec.workloadRef): name the workload it refers to instead`,
+        );
+      }
+      const current = workload.spec.template.metadata?.annotations ?? {};
       if (Object.entries(pending.annotations).every(([k, v]) => current[k] === v)) {
         this.#o.onRestart?.(target.kind, 'unchanged');
         return;
@@ -208,17 +219,22 @@ export class RolloutRestarter {
       tell('Normal', 'RolloutRestarted', `restarted ${what}: Secret ${secrets} changed`);
     } catch (error) {
       this.#o.onRestart?.(target.kind, 'failed');
-      const why = isNotFound(error)
-        ? `${resource.kind} "${target.name}" does not exist in namespace "${namespace}"`
-        : isForbidden(error)
-          ? `the operator may not patch ${resource.plural}: grant it patch on apps ${resource.plural} ` +
-            '(custos deploy print --rollout-restarts, or the chart value rolloutRestarts.enabled)'
-          : messageOf(error);
+      const why =
+        error instanceof NoTemplateError
+          ? error.message
+          : isNotFound(error)
+            ? `${resource.kind} "${target.name}" does not exist in namespace "${namespace}"`
+            : isForbidden(error)
+              ? `the operator may not patch ${resource.plural}: grant it patch on ${resource.group} ${resource.plural} ` +
+                '(custos deploy print --rollout-restarts, or the chart value rolloutRestarts.enabled)'
+              : messageOf(error);
       tell('Warning', 'RolloutRestartFailed', `could not restart ${what} after Secret ${secrets} changed: ${why}`);
       this.#o.onError?.(`rollout restart of ${what} failed: ${why}`);
     }
   }
 }
+
+class NoTemplateError extends Error {}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

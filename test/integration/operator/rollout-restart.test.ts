@@ -5,7 +5,7 @@
 // annotation, and after an operator restart only the workloads whose restart was missed.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type KubeObject, Resources } from '../../../src/kube/index.js';
+import { isAlreadyExists, type KubeObject, Resources } from '../../../src/kube/index.js';
 import { dataHash } from '../../../src/operator/externalsecret/hash.js';
 import { hashAnnotationKey } from '../../../src/operator/externalsecret/rollout-restart.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
@@ -26,6 +26,42 @@ import {
 } from './harness.js';
 
 const deployments = { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true, kind: 'Deployment' };
+const rollouts = { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespaced: true, kind: 'Rollout' };
+
+/** Argo Rollouts' CRD, reduced to what the test needs (the real one has a full schema; the API is the same). */
+async function ensureRolloutCrd(h: Harness): Promise<void> {
+  await h.client
+    .create(Resources.customResourceDefinitions, {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'rollouts.argoproj.io' },
+      spec: {
+        group: 'argoproj.io',
+        names: { kind: 'Rollout', plural: 'rollouts', singular: 'rollout', shortNames: ['ro'] },
+        scope: 'Namespaced',
+        versions: [
+          {
+            name: 'v1alpha1',
+            served: true,
+            storage: true,
+            subresources: { status: {} },
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
+      },
+    })
+    .catch((error) => {
+      if (!isAlreadyExists(error)) throw error;
+    });
+  await waitFor('the Rollout CRD served', async () => {
+    try {
+      await h.client.list(rollouts, { namespace: 'default', limit: 1 });
+      return true;
+    } catch {
+      return undefined;
+    }
+  });
+}
 
 interface Deployment extends KubeObject {
   spec: { template: { metadata?: { annotations?: Record<string, string> } } };
@@ -87,6 +123,23 @@ describe('rollout restarts (custos.dev/rollout-restart)', { skip: integration.sk
       { key: 'b', value: values.b },
     ]);
     for (const name of ['web', 'worker', 'bystander']) await createDeployment(name);
+    await ensureRolloutCrd(h);
+    await h.client.create(rollouts, {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'canary', namespace: ns },
+      spec: {
+        selector: { matchLabels: { app: 'canary' } },
+        template: { metadata: { labels: { app: 'canary' } }, spec: { containers: [{ name: 'app', image: 'a:1' }] } },
+        strategy: { canary: { steps: [{ setWeight: 20 }] } },
+      },
+    });
+    await h.client.create(rollouts, {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'by-ref', namespace: ns },
+      spec: { workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'bystander' } },
+    });
     op = await start();
   });
   after(async () => {
@@ -95,7 +148,7 @@ describe('rollout restarts (custos.dev/rollout-restart)', { skip: integration.sk
 
   it('the first sync restarts nothing', async () => {
     await es('db', 'a', 'deployment/web, deploy/worker, statefulset/missing');
-    await es('cache', 'b', 'deployment/web');
+    await es('cache', 'b', 'deployment/web, rollout/canary, ro/by-ref');
     for (const name of ['db', 'cache']) await waitFor(`${name} synced`, () => getSecret(h, ns, name));
     await new Promise((resolve) => setTimeout(resolve, 1500));
     for (const name of ['web', 'worker', 'bystander']) {
@@ -120,13 +173,28 @@ describe('rollout restarts (custos.dev/rollout-restart)', { skip: integration.sk
     assert.equal((await deployment('web')).metadata?.generation, 2, 'one rollout of web for the two Secrets');
     assert.equal((await deployment('worker')).metadata?.generation, 2);
     assert.equal((await deployment('bystander')).metadata?.generation, 1, 'a workload not named is left alone');
+    await waitFor('the failures reported', async () => {
+      const reasons = (await eventsOf(h, ns)).filter((e) => e.reason === 'RolloutRestartFailed');
+      return reasons.length >= 2 ? true : undefined;
+    });
     const events = await eventsOf(h, ns);
     const restarted = events.filter((e) => e.reason === 'RolloutRestarted').map((e) => String(e.message));
     assert.ok(
       restarted.some((m) => /^restarted deployment\/web: Secret ("db", "cache"|"cache", "db") changed$/.test(m)),
     );
-    const failed = events.find((e) => e.reason === 'RolloutRestartFailed');
-    assert.match(String(failed?.message), /statefulset\/missing .*StatefulSet "missing" does not exist in namespace/);
+    const failed = events.filter((e) => e.reason === 'RolloutRestartFailed').map((e) => String(e.message));
+    assert.ok(failed.some((m) => /statefulset\/missing .*StatefulSet "missing" does not exist in namespace/.test(m)));
+    assert.ok(
+      failed.some((m) =>
+        /rollout\/by-ref .*Rollout "by-ref" has no spec.template \(it uses spec.workloadRef\)/.test(m),
+      ),
+      failed.join('\n'),
+    );
+    await waitFor('the Argo Rollout got the new revision', async () => {
+      const canary = await h.client.get<Deployment>(rollouts, 'canary', { namespace: ns });
+      const recorded = canary.spec.template.metadata?.annotations?.[hashAnnotationKey('cache')];
+      return recorded === (await secretHash('cache')) ? true : undefined;
+    });
     for (const e of events) assert.ok(!JSON.stringify(e).includes('alpha-') && !JSON.stringify(e).includes('beta-'));
   });
 

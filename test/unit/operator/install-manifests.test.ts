@@ -79,22 +79,26 @@ describe('operator install manifests', () => {
     ]);
   });
 
-  it('rollout restarts: get and patch on apps workloads only with the flag, where the Secrets permissions are', () => {
-    const workloads = ['deployments', 'statefulsets', 'daemonsets'];
-    const appsRules = (doc: Doc | undefined) => (doc?.rules ?? []).filter((r) => r.apiGroups.includes('apps'));
-    const expected = [{ apiGroups: ['apps'], resources: workloads, verbs: ['get', 'patch'] }];
+  it('rollout restarts: get and patch on the workloads only with the flag, where the Secrets permissions are', () => {
+    const groups = ['apps', 'argoproj.io'];
+    const workloadRules = (doc: Doc | undefined) =>
+      (doc?.rules ?? []).filter((r) => r.apiGroups.some((g) => groups.includes(g)));
+    const expected = [
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['get', 'patch'] },
+      { apiGroups: ['argoproj.io'], resources: ['rollouts'], verbs: ['get', 'patch'] },
+    ];
     for (const watchNamespace of [undefined, 'team-a']) {
       const without = install({ watchNamespace });
-      assert.deepEqual(without.flatMap(appsRules), [], 'least privilege by default');
+      assert.deepEqual(without.flatMap(workloadRules), [], 'least privilege by default');
       const docs = install({ watchNamespace, rolloutRestarts: true });
-      // The whole change is the one rule: in the ClusterRole cluster-wide, in the watched namespace's Role otherwise.
+      // The whole change is these rules: in the ClusterRole cluster-wide, in the watched namespace's Role otherwise.
       const holder = watchNamespace
         ? docs.find((d) => d.kind === 'Role' && d.metadata.namespace === watchNamespace)
         : docs.find((d) => d.kind === 'ClusterRole');
-      assert.deepEqual(appsRules(holder), expected);
-      assert.deepEqual(docs.flatMap(appsRules), expected, 'granted nowhere else');
+      assert.deepEqual(workloadRules(holder), expected);
+      assert.deepEqual(docs.flatMap(workloadRules), expected, 'granted nowhere else');
       assert.deepEqual(
-        docs.map((d) => ({ ...d, rules: d.rules?.filter((r) => !r.apiGroups.includes('apps')) })),
+        docs.map((d) => ({ ...d, rules: d.rules?.filter((r) => !r.apiGroups.some((g) => groups.includes(g))) })),
         without.map((d) => ({ ...d, rules: d.rules })),
       );
     }

@@ -4,12 +4,13 @@ import { hashAnnotationKey, parseRestartTargets } from '../../../src/operator/ex
 
 describe('parseRestartTargets', () => {
   it("reads kind/name entries with kubectl's short kinds, spaces and empty entries ignored", () => {
-    assert.deepEqual(parseRestartTargets(' deployment/web, deploy/api,sts/db , ds/agent, DaemonSets/x ,'), [
+    assert.deepEqual(parseRestartTargets(' deployment/web, deploy/api,sts/db , ds/agent, DaemonSets/x , ro/canary,'), [
       { kind: 'deployment', name: 'web' },
       { kind: 'deployment', name: 'api' },
       { kind: 'statefulset', name: 'db' },
       { kind: 'daemonset', name: 'agent' },
       { kind: 'daemonset', name: 'x' },
+      { kind: 'rollout', name: 'canary' },
     ]);
     assert.deepEqual(parseRestartTargets(undefined), []);
     assert.deepEqual(parseRestartTargets('  '), []);
@@ -18,7 +19,7 @@ describe('parseRestartTargets', () => {
     for (const bad of ['web', 'deployment:web', 'pod/web', 'deployment/', 'deployment/Web', 'deployment/a/b']) {
       assert.throws(
         () => parseRestartTargets(bad),
-        /invalid custos\.dev\/rollout-restart entry .*: write <kind>\/<name> with kind deployment, statefulset or daemonset/,
+        /invalid custos\.dev\/rollout-restart entry .*: write <kind>\/<name> with kind deployment, statefulset, daemonset or rollout/,
         bad,
       );
     }

@@ -104,6 +104,13 @@
   verbs:
     - get
     - patch
+- apiGroups:
+    - argoproj.io
+  resources:
+    - rollouts
+  verbs:
+    - get
+    - patch
 {{- end -}}
 
 {{- define "custos.rules.clusterScoped.clusterWide" -}}

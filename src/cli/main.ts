@@ -13,6 +13,7 @@ const commandModules: Array<[names: string[], load: () => Promise<Register>]> = 
   [['deploy'], async () => (await import('./deploy.js')).registerDeployCommands],
   [['validate'], async () => (await import('./validate.js')).registerValidateCommand],
   [['status'], async () => (await import('./status.js')).registerStatusCommand],
+  [['refresh'], async () => (await import('./refresh.js')).registerRefreshCommand],
   [['template'], async () => (await import('./template.js')).registerTemplateCommands],
   [['store'], async () => (await import('./store.js')).registerStoreCommands],
   [['gateway', 'fragment'], async () => (await import('./gateway.js')).registerGatewayCommands],

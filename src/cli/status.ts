@@ -15,7 +15,7 @@ import { type Command, Option } from 'commander';
 import type { ExternalSecret } from '../api/generated/types.js';
 import { isNotFound, KubeClient, Kubeconfig, type KubeObject, Resources, type ResourceType } from '../kube/index.js';
 
-const ExternalSecrets: ResourceType = {
+export const ExternalSecrets: ResourceType = {
   group: 'external-secrets.io',
   version: 'v1',
   plural: 'externalsecrets',
@@ -44,7 +44,7 @@ export interface StatusRow {
   keys?: string[] | null;
 }
 
-interface ExternalSecretObject extends KubeObject {
+export interface ExternalSecretObject extends KubeObject {
   spec?: ExternalSecret['spec'];
   status?: ExternalSecret['status'];
 }
@@ -102,9 +102,7 @@ export async function runStatus(options: StatusOptions, io: StatusIo): Promise<n
   let namespace: string | undefined;
   let secretKeys: SecretKeys | undefined;
   try {
-    const kc = new Kubeconfig();
-    if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
-    else kc.loadFromDefault();
+    const kc = loadKubeconfig(options.kubeconfig);
     namespace = options.allNamespaces ? undefined : (options.namespace ?? contextNamespace(kc));
     const client = new KubeClient(kc, { userAgent: 'custos-status' });
     try {
@@ -128,16 +126,34 @@ export async function runStatus(options: StatusOptions, io: StatusIo): Promise<n
   return rows.every((row) => row.ready) ? 0 : 1;
 }
 
+/** The kubeconfig from this file, or from $KUBECONFIG, ~/.kube/config or the in-cluster account. */
+export function loadKubeconfig(file: string | undefined): Kubeconfig {
+  const kc = new Kubeconfig();
+  if (file) kc.loadFromFile(file);
+  else kc.loadFromDefault();
+  return kc;
+}
+
 /** The namespace of the kubeconfig's current context, or "default". */
-function contextNamespace(kc: Kubeconfig): string {
+export function contextNamespace(kc: Kubeconfig): string {
   return kc.getContextObject(kc.getCurrentContext())?.namespace || 'default';
 }
 
-async function listAll(client: KubeClient, namespace: string | undefined): Promise<ExternalSecretObject[]> {
+/** Every ExternalSecret in the namespace (all namespaces when undefined), read in pages of 500. */
+export async function listAll(
+  client: KubeClient,
+  namespace: string | undefined,
+  labelSelector?: string,
+): Promise<ExternalSecretObject[]> {
   const items: ExternalSecretObject[] = [];
   let next: string | undefined;
   do {
-    const page = await client.list<ExternalSecretObject>(ExternalSecrets, { namespace, limit: 500, continue: next });
+    const page = await client.list<ExternalSecretObject>(ExternalSecrets, {
+      namespace,
+      labelSelector,
+      limit: 500,
+      continue: next,
+    });
     items.push(...page.items);
     next = page.metadata?.continue || undefined;
   } while (next);
@@ -174,14 +190,18 @@ function withKeys(row: StatusRow, secretKeys: SecretKeys | undefined): StatusRow
   return secretKeys ? { ...row, keys: secretKeys.get(`${row.namespace}/${row.target}`) ?? null } : row;
 }
 
-function explain(error: unknown): string {
+/** An error from the API server in a sentence (a 404 means the CRDs are missing). */
+export function explain(error: unknown): string {
   if (isNotFound(error)) {
     return 'the API server does not serve external-secrets.io/v1 ExternalSecrets; install the Custos (or ESO) CRDs first';
   }
   return error instanceof Error ? error.message : String(error);
 }
 
-function byNamespaceAndName(a: StatusRow, b: StatusRow): number {
+export function byNamespaceAndName(
+  a: { namespace: string; name: string },
+  b: { namespace: string; name: string },
+): number {
   return a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
 }
 
@@ -229,9 +249,11 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
-/** The table (and the not-ready details below it), kubectl style. */
-export function formatStatusTable(rows: StatusRow[], now: number): string {
+/** The table (and the not-ready details below it), kubectl style; `keys: false` leaves out the KEYS column. */
+export function formatStatusTable(rows: StatusRow[], now: number, options: { keys?: boolean } = {}): string {
+  const withKeys = options.keys !== false;
   const header = ['NAMESPACE', 'NAME', 'STORE', 'REFRESH', 'STATUS', 'REASON', 'LAST SYNC', 'KEYS'];
+  if (!withKeys) header.pop();
   const cells = rows.map((r) => [
     r.namespace,
     r.name,
@@ -240,7 +262,7 @@ export function formatStatusTable(rows: StatusRow[], now: number): string {
     r.status,
     r.reason || '-',
     r.lastSync ? formatAge(now - Date.parse(r.lastSync)) : 'never',
-    r.keys === undefined ? '?' : r.keys === null ? '-' : String(r.keys.length),
+    ...(withKeys ? [r.keys === undefined ? '?' : r.keys === null ? '-' : String(r.keys.length)] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
   const line = (values: string[]) =>

@@ -42,6 +42,7 @@ export class OperatorMetrics {
   readonly providerThrottled: Counter<'provider'>;
   readonly providerThrottleWait: Counter<'provider'>;
   readonly statusWrites: Counter<'kind'>;
+  readonly lastSuccessfulSync: Gauge<Labels>;
   /** "namespace/name" -> the extended labels last used for that ExternalSecret (to drop series on a change). */
   readonly #esExtended = new Map<string, Record<string, string>>();
 
@@ -71,6 +72,14 @@ export class OperatorMetrics {
     this.reconcileDuration = new Gauge({
       name: 'externalsecret_reconcile_duration',
       help: 'The duration of the last ExternalSecret reconcile, in nanoseconds',
+      labelNames: ['name', 'namespace', ...extended],
+      registers,
+    });
+    // Custos writes status.refreshTime only when a sync changed something, so "when did it last read the provider
+    // successfully" is here, for staleness alerts: time() - this > 2 * refreshInterval.
+    this.lastSuccessfulSync = new Gauge({
+      name: 'custos_externalsecret_last_successful_sync_timestamp_seconds',
+      help: 'When the ExternalSecret last synced successfully (provider read and target up to date), Unix seconds',
       labelNames: ['name', 'namespace', ...extended],
       registers,
     });
@@ -207,5 +216,6 @@ export class OperatorMetrics {
       this.esCondition.remove({ name, namespace, condition: 'Ready', status, ...extra });
     }
     this.reconcileDuration.remove({ name, namespace, ...extra });
+    this.lastSuccessfulSync.remove({ name, namespace, ...extra });
   }
 }

@@ -380,6 +380,7 @@ export class ExternalSecretReconciler {
         binding: generic ? undefined : outcome.bound === false ? es.status?.binding?.name : targetName,
       });
       this.#o.metrics.setExternalSecretCondition(this.#metricLabels(key, namespace, name), 'Ready', 'True');
+      this.#o.metrics.lastSuccessfulSync.set(this.#metricLabels(key, namespace, name), start / 1000);
       return this.#requeue(es, start);
     } catch (error) {
       if (isConflict(error)) return { requeueAfter: 1, lane: 'urgent' };

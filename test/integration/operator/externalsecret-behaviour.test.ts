@@ -108,9 +108,19 @@ describe('ExternalSecret behaviour', { skip: integration.skipReason }, () => {
       const text = await op.metrics.registry.getSingleMetricAsString('externalsecret_sync_calls_total');
       return Number(/name="quiet",namespace="[^"]+"} (\d+)/.exec(text)?.[1] ?? 0);
     };
+    const lastSuccess = async () => {
+      const text = await op.metrics.registry.getSingleMetricAsString(
+        'custos_externalsecret_last_successful_sync_timestamp_seconds',
+      );
+      return Number(/name="quiet",namespace="[^"]+"} ([\d.e+]+)/.exec(text)?.[1] ?? 0);
+    };
     const before = await calls();
+    const successBefore = await lastSuccess();
     await sleep(3500);
     assert.ok((await calls()) >= before + 2, 'the ExternalSecret was refreshed at least twice');
+    // status.refreshTime stays (no write), but the last successful sync is there for staleness alerts.
+    assert.ok((await lastSuccess()) > successBefore, 'the last-successful-sync gauge moved without a status write');
+    assert.ok(Math.abs((await lastSuccess()) - Date.now() / 1000) < 30);
     assert.equal((await getSecret(h, ns, 'quiet'))?.metadata?.resourceVersion, secret?.metadata?.resourceVersion);
     assert.equal((await getExternalSecret(h, ns, 'quiet')).metadata?.resourceVersion, es.metadata?.resourceVersion);
   });

@@ -98,6 +98,8 @@ interface Pending {
   /** Who asked, to tell each of them (secret name + the ExternalSecret's event sink). */
   askers: Array<{ secretName: string; event: RestartEvent }>;
   timer: NodeJS.Timeout;
+  /** Failed attempts so far (a transient error or missing permission is retried with backoff). */
+  attempts: number;
 }
 
 export class RolloutRestarter {
@@ -129,14 +131,7 @@ export class RolloutRestarter {
         const last = this.#lastRestart.get(key);
         const earliest = last === undefined ? 0 : last + (this.#o.minIntervalMs ?? 60_000);
         const delay = Math.max(this.#o.debounceMs ?? 2000, earliest - this.#now());
-        pending = {
-          namespace,
-          target,
-          annotations: {},
-          askers: [],
-          timer: setTimeout(() => void this.#flush(key), delay),
-        };
-        pending.timer.unref?.();
+        pending = { namespace, target, annotations: {}, askers: [], timer: this.#timer(key, delay), attempts: 0 };
         this.#pending.set(key, pending);
       }
       pending.annotations[hashAnnotationKey(secretName)] = hash;
@@ -169,6 +164,12 @@ export class RolloutRestarter {
       }
     }
     if (missed.length > 0) this.secretChanged(namespace, missed, secretName, hash, event);
+  }
+
+  #timer(key: string, delayMs: number): NodeJS.Timeout {
+    const timer = setTimeout(() => void this.#flush(key), delayMs);
+    timer.unref?.();
+    return timer;
   }
 
   /** Restarts what is still waiting for its debounce now (shutdown or lost leadership), then takes no more. */
@@ -219,6 +220,14 @@ export class RolloutRestarter {
       tell('Normal', 'RolloutRestarted', `restarted ${what}: Secret ${secrets} changed`);
     } catch (error) {
       this.#o.onRestart?.(target.kind, 'failed');
+      // A missing workload or template needs the user; anything else (a permission not granted yet, an API
+      // error) is tried again, 30 s doubling to 5 min, unless newer changes already wait for this workload.
+      const retry = !(error instanceof NoTemplateError) && !isNotFound(error) && !this.#closed;
+      if (retry && !this.#pending.has(key)) {
+        pending.attempts++;
+        pending.timer = this.#timer(key, Math.min(30_000 * 2 ** (pending.attempts - 1), 300_000));
+        this.#pending.set(key, pending);
+      }
       const why =
         error instanceof NoTemplateError
           ? error.message

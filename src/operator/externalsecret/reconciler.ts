@@ -53,7 +53,12 @@ import {
   shouldRefresh,
   specChanged,
 } from './refresh.js';
-import { ANNOTATION_ROLLOUT_RESTART, parseRestartTargets, type RolloutRestarter } from './rollout-restart.js';
+import {
+  ANNOTATION_ROLLOUT_RESTART,
+  parseRestartTargets,
+  type RolloutRestarter,
+  restartToken,
+} from './rollout-restart.js';
 import {
   type ApiSecret,
   dataEqual,
@@ -692,7 +697,9 @@ export class ExternalSecretReconciler {
       const updated = await this.#o.client.update(Resources.secrets, toApi(secret), { fieldManager, signal });
       this.#o.metrics.secretWrites.inc({ verb: 'update' });
       this.#remember(fromApi(updated));
-      if (!dataEqual(secret.data, existing.data)) this.#restartUsers(es, targetName, secret.data);
+      if (!dataEqual(secret.data, existing.data)) {
+        this.#restartUsers(es, targetName, existing.metadata.uid, secret.data);
+      }
     } else {
       this.#remember(existing);
     }
@@ -871,22 +878,28 @@ export class ExternalSecretReconciler {
   /** First look at an ExternalSecret in this process: restarts a previous leader did not get to. */
   #catchUpRestarts(es: ExternalSecretObject, targetName: string): void {
     const targets = parseRestartTargets(es.metadata.annotations?.[ANNOTATION_ROLLOUT_RESTART]);
-    const hash = this.#o.managedSecrets.getByName(es.metadata.namespace ?? '', targetName)?.metadata?.annotations?.[
-      ANNOTATION_DATA_HASH
-    ];
-    if (targets.length === 0 || !this.#o.restarts || !hash) return;
+    const meta = this.#o.managedSecrets.getByName(es.metadata.namespace ?? '', targetName)?.metadata;
+    const hash = meta?.annotations?.[ANNOTATION_DATA_HASH];
+    if (targets.length === 0 || !this.#o.restarts || !hash || !meta?.uid) return;
     const target = this.#eventTarget(es);
-    void this.#o.restarts.catchUp(es.metadata.namespace ?? '', targets, targetName, hash, (t, r, m) =>
+    const token = restartToken(meta.uid, hash);
+    void this.#o.restarts.catchUp(es.metadata.namespace ?? '', targets, targetName, token, (t, r, m) =>
       this.#o.events.record(target, t, r, m),
     );
   }
 
   /** The target's data changed: restart the workloads the ExternalSecret names (custos.dev/rollout-restart). */
-  #restartUsers(es: ExternalSecretObject, targetName: string, data: Record<string, Uint8Array>): void {
+  #restartUsers(
+    es: ExternalSecretObject,
+    targetName: string,
+    secretUid: string | undefined,
+    data: Record<string, Uint8Array>,
+  ): void {
     const targets = parseRestartTargets(es.metadata.annotations?.[ANNOTATION_ROLLOUT_RESTART]);
-    if (targets.length === 0 || !this.#o.restarts) return;
+    if (targets.length === 0 || !this.#o.restarts || !secretUid) return;
     const target = this.#eventTarget(es);
-    this.#o.restarts.secretChanged(es.metadata.namespace ?? '', targets, targetName, dataHash(data), (t, r, m) =>
+    const token = restartToken(secretUid, dataHash(data));
+    this.#o.restarts.secretChanged(es.metadata.namespace ?? '', targets, targetName, token, (t, r, m) =>
       this.#o.events.record(target, t, r, m),
     );
   }

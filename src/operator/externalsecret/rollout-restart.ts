@@ -1,17 +1,18 @@
 // Restarts the workloads that use a Secret when its data changes: the feature users most often ask ESO for (they
 // run Reloader next to it today). Opt-in per ExternalSecret with the annotation
 //   custos.dev/rollout-restart: "deployment/web, statefulset/db, daemonset/agent, rollout/api"
-// (workloads of the ExternalSecret's namespace; rollout is an Argo Rollout). The restart is what `kubectl rollout restart` does -- a change of
-// the pod template's annotations -- but the annotation's value is the Secret's data-hash, one annotation per
-// Secret (`secret-hash.custos.dev/<secret>`), which makes it level-based:
+// (workloads of the ExternalSecret's namespace; rollout is an Argo Rollout). The restart is what
+// `kubectl rollout restart` does -- a change of the pod template's annotations -- but the value is a token of the
+// Secret's data (restartToken: keyed with the Secret's uid, so it tells Deployment readers nothing about the
+// data), one annotation per Secret (`secret-hash.custos.dev/<secret>`), which makes it level-based:
 // * patching the value a workload already has changes nothing (the API server skips no-op writes), so a repeat
 //   or a drift repair that restores the same data never restarts anything;
 // * a new leader can tell a restart that the old one did not get to (the workload's value differs from the
-//   Secret's data-hash) from a workload that was never restarted (no value: left alone, so an operator restart
+//   Secret's token) from a workload that was never restarted (no value: left alone, so an operator restart
 //   does not restart every application).
 // Changes are collected for a short debounce (several ExternalSecrets feeding one workload give one rollout) and
 // one workload restarts at most once per minInterval (a flapping value cannot start a rollout storm).
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { KubeClient, KubeObject, ResourceType } from '../../kube/index.js';
 import { isForbidden, isNotFound } from '../../kube/index.js';
 
@@ -71,7 +72,16 @@ export function parseRestartTargets(value: string | undefined): RestartTarget[] 
     });
 }
 
-/** The pod-template annotation that carries a Secret's data-hash (hashed when the name is too long for a key). */
+/**
+ * The value a workload records for one version of a Secret's data: an HMAC of the data-hash keyed with the
+ * Secret's uid. Not the data-hash itself: Deployments are readable by many who may not read Secrets (the `view`
+ * role), and a plain hash of a short password can be brute-forced; the uid is known only to Secret readers.
+ */
+export function restartToken(secretUid: string, dataHash: string): string {
+  return createHmac('sha256', secretUid).update(dataHash).digest('hex');
+}
+
+/** The pod-template annotation that carries a Secret's restart token (hashed when the name is too long for a key). */
 export function hashAnnotationKey(secretName: string): string {
   const short =
     secretName.length <= 63 ? secretName : `${createHash('sha256').update(secretName).digest('hex').slice(0, 40)}`;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isAlreadyExists, type KubeObject, Resources } from '../../../src/kube/index.js';
 import { dataHash } from '../../../src/operator/externalsecret/hash.js';
-import { hashAnnotationKey } from '../../../src/operator/externalsecret/rollout-restart.js';
+import { hashAnnotationKey, restartToken } from '../../../src/operator/externalsecret/rollout-restart.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
 import { integration } from '../../helpers/cluster.js';
 import {
@@ -106,12 +106,15 @@ describe('rollout restarts (custos.dev/rollout-restart)', { skip: integration.sk
       },
       { annotations: { 'custos.dev/rollout-restart': restart } },
     );
-  const secretHash = async (name: string) =>
-    dataHash(
-      Object.fromEntries(
-        Object.entries((await getSecret(h, ns, name))?.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
-      ),
+  /** The token a workload must carry for the Secret's current data (and never the plain data-hash). */
+  const secretHash = async (name: string) => {
+    const secret = await getSecret(h, ns, name);
+    const hash = dataHash(
+      Object.fromEntries(Object.entries(secret?.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
     );
+    assert.equal(secret?.metadata?.annotations?.['reconcile.external-secrets.io/data-hash'], hash);
+    return restartToken(secret?.metadata?.uid ?? '', hash);
+  };
   const templateHash = async (workload: string, secret: string) =>
     (await deployment(workload)).spec.template.metadata?.annotations?.[hashAnnotationKey(secret)];
 
@@ -171,6 +174,10 @@ describe('rollout restarts (custos.dev/rollout-restart)', { skip: integration.sk
       (await templateHash('worker', 'db')) === (await secretHash('db')) ? true : undefined,
     );
     assert.equal((await deployment('web')).metadata?.generation, 2, 'one rollout of web for the two Secrets');
+    const plainHash = (await getSecret(h, ns, 'db'))?.metadata?.annotations?.[
+      'reconcile.external-secrets.io/data-hash'
+    ];
+    assert.ok(plainHash && !JSON.stringify(await deployment('web')).includes(plainHash), 'no plain data-hash');
     assert.equal((await deployment('worker')).metadata?.generation, 2);
     assert.equal((await deployment('bystander')).metadata?.generation, 1, 'a workload not named is left alone');
     await waitFor('the failures reported', async () => {

@@ -5,6 +5,7 @@ import {
   hashAnnotationKey,
   parseRestartTargets,
   RolloutRestarter,
+  restartToken,
 } from '../../../src/operator/externalsecret/rollout-restart.js';
 
 describe('parseRestartTargets', () => {
@@ -38,6 +39,17 @@ describe('hashAnnotationKey', () => {
     assert.match(long, /^secret-hash\.custos\.dev\/[0-9a-f]{40}$/);
     assert.notEqual(long, hashAnnotationKey(`${'x'.repeat(199)}y`));
     assert.equal(hashAnnotationKey('a'.repeat(63)), `secret-hash.custos.dev/${'a'.repeat(63)}`);
+  });
+});
+
+describe('restartToken', () => {
+  it('changes with the data, is keyed with the Secret uid, and is not the data-hash', () => {
+    const token = restartToken('uid-1', 'hash-a');
+    assert.match(token, /^[0-9a-f]{64}$/);
+    assert.equal(restartToken('uid-1', 'hash-a'), token, 'stable');
+    assert.notEqual(restartToken('uid-1', 'hash-b'), token, 'new data, new token');
+    assert.notEqual(restartToken('uid-2', 'hash-a'), token, 'without the uid it cannot be recomputed');
+    assert.ok(!token.includes('hash-a'));
   });
 });
 

@@ -183,6 +183,8 @@ export class ExternalSecretReconciler {
   readonly #remoteChanges = new Map<string, number>();
   /** Spaces out repairs of targets that something else keeps changing. */
   readonly #drift = new DriftDamper();
+  /** uids whose workloads were checked for a missed rollout restart (once per process). */
+  readonly #restartsCaughtUp = new Set<string>();
 
   constructor(options: ExternalSecretReconcilerOptions) {
     this.#o = options;
@@ -222,6 +224,7 @@ export class ExternalSecretReconciler {
         const uid = es.metadata?.uid ?? '';
         this.#lastRefresh.delete(uid);
         this.#drift.forget(uid);
+        this.#restartsCaughtUp.delete(uid);
         this.#statusMemo.delete(uid);
         this.#o.events.forget(uid);
         enqueue(keyOf(es), 'urgent');
@@ -342,7 +345,10 @@ export class ExternalSecretReconciler {
       const valid = generic
         ? await generic.isValid(es, targetName, context.signal)
         : await this.#isSecretValid(es, targetName, context.signal);
-      if (remembered === undefined && valid && !generic) this.#catchUpRestarts(es, targetName);
+      if (valid && !generic && !this.#restartsCaughtUp.has(uid)) {
+        this.#restartsCaughtUp.add(uid);
+        this.#catchUpRestarts(es, targetName);
+      }
       const slot =
         remembered === undefined && valid && !remoteChanged
           ? restartRefreshMs({ es, nowMs: start, lastRefreshMs }, uid)

@@ -62,6 +62,10 @@ export interface ControllerContext {
   /** Only this namespace, if set. */
   namespace: string | undefined;
   controllerClass: string;
+  /** Provider-call budgets per store, shared by ExternalSecret reads and PushSecret writes. */
+  providerBudgets: StoreRateLimits;
+  /** Tell the metrics that a provider call waited this long for its store's budget. */
+  providerThrottled(provider: string, waitedMs: number): void;
 }
 
 /** A running controller: its queue lanes, how events reach the queue and how one key is reconciled. */
@@ -211,11 +215,8 @@ export function builtinControllers(options: OperatorOptions): OperatorController
         coalesceWindowMs: options.coalesceWindowMs,
         onCall: (provider, call, status) => ctx.metrics.providerCall(provider, call, status),
         onCoalesced: (provider, call) => ctx.metrics.coalesced(provider, call),
-        rateLimits: new StoreRateLimits({ qps: options.providerQps ?? 0, burst: options.providerBurst }),
-        onThrottled: (provider, waitedMs) => {
-          ctx.metrics.providerThrottled.inc({ provider });
-          ctx.metrics.providerThrottleWait.inc({ provider }, waitedMs / 1000);
-        },
+        rateLimits: ctx.providerBudgets,
+        onThrottled: ctx.providerThrottled,
       });
       // Change feeds (custos provider): a changed remote value refreshes its ExternalSecrets in the urgent lane.
       let enqueueChanged: (keys: string[]) => void = () => {};
@@ -446,6 +447,11 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
     kubeConfig: options.kubeConfig,
     namespace: options.namespace,
     controllerClass: options.controllerClass ?? 'default',
+    providerBudgets: new StoreRateLimits({ qps: options.providerQps ?? 0, burst: options.providerBurst }),
+    providerThrottled: (provider, waitedMs) => {
+      metrics.providerThrottled.inc({ provider });
+      metrics.providerThrottleWait.inc({ provider }, waitedMs / 1000);
+    },
   };
   const concurrency = options.concurrency ?? 5;
   if (!Number.isInteger(concurrency) || concurrency < 1) {

@@ -8,6 +8,7 @@ import type {
   PushSource,
   SecretsClient,
 } from '../../providers/index.js';
+import type { StoreRateLimits } from '../externalsecret/store-rate-limits.js';
 import type { ResolvedStore } from '../externalsecret/stores.js';
 import { ProviderClientCache } from '../provider-clients.js';
 
@@ -19,6 +20,9 @@ export interface PushClientsOptions {
   clientTtlMs?: number;
   /** As ProviderAccessOptions.onCall: the provider's own API calls, or one per client method (a PushCall). */
   onCall?(provider: string, call: string, status: 'success' | 'error'): void;
+  /** The stores' provider-call budgets (shared with the ExternalSecret reads); none: unlimited. */
+  rateLimits?: StoreRateLimits;
+  onThrottled?(provider: string, waitedMs: number): void;
   now?: () => number;
 }
 
@@ -56,6 +60,11 @@ export class PushClients {
   async #call<T>(store: ResolvedStore, namespace: string, call: PushCall, run: (c: SecretsClient) => Promise<T>) {
     const provider = Object.keys(store.object.spec.provider ?? {})[0] ?? 'unknown';
     const onCall = this.#clients.countsOwnCalls(store) ? undefined : this.#options.onCall;
+    const wait = this.#options.rateLimits?.reserve(store) ?? 0;
+    if (wait > 0) {
+      this.#options.onThrottled?.(provider, wait);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
     const client = await this.#clients.get(store, namespace);
     try {
       const result = await run(client);

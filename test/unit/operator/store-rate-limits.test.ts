@@ -5,6 +5,7 @@ import { FakeClock } from '../../../src/kube/clock.js';
 import { ProviderAccess } from '../../../src/operator/externalsecret/provider-access.js';
 import { StoreRateLimits, storeRateOf } from '../../../src/operator/externalsecret/store-rate-limits.js';
 import type { ResolvedStore } from '../../../src/operator/externalsecret/stores.js';
+import { PushClients } from '../../../src/operator/pushsecret/clients.js';
 import { defaultProviderRegistry, FakeSecretsProvider, ProviderConfigError } from '../../../src/providers/index.js';
 
 const store = (annotations?: Record<string, string>, name = 's', generation = 1): ResolvedStore => ({
@@ -99,5 +100,38 @@ describe('ProviderAccess with a store budget', () => {
       access.getSecret(store({ 'custos.dev/provider-qps': 'lots' }), 'ns', { key: 'a' }, 60_000),
       /annotation custos\.dev\/provider-qps of the store is "lots"/,
     );
+  });
+});
+
+describe('PushClients with a store budget', () => {
+  it('PushSecret writes draw on the same budget as reads', async () => {
+    const fake = new FakeSecretsProvider();
+    // A clock that stands still: the burst cannot refill however slow this machine is.
+    const limits = new StoreRateLimits({ qps: 4, burst: 2 }, new FakeClock());
+    const waits: number[] = [];
+    const access = new ProviderAccess({
+      registry: defaultProviderRegistry({ fake }),
+      kube: { kubeConfig: new KubeConfig() },
+      rateLimits: limits,
+    });
+    const pushes = new PushClients({
+      registry: defaultProviderRegistry({ fake }),
+      kube: { kubeConfig: new KubeConfig() },
+      rateLimits: limits,
+      onThrottled: (_provider, waitedMs) => waits.push(waitedMs),
+    });
+    const s = store();
+    await Promise.all([
+      access.getSecret(s, 'ns', { key: 'a' }, 60_000),
+      access.getSecret(s, 'ns', { key: 'b' }, 60_000),
+    ]);
+    const source = { data: { v: new TextEncoder().encode('x') } };
+    const pushed = pushes.push(s, 'ns', source, { secretKey: 'v', remoteRef: { remoteKey: 'out' } });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(fake.calls.count('pushSecret'), 0, 'the reads used the burst: the push waits');
+    assert.equal(waits.length, 1);
+    await pushed;
+    assert.equal(fake.calls.count('pushSecret'), 1);
+    await pushes.close();
   });
 });

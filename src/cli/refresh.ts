@@ -36,6 +36,7 @@ import {
   formatStatusTable,
   listAll,
   loadKubeconfig,
+  processIo,
   type StatusIo,
   type StatusRow,
   toStatusRow,
@@ -82,19 +83,14 @@ export interface RefreshRow extends StatusRow {
   outcome: RefreshOutcome;
 }
 
-const processIo: RefreshIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  setExitCode: (code) => {
-    process.exitCode = code;
-  },
-  now: () => Date.now(),
+const processRefreshIo: RefreshIo = {
+  ...processIo,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
 export function registerRefreshCommand(
   program: Command,
-  io: RefreshIo = processIo,
+  io: RefreshIo = processRefreshIo,
   timing: RefreshTiming = { pollMs: POLL_MS, settleMs: SETTLE_MS },
 ): void {
   program

@@ -64,7 +64,8 @@ export interface StatusIo {
   now(): number;
 }
 
-const processIo: StatusIo = {
+/** The real process: stdout, stderr, exit code and clock. */
+export const processIo: StatusIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   setExitCode: (code) => {

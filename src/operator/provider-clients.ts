@@ -8,6 +8,7 @@ import { isReferentSpec as isAkeylessReferent } from '../providers/akeyless/cred
 import { isReferentAuth as isCustosReferent } from '../providers/custos/credentials.js';
 import type { KubeAccess, ProviderRegistry, SecretsClient, StoreObject } from '../providers/index.js';
 import { isReferentSpec as isKubernetesReferent } from '../providers/kubernetes/auth.js';
+import type { StoreRateLimits } from './externalsecret/store-rate-limits.js';
 import type { ResolvedStore } from './externalsecret/stores.js';
 
 /**
@@ -65,8 +66,15 @@ export interface ProviderClientCacheOptions {
    */
   failureTtlMs?: number;
   now?: () => number;
-  /** API calls reported by providers that count their own (Provider.countsApiCalls). */
-  onApiCall?(provider: string, call: string, status: 'success' | 'error'): void;
+  /**
+   * Every real provider call (for externalsecret_provider_api_calls_count): the provider's own API calls when it
+   * counts them (Provider.countsApiCalls, named as ESO names them), else one per `call`.
+   */
+  onCall?(provider: string, call: string, status: 'success' | 'error'): void;
+  /** Per-store budgets of provider calls (custos.dev/provider-qps, --provider-qps); none: unlimited. */
+  rateLimits?: StoreRateLimits;
+  /** A provider call waited this long for its store's budget. */
+  onThrottled?(provider: string, waitedMs: number): void;
 }
 
 interface CachedClient {
@@ -101,7 +109,7 @@ export class ProviderClientCache {
       if (cached.failedAt === undefined) void cached.client.then((c) => c.close()).catch(() => undefined);
     }
     const provider = this.#options.registry.forStore(store.object.spec);
-    const onApiCall = this.#options.onApiCall;
+    const onApiCall = this.#options.onCall;
     const client = provider.newClient({
       store: store.object,
       namespace,
@@ -119,11 +127,31 @@ export class ProviderClientCache {
   }
 
   /**
-   * The store's provider reports its own API calls (through onApiCall); otherwise callers count one call per
-   * client method.
+   * One provider call on the store's client: waits for the store's budget first, and counts it as `call` unless
+   * the provider reports its own API calls.
    */
-  countsOwnCalls(store: ResolvedStore): boolean {
-    return this.#options.registry.forStore(store.object.spec).countsApiCalls === true;
+  async call<T>(
+    store: ResolvedStore,
+    namespace: string,
+    call: string,
+    run: (client: SecretsClient) => Promise<T>,
+  ): Promise<T> {
+    const provider = this.#options.registry.forStore(store.object.spec);
+    const wait = this.#options.rateLimits?.reserve(store) ?? 0;
+    if (wait > 0) {
+      this.#options.onThrottled?.(provider.key, wait);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    const client = await this.get(store, namespace);
+    const onCall = provider.countsApiCalls === true ? undefined : this.#options.onCall;
+    try {
+      const result = await run(client);
+      onCall?.(provider.key, call, 'success');
+      return result;
+    } catch (error) {
+      onCall?.(provider.key, call, 'error');
+      throw error;
+    }
   }
 
   /** Closes every cached client. */

@@ -59,7 +59,9 @@ export class ProviderAccess {
       // Within a few seconds (and never longer than reads are shared) a failed login is not tried again.
       failureTtlMs: Math.min(DEFAULT_CLIENT_FAILURE_TTL_MS, options.coalesceWindowMs ?? DEFAULT_CLIENT_FAILURE_TTL_MS),
       now: options.now,
-      onApiCall: options.onCall,
+      onCall: options.onCall,
+      rateLimits: options.rateLimits,
+      onThrottled: options.onThrottled,
     });
   }
 
@@ -112,24 +114,7 @@ export class ProviderAccess {
       this.#options.onCoalesced?.(provider, call);
       return cached.value as Promise<T>;
     }
-    const entry: CachedRead = { at: now, settled: false, value: Promise.resolve() };
-    const onCall = this.#clients.countsOwnCalls(store) ? undefined : this.#options.onCall;
-    entry.value = (async () => {
-      const wait = this.#options.rateLimits?.reserve(store) ?? 0;
-      if (wait > 0) {
-        this.#options.onThrottled?.(provider, wait);
-        await new Promise((resolve) => setTimeout(resolve, wait));
-      }
-      const client = await this.#clients.get(store, namespace);
-      try {
-        const result = await run(client);
-        onCall?.(provider, call, 'success');
-        return result;
-      } catch (error) {
-        onCall?.(provider, call, 'error');
-        throw error;
-      }
-    })();
+    const entry: CachedRead = { at: now, settled: false, value: this.#clients.call(store, namespace, call, run) };
     this.#reads.set(key, entry);
     entry.value.then(
       () => {

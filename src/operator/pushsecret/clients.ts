@@ -27,17 +27,17 @@ export interface PushClientsOptions {
 }
 
 export class PushClients {
-  readonly #options: PushClientsOptions;
   readonly #clients: ProviderClientCache;
 
   constructor(options: PushClientsOptions) {
-    this.#options = options;
     this.#clients = new ProviderClientCache({
       registry: options.registry,
       kube: options.kube,
       ttlMs: options.clientTtlMs,
       now: options.now,
-      onApiCall: options.onCall,
+      onCall: options.onCall,
+      rateLimits: options.rateLimits,
+      onThrottled: options.onThrottled,
     });
   }
 
@@ -57,22 +57,7 @@ export class PushClients {
     return this.#clients.close();
   }
 
-  async #call<T>(store: ResolvedStore, namespace: string, call: PushCall, run: (c: SecretsClient) => Promise<T>) {
-    const provider = Object.keys(store.object.spec.provider ?? {})[0] ?? 'unknown';
-    const onCall = this.#clients.countsOwnCalls(store) ? undefined : this.#options.onCall;
-    const wait = this.#options.rateLimits?.reserve(store) ?? 0;
-    if (wait > 0) {
-      this.#options.onThrottled?.(provider, wait);
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-    const client = await this.#clients.get(store, namespace);
-    try {
-      const result = await run(client);
-      onCall?.(provider, call, 'success');
-      return result;
-    } catch (error) {
-      onCall?.(provider, call, 'error');
-      throw error;
-    }
+  #call<T>(store: ResolvedStore, namespace: string, call: PushCall, run: (c: SecretsClient) => Promise<T>) {
+    return this.#clients.call(store, namespace, call, run);
   }
 }

@@ -35,7 +35,7 @@ import { EventRecorder } from './events.js';
 import { EVENT_COMPONENT, LABEL_MANAGED } from './externalsecret/constants.js';
 import type { GeneratorRunner } from './externalsecret/fetch.js';
 import { GenericTargets } from './externalsecret/generic-target.js';
-import { ProviderAccess } from './externalsecret/provider-access.js';
+import { clientFailureTtlMs, ProviderAccess } from './externalsecret/provider-access.js';
 import { ProviderWatches } from './externalsecret/provider-watches.js';
 import { type ExternalSecretObject, ExternalSecretReconciler, LANES, type Lane } from './externalsecret/reconciler.js';
 import { RolloutRestarter } from './externalsecret/rollout-restart.js';
@@ -45,6 +45,7 @@ import { resolveGenerator } from './generators/index.js';
 import { type OperatorHttp, startOperatorHttp } from './http.js';
 import { OperatorMetrics } from './metrics.js';
 import { registerProcessMetrics } from './process-metrics.js';
+import { ProviderClientCache } from './provider-clients.js';
 import { OperatorResources } from './resources.js';
 import { SecretStoreReconciler } from './secretstore/reconciler.js';
 import { type CertificateRenewal, keepWebhookCertificate } from './webhook/certificates.js';
@@ -62,10 +63,12 @@ export interface ControllerContext {
   /** Only this namespace, if set. */
   namespace: string | undefined;
   controllerClass: string;
-  /** Provider-call budgets per store, shared by ExternalSecret reads and PushSecret writes. */
-  providerBudgets: StoreRateLimits;
-  /** Tell the metrics that a provider call waited this long for its store's budget. */
-  providerThrottled(provider: string, waitedMs: number): void;
+  /**
+   * Provider clients per store, shared by ExternalSecret reads, PushSecret writes and store validation: one client
+   * (one login) per store, not one per controller, and one provider-call budget per store (--provider-qps) that all
+   * three draw on. Closed by the manager after the controllers.
+   */
+  providerClients: ProviderClientCache;
 }
 
 /** A running controller: its queue lanes, how events reach the queue and how one key is reconciled. */
@@ -215,8 +218,7 @@ export function builtinControllers(options: OperatorOptions): OperatorController
         coalesceWindowMs: options.coalesceWindowMs,
         onCall: (provider, call, status) => ctx.metrics.providerCall(provider, call, status),
         onCoalesced: (provider, call) => ctx.metrics.coalesced(provider, call),
-        rateLimits: ctx.providerBudgets,
-        onThrottled: ctx.providerThrottled,
+        clients: ctx.providerClients,
       });
       // Change feeds (custos provider): a changed remote value refreshes its ExternalSecrets in the urgent lane.
       let enqueueChanged: (keys: string[]) => void = () => {};
@@ -298,6 +300,7 @@ export function builtinControllers(options: OperatorOptions): OperatorController
         logger: ctx.logger.child({ controller: kind.toLowerCase() }),
         controllerClass: ctx.controllerClass,
         requeueIntervalMs: options.storeRequeueIntervalMs,
+        clients: ctx.providerClients,
       });
       const keyOf = (s: KubeObject) =>
         kind === 'ClusterSecretStore' ? (s.metadata?.name ?? '') : `${s.metadata?.namespace}/${s.metadata?.name}`;
@@ -437,21 +440,28 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
       },
     },
   );
+  const providers = options.providers ?? defaultProviderRegistry();
   const context: ControllerContext = {
     client,
     informers,
     metrics,
     events,
     logger,
-    providers: options.providers ?? defaultProviderRegistry(),
+    providers,
     kubeConfig: options.kubeConfig,
     namespace: options.namespace,
     controllerClass: options.controllerClass ?? 'default',
-    providerBudgets: new StoreRateLimits({ qps: options.providerQps ?? 0, burst: options.providerBurst }),
-    providerThrottled: (provider, waitedMs) => {
-      metrics.providerThrottled.inc({ provider });
-      metrics.providerThrottleWait.inc({ provider }, waitedMs / 1000);
-    },
+    providerClients: new ProviderClientCache({
+      registry: providers,
+      kube: { kubeConfig: options.kubeConfig },
+      failureTtlMs: clientFailureTtlMs(options.coalesceWindowMs),
+      onCall: (provider, call, status) => metrics.providerCall(provider, call, status),
+      rateLimits: new StoreRateLimits({ qps: options.providerQps ?? 0, burst: options.providerBurst }),
+      onThrottled: (provider, waitedMs) => {
+        metrics.providerThrottled.inc({ provider });
+        metrics.providerThrottleWait.inc({ provider }, waitedMs / 1000);
+      },
+    }),
   };
   const concurrency = options.concurrency ?? 5;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
@@ -554,6 +564,7 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
         onStep: (step, outcome, ms) => logger.info({ step, outcome, ms }, 'shutdown step'),
       });
       for (const r of running) await r.runtime.close?.().catch(() => undefined);
+      await context.providerClients.close();
       await http?.close();
       renewal?.stop();
       await webhook?.close();

@@ -126,6 +126,16 @@ export class ProviderClientCache {
     return client;
   }
 
+  /** The store's client after waiting for the store's budget: what any provider call (or validation) starts with. */
+  async acquire(store: ResolvedStore, namespace: string): Promise<SecretsClient> {
+    const wait = this.#options.rateLimits?.reserve(store) ?? 0;
+    if (wait > 0) {
+      this.#options.onThrottled?.(this.#options.registry.forStore(store.object.spec).key, wait);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    return this.get(store, namespace);
+  }
+
   /**
    * One provider call on the store's client: waits for the store's budget first, and counts it as `call` unless
    * the provider reports its own API calls.
@@ -137,12 +147,7 @@ export class ProviderClientCache {
     run: (client: SecretsClient) => Promise<T>,
   ): Promise<T> {
     const provider = this.#options.registry.forStore(store.object.spec);
-    const wait = this.#options.rateLimits?.reserve(store) ?? 0;
-    if (wait > 0) {
-      this.#options.onThrottled?.(provider.key, wait);
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-    const client = await this.get(store, namespace);
+    const client = await this.acquire(store, namespace);
     const onCall = provider.countsApiCalls === true ? undefined : this.#options.onCall;
     try {
       const result = await run(client);
@@ -152,6 +157,25 @@ export class ProviderClientCache {
       onCall?.(provider.key, call, 'error');
       throw error;
     }
+  }
+
+  /** A working client for the store is cached (built, not expired): the next call reuses it. */
+  hasWorking(store: ResolvedStore, namespace: string): Promise<boolean> {
+    const cached = this.#clients.get(clientKey(store, namespace));
+    if (!cached || cached.failedAt !== undefined || !this.#fresh(cached, this.#now())) return Promise.resolve(false);
+    return cached.client.then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Closes and drops the store's cached client (e.g. its credentials stopped working): the next call builds anew. */
+  forget(store: ResolvedStore, namespace: string): void {
+    const key = clientKey(store, namespace);
+    const cached = this.#clients.get(key);
+    if (!cached) return;
+    this.#clients.delete(key);
+    void cached.client.then((c) => c.close()).catch(() => undefined);
   }
 
   /** Closes every cached client. */

@@ -157,6 +157,8 @@ export interface Provider {
   readonly maintained: boolean;
   /** Reports its API calls through NewClientOptions.apiCalls. */
   readonly countsApiCalls?: boolean;
+  /** Its clients have `watch` (a change feed); the operator builds change-feed clients for these providers only. */
+  readonly hasChangeFeed?: boolean;
   newClient(options: NewClientOptions): Promise<SecretsClient>;
   /** Static checks of the store spec, without network access. */
   validateStore(store: Omit<StoreObject, 'name'> & { name?: string }): StoreValidationResult;

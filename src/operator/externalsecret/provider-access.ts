@@ -1,5 +1,6 @@
 // Provider reads for every ExternalSecret go through here, which is where Custos is cheaper than ESO:
-// * provider clients are reused per store for clientTtlMs, instead of one client (and one login) per reconcile:
+// * provider clients are reused per store for clientTtlMs, instead of one client (and one login) per reconcile
+//   (in the operator one cache for reads, PushSecret writes and store validation: ControllerContext.providerClients):
 //   one for all namespaces when the store's credentials do not depend on the using namespace, else one per
 //   namespace (SecretStores, referent ClusterSecretStores; see sharesAcrossNamespaces). A client that failed to
 //   build answers its callers with the same error for a few seconds instead of each logging in again;
@@ -34,6 +35,11 @@ export interface ProviderAccessOptions {
   /** A provider call waited this long for its store's budget. */
   onThrottled?(provider: string, waitedMs: number): void;
   now?: () => number;
+  /**
+   * The operator's provider clients, shared with PushSecret writes and store validation (one client, one login per
+   * store); without it ProviderAccess keeps its own, built from the options above.
+   */
+  clients?: ProviderClientCache;
 }
 
 interface CachedRead {
@@ -46,23 +52,16 @@ export class ProviderAccess {
   readonly #options: ProviderAccessOptions;
   readonly #reads = new Map<string, CachedRead>();
   readonly #clients: ProviderClientCache;
+  /** Whether #clients is this object's own (closed with it) rather than the operator's shared cache. */
+  readonly #ownsClients: boolean;
   readonly #now: () => number;
   #lastSweep = 0;
 
   constructor(options: ProviderAccessOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#clients = new ProviderClientCache({
-      registry: options.registry,
-      kube: options.kube,
-      ttlMs: options.clientTtlMs,
-      // Within a few seconds (and never longer than reads are shared) a failed login is not tried again.
-      failureTtlMs: Math.min(DEFAULT_CLIENT_FAILURE_TTL_MS, options.coalesceWindowMs ?? DEFAULT_CLIENT_FAILURE_TTL_MS),
-      now: options.now,
-      onCall: options.onCall,
-      rateLimits: options.rateLimits,
-      onThrottled: options.onThrottled,
-    });
+    this.#ownsClients = !options.clients;
+    this.#clients = options.clients ?? providerClientCache(options);
   }
 
   get coalesceWindowMs(): number {
@@ -93,7 +92,7 @@ export class ProviderAccess {
   /** Closes every cached client. */
   async close(): Promise<void> {
     this.#reads.clear();
-    await this.#clients.close();
+    if (this.#ownsClients) await this.#clients.close();
   }
 
   async #read<T>(
@@ -136,4 +135,23 @@ export class ProviderAccess {
       if (entry.settled && now - entry.at > this.coalesceWindowMs) this.#reads.delete(key);
     }
   }
+}
+
+/** A client cache of ProviderAccess's own, for callers (tests, tools) that do not share the operator's. */
+export function providerClientCache(options: ProviderAccessOptions): ProviderClientCache {
+  return new ProviderClientCache({
+    registry: options.registry,
+    kube: options.kube,
+    ttlMs: options.clientTtlMs,
+    failureTtlMs: clientFailureTtlMs(options.coalesceWindowMs),
+    now: options.now,
+    onCall: options.onCall,
+    rateLimits: options.rateLimits,
+    onThrottled: options.onThrottled,
+  });
+}
+
+/** Within a few seconds (and never longer than reads are shared) a failed login is not tried again. */
+export function clientFailureTtlMs(coalesceWindowMs: number | undefined): number {
+  return Math.min(DEFAULT_CLIENT_FAILURE_TTL_MS, coalesceWindowMs ?? DEFAULT_CLIENT_FAILURE_TTL_MS);
 }

@@ -147,7 +147,8 @@ export class ProviderWatches {
 
   async #newClient(state: ClientState): Promise<SecretsClient | null> {
     const provider = this.#o.registry.forStore(state.store.object.spec);
-    if (this.#cannotWatch.has(provider.key)) return null;
+    // No client (for most providers a login) just to find out there is no feed.
+    if (!provider.hasChangeFeed || this.#cannotWatch.has(provider.key)) return null;
     const client = await provider.newClient({
       store: state.store.object,
       namespace: state.namespace,

@@ -98,16 +98,7 @@ export class StoreResolver {
       }
     }
     if (!resource.spec) throw new StoreError(`${kind} "${name}" has no spec`);
-    return {
-      object: {
-        kind,
-        name,
-        namespace: kind === 'SecretStore' ? namespace : undefined,
-        spec: resource.spec,
-      },
-      identity: `${kind}/${kind === 'SecretStore' ? namespace : ''}/${name}/${resource.metadata?.uid ?? ''}/${resource.metadata?.generation ?? resource.metadata?.resourceVersion ?? ''}`,
-      resource,
-    };
+    return resolvedStore(kind, namespace, name, resource, resource.spec);
   }
 
   namespaceAllowed(store: StoreResource, namespace: string): boolean {
@@ -129,4 +120,24 @@ export class StoreResolver {
     }
     return false;
   }
+}
+
+/**
+ * A store as provider clients see it. Its identity changes with every spec change (generation), so a changed store
+ * gets new clients and fresh reads.
+ */
+export function resolvedStore(
+  kind: StoreKind,
+  storeNamespace: string,
+  name: string,
+  resource: StoreResource,
+  spec: StoreObject['spec'],
+): ResolvedStore {
+  const namespace = kind === 'SecretStore' ? storeNamespace : undefined;
+  const version = resource.metadata?.generation ?? resource.metadata?.resourceVersion ?? '';
+  return {
+    object: { kind, name, namespace, spec },
+    identity: `${kind}/${namespace ?? ''}/${name}/${resource.metadata?.uid ?? ''}/${version}`,
+    resource,
+  };
 }

@@ -24,21 +24,27 @@ export interface PushClientsOptions {
   rateLimits?: StoreRateLimits;
   onThrottled?(provider: string, waitedMs: number): void;
   now?: () => number;
+  /** The operator's provider clients, shared with ExternalSecret reads and store validation; else a cache of its own. */
+  clients?: ProviderClientCache;
 }
 
 export class PushClients {
   readonly #clients: ProviderClientCache;
+  readonly #ownsClients: boolean;
 
   constructor(options: PushClientsOptions) {
-    this.#clients = new ProviderClientCache({
-      registry: options.registry,
-      kube: options.kube,
-      ttlMs: options.clientTtlMs,
-      now: options.now,
-      onCall: options.onCall,
-      rateLimits: options.rateLimits,
-      onThrottled: options.onThrottled,
-    });
+    this.#ownsClients = !options.clients;
+    this.#clients =
+      options.clients ??
+      new ProviderClientCache({
+        registry: options.registry,
+        kube: options.kube,
+        ttlMs: options.clientTtlMs,
+        now: options.now,
+        onCall: options.onCall,
+        rateLimits: options.rateLimits,
+        onThrottled: options.onThrottled,
+      });
   }
 
   push(store: ResolvedStore, namespace: string, source: PushSource, data: PushSecretData): Promise<void> {
@@ -53,8 +59,8 @@ export class PushClients {
     return this.#call(store, namespace, 'SecretExists', (c) => c.secretExists(ref));
   }
 
-  close(): Promise<void> {
-    return this.#clients.close();
+  async close(): Promise<void> {
+    if (this.#ownsClients) await this.#clients.close();
   }
 
   #call<T>(store: ResolvedStore, namespace: string, call: PushCall, run: (c: SecretsClient) => Promise<T>) {

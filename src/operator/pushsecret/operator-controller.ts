@@ -47,8 +47,7 @@ export function pushSecretController(options: PushSecretControllerOptions = {}):
         registry: ctx.providers,
         kube: { kubeConfig: ctx.kubeConfig },
         onCall: (provider, call, status) => ctx.metrics.providerCall(provider, call, status),
-        rateLimits: ctx.providerBudgets,
-        onThrottled: ctx.providerThrottled,
+        clients: ctx.providerClients,
       });
       const pushSecrets = ctx.informers.informer<PushSecretObject>(PushSecretResources.pushSecrets, {
         namespace: ctx.namespace,

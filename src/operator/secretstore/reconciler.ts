@@ -4,13 +4,14 @@
 import type { Logger } from 'pino';
 import type { SecretStoreStatus } from '../../api/generated/types.js';
 import { type Informer, type KubeClient, type ReconcileResult, TerminalError } from '../../kube/index.js';
-import type { KubeAccess, ProviderRegistry, StoreKind } from '../../providers/index.js';
+import type { KubeAccess, ProviderRegistry, SecretsClient, StoreKind } from '../../providers/index.js';
 import { parseGoDuration } from '../duration.js';
 import type { EventRecorder } from '../events.js';
 import { messageOf } from '../externalsecret/fetch.js';
 import { rfc3339 } from '../externalsecret/status.js';
-import type { StoreResource } from '../externalsecret/stores.js';
+import { resolvedStore, type StoreResource } from '../externalsecret/stores.js';
 import type { OperatorMetrics } from '../metrics.js';
+import type { ProviderClientCache } from '../provider-clients.js';
 import { OperatorResources } from '../resources.js';
 
 export interface SecretStoreReconcilerOptions {
@@ -26,6 +27,14 @@ export interface SecretStoreReconcilerOptions {
   /** ESO's --store-requeue-interval (default 5 minutes). */
   requeueIntervalMs?: number;
   random?: () => number;
+  /**
+   * The operator's provider clients (shared with ExternalSecret reads and PushSecret writes): validation reuses
+   * the store's client and draws on its budget instead of a new client (a new login) every few minutes. A
+   * validation that fails on a reused client is tried once more on a new one, so credentials that changed since
+   * the client was built are not reported as invalid; a client that fails validation is dropped. Without it, each
+   * validation builds its own client.
+   */
+  clients?: ProviderClientCache;
 }
 
 interface Verdict {
@@ -101,12 +110,6 @@ export class SecretStoreReconciler {
   }
 
   async #validate(store: StoreResource, namespace: string): Promise<Verdict> {
-    const invalid = (message: string): Verdict => ({
-      status: 'False',
-      reason: 'InvalidProviderConfig',
-      message,
-      eventType: 'Warning',
-    });
     if (!store.spec) return invalid('unable to create client: the store has no spec');
     let provider: ReturnType<ProviderRegistry['forStore']>;
     try {
@@ -131,35 +134,46 @@ export class SecretStoreReconciler {
         `provider ${provider.key} is not maintained upstream; use it for tests only`,
       );
     }
-    let client: Awaited<ReturnType<typeof provider.newClient>>;
-    try {
-      client = await provider.newClient({
-        store: object,
-        namespace: this.#o.kind === 'SecretStore' ? namespace : '',
-        kube: this.#o.kube,
-        apiCalls: (call, failed) => this.#o.metrics.providerCall(provider.key, call, failed ? 'error' : 'success'),
-      });
-    } catch (error) {
-      return invalid(`unable to create client: ${messageOf(error)}`);
-    }
-    try {
-      const result = await client.validate();
-      if (result.result === 'Ready')
-        return { status: 'True', reason: 'Valid', message: 'store validated', eventType: 'Normal' };
-      if (result.result === 'Unknown') {
-        return {
-          status: 'True',
-          reason: 'ValidationUnknown',
-          message: 'could not determine validation status',
-          eventType: 'Warning',
-        };
+    const clientNamespace = this.#o.kind === 'SecretStore' ? namespace : '';
+    const shared = this.#o.clients;
+    if (!shared) {
+      let client: SecretsClient;
+      try {
+        client = await provider.newClient({
+          store: object,
+          namespace: clientNamespace,
+          kube: this.#o.kube,
+          apiCalls: (call, failed) => this.#o.metrics.providerCall(provider.key, call, failed ? 'error' : 'success'),
+        });
+      } catch (error) {
+        return invalid(`unable to create client: ${messageOf(error)}`);
       }
-      return invalid(`unable to validate store${result.message ? `: ${result.message}` : ''}`);
-    } catch (error) {
-      return invalid(`unable to validate store: ${messageOf(error)}`);
-    } finally {
-      await client.close().catch(() => undefined);
+      try {
+        return await checkClient(client);
+      } finally {
+        await client.close().catch(() => undefined);
+      }
     }
+    const resolved = resolvedStore(this.#o.kind, namespace, object.name, store, store.spec);
+    const reused = await shared.hasWorking(resolved, clientNamespace);
+    const validateWithClient = async (): Promise<Verdict> => {
+      let client: SecretsClient;
+      try {
+        client = await shared.acquire(resolved, clientNamespace);
+      } catch (error) {
+        return invalid(`unable to create client: ${messageOf(error)}`);
+      }
+      return checkClient(client);
+    };
+    let verdict = await validateWithClient();
+    if (verdict.status === 'True') return verdict;
+    // A client that does not validate is not reused (by reads either); one reused from before may only hold
+    // credentials that changed since, so a new client gets one more try before the store is reported invalid.
+    shared.forget(resolved, clientNamespace);
+    if (!reused) return verdict;
+    verdict = await validateWithClient();
+    if (verdict.status !== 'True') shared.forget(resolved, clientNamespace);
+    return verdict;
   }
 
   async #writeStatus(store: StoreResource, verdict: Verdict, capabilities: string | undefined): Promise<void> {
@@ -211,5 +225,29 @@ export class SecretStoreReconciler {
         resourceVersion: store.metadata?.resourceVersion,
       },
     };
+  }
+}
+
+function invalid(message: string): Verdict {
+  return { status: 'False', reason: 'InvalidProviderConfig', message, eventType: 'Warning' };
+}
+
+/** The verdict of one validation call on a built client. */
+async function checkClient(client: SecretsClient): Promise<Verdict> {
+  try {
+    const result = await client.validate();
+    if (result.result === 'Ready')
+      return { status: 'True', reason: 'Valid', message: 'store validated', eventType: 'Normal' };
+    if (result.result === 'Unknown') {
+      return {
+        status: 'True',
+        reason: 'ValidationUnknown',
+        message: 'could not determine validation status',
+        eventType: 'Warning',
+      };
+    }
+    return invalid(`unable to validate store${result.message ? `: ${result.message}` : ''}`);
+  } catch (error) {
+    return invalid(`unable to validate store: ${messageOf(error)}`);
   }
 }

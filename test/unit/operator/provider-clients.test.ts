@@ -1,7 +1,9 @@
-// Which stores share one provider client between namespaces, and how long a failed client build is shared.
+// Which stores share one provider client between namespaces, how long a failed client build is shared, and how a
+// call waits for its store's budget, is counted, and can drop a client that stopped working.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
+import { StoreRateLimits } from '../../../src/operator/externalsecret/store-rate-limits.js';
 import type { ResolvedStore } from '../../../src/operator/externalsecret/stores.js';
 import { ProviderClientCache, sharesAcrossNamespaces } from '../../../src/operator/provider-clients.js';
 import {
@@ -251,5 +253,52 @@ describe('ProviderClientCache', () => {
     now.t = 300_000;
     await clients.get(store, 'a');
     assert.equal(built.length, 2);
+  });
+
+  it('call waits for the store budget, then counts one call per client method (or the provider counts its own)', async () => {
+    const { provider } = stubProvider('fake');
+    const counted: string[] = [];
+    const throttled: number[] = [];
+    const clients = new ProviderClientCache({
+      registry: new ProviderRegistry([provider, { ...stubProvider('kubernetes').provider, countsApiCalls: true }]),
+      kube: { kubeConfig: new KubeConfig() },
+      rateLimits: new StoreRateLimits({ qps: 20, burst: 1 }),
+      onThrottled: (_provider, waitedMs) => throttled.push(waitedMs),
+      onCall: (p, call, status) => counted.push(`${p} ${call} ${status}`),
+    });
+    const store = resolved(cluster({ fake: { data: [] } }));
+    assert.equal(await clients.call(store, 'a', 'GetSecret', async () => 'v'), 'v');
+    await assert.rejects(
+      clients.call(store, 'a', 'GetSecret', async () => {
+        throw new Error('not found');
+      }),
+      /not found/,
+    );
+    assert.equal(throttled.length, 1, 'the second call waited for the budget (20 a second, burst 1)');
+    assert.ok((throttled[0] ?? 0) > 0 && (throttled[0] ?? 0) <= 50, `waited ${throttled[0]} ms`);
+    assert.deepEqual(counted, ['fake GetSecret success', 'fake GetSecret error']);
+    const own = resolved(cluster({ kubernetes: { auth: { token: { bearerToken: ref('ops') } } } }));
+    await clients.call(own, 'a', 'GetSecret', async () => 'v');
+    assert.equal(counted.length, 2, 'a provider that counts its own API calls is not counted again');
+  });
+
+  it('hasWorking tells whether a built client is cached; forget drops it so the next call builds anew', async () => {
+    const now = { t: 0 };
+    const { provider, built } = stubProvider('fake');
+    const clients = cache(provider, now);
+    const store = resolved(cluster({ fake: { data: [] } }));
+    assert.equal(await clients.hasWorking(store, 'a'), false);
+    await clients.acquire(store, 'a');
+    assert.equal(await clients.hasWorking(store, 'a'), true);
+    clients.forget(store, 'a');
+    assert.equal(await clients.hasWorking(store, 'a'), false);
+    await clients.acquire(store, 'a');
+    assert.equal(built.length, 2);
+    now.t = 300_000;
+    assert.equal(await clients.hasWorking(store, 'a'), false, 'an expired client does not count');
+    const { provider: failing } = stubProvider('fake', () => new Error('refused'));
+    const failingClients = cache(failing, now);
+    await assert.rejects(failingClients.acquire(store, 'a'), /refused/);
+    assert.equal(await failingClients.hasWorking(store, 'a'), false, 'a failed build does not count');
   });
 });

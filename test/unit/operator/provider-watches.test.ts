@@ -35,6 +35,7 @@ function recordingProvider(key: string, canWatch: boolean): { provider: Provider
     key,
     capabilities: 'ReadOnly',
     maintained: true,
+    hasChangeFeed: canWatch,
     validateStore: () => ({ errors: [], warnings: [] }),
     async newClient() {
       rec.clients++;
@@ -64,6 +65,10 @@ const ready = { conditions: [{ type: 'Ready', status: 'True', reason: 'Valid', m
 
 function setup(canWatch = true) {
   const { provider, rec } = recordingProvider('fake', canWatch);
+  return { ...setupWith(provider), rec };
+}
+
+function setupWith(provider: Provider) {
   const stores = new StoreResolver({
     secretStores: cache<StoreResource>([
       {
@@ -88,7 +93,7 @@ function setup(canWatch = true) {
     onRemoteChange: (keys) => changes.push(keys),
     reopenDelayMs: 0,
   });
-  return { watches, rec, changes };
+  return { watches, changes };
 }
 
 const es = (name: string, keys: string[], refreshInterval = '1h'): ExternalSecretObject =>
@@ -170,8 +175,20 @@ describe('ProviderWatches', () => {
     assert.ok(rec.watches.every((w) => w.closed));
   });
 
-  it('opens no watch when the provider cannot watch, and creates a client of it only once', async () => {
+  it('opens no watch and builds no client when the provider has no change feed', async () => {
     const { watches, rec } = setup(false);
+    watches.track('ns/a', es('a', ['/x']));
+    watches.track('ns/b', es('b', ['/y']));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(rec.clients, 0);
+    assert.equal(watches.openWatches(), 0);
+    await watches.close();
+  });
+
+  it('a provider that claims a change feed but builds clients without watch is tried once', async () => {
+    const { provider, rec } = recordingProvider('fake', false);
+    const claiming = { ...provider, hasChangeFeed: true, newClient: provider.newClient } as Provider;
+    const { watches } = setupWith(claiming);
     watches.track('ns/a', es('a', ['/x']));
     await until('the client was tried and closed', () => rec.closedClients === 1);
     watches.track('ns/b', es('b', ['/y']));

@@ -85,6 +85,12 @@ export interface Watch {
   close(): Promise<void>;
 }
 
+/** One fetched remote secret (SecretsClient.fetchSecret): any `property` is picked from it locally. */
+export interface FetchedSecret {
+  /** What getSecret returns for the fetched ref with this property (undefined: none); throws as getSecret would. */
+  pick(property: string | undefined): Uint8Array;
+}
+
 /** A client bound to one store (and, for referent ClusterSecretStores, one namespace). */
 export interface SecretsClient {
   /**
@@ -92,6 +98,14 @@ export interface SecretsClient {
    * provider does (the kubernetes provider, like ESO's, reports a missing Secret in data[] as a plain error).
    */
   getSecret(ref: RemoteRef): Promise<Uint8Array>;
+  /**
+   * getSecret in two steps, for providers whose `property` only selects from what one fetch returns: the provider
+   * call for the ref (its `property` ignored), then a local pick. getSecret(ref) equals
+   * (await fetchSecret(ref)).pick(ref.property). The operator shares one fetch between the data[] entries (and
+   * ExternalSecrets) that read different properties of one remote secret. Required with
+   * Provider.fetchesWholeSecrets.
+   */
+  fetchSecret?(ref: RemoteRef): Promise<FetchedSecret>;
   /** A secret split into key/value pairs (`dataFrom.extract`). */
   getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>>;
   /** Many secrets by name regexp, path or tags (`dataFrom.find`), keyed by secret name. */
@@ -157,6 +171,8 @@ export interface Provider {
   readonly maintained: boolean;
   /** Reports its API calls through NewClientOptions.apiCalls. */
   readonly countsApiCalls?: boolean;
+  /** Its clients have `fetchSecret`: properties of one remote secret are picked from one fetch. */
+  readonly fetchesWholeSecrets?: boolean;
   /** Its clients have `watch` (a change feed); the operator builds change-feed clients for these providers only. */
   readonly hasChangeFeed?: boolean;
   newClient(options: NewClientOptions): Promise<SecretsClient>;

@@ -7,9 +7,18 @@
 // * reads are coalesced: identical reads (same store spec, client -- so the same namespace unless the store shares
 //   one client between namespaces --, call and reference) share one provider call while it is in flight, and its
 //   result for up to the caller's maxAgeMs afterwards. Many ExternalSecrets reading the same remote key in one
-//   refresh window cost one provider call, also when a ClusterExternalSecret puts them in many namespaces.
+//   refresh window cost one provider call, also when a ClusterExternalSecret puts them in many namespaces. For
+//   providers that pick `property` from one fetch (Provider.fetchesWholeSecrets) the reference leaves the property
+//   out: the data[] entries reading user and password of one remote secret share one call too.
 // Results are shared between callers: treat returned maps and byte arrays as read-only.
-import type { FindRef, KubeAccess, ProviderRegistry, RemoteRef, SecretsClient } from '../../providers/index.js';
+import type {
+  FetchedSecret,
+  FindRef,
+  KubeAccess,
+  ProviderRegistry,
+  RemoteRef,
+  SecretsClient,
+} from '../../providers/index.js';
 import { clientKey, DEFAULT_CLIENT_FAILURE_TTL_MS, ProviderClientCache } from '../provider-clients.js';
 import type { StoreRateLimits } from './store-rate-limits.js';
 import type { ResolvedStore } from './stores.js';
@@ -69,7 +78,13 @@ export class ProviderAccess {
   }
 
   getSecret(store: ResolvedStore, namespace: string, ref: RemoteRef, maxAgeMs: number): Promise<Uint8Array> {
-    return this.#read(store, namespace, 'GetSecret', ref, maxAgeMs, (c) => c.getSecret(ref));
+    if (!this.#fetchesWholeSecrets(store)) {
+      return this.#read(store, namespace, 'GetSecret', ref, maxAgeMs, (c) => c.getSecret(ref));
+    }
+    // Properties of one remote secret (user and password of one login, say) share one fetch.
+    const { property, ...whole } = ref;
+    const fetched = this.#read(store, namespace, 'GetSecret', whole, maxAgeMs, (c) => fetchWhole(c, whole));
+    return fetched.then((secret) => secret.pick(property));
   }
 
   getSecretMap(store: ResolvedStore, namespace: string, ref: RemoteRef, maxAgeMs: number) {
@@ -93,6 +108,14 @@ export class ProviderAccess {
   async close(): Promise<void> {
     this.#reads.clear();
     if (this.#ownsClients) await this.#clients.close();
+  }
+
+  #fetchesWholeSecrets(store: ResolvedStore): boolean {
+    try {
+      return this.#options.registry.forStore(store.object.spec).fetchesWholeSecrets === true;
+    } catch {
+      return false; // an unsupported provider: the read fails with the registry's error
+    }
   }
 
   async #read<T>(
@@ -154,4 +177,10 @@ export function providerClientCache(options: ProviderAccessOptions): ProviderCli
 /** Within a few seconds (and never longer than reads are shared) a failed login is not tried again. */
 export function clientFailureTtlMs(coalesceWindowMs: number | undefined): number {
   return Math.min(DEFAULT_CLIENT_FAILURE_TTL_MS, coalesceWindowMs ?? DEFAULT_CLIENT_FAILURE_TTL_MS);
+}
+
+function fetchWhole(client: SecretsClient, ref: RemoteRef): Promise<FetchedSecret> {
+  if (!client.fetchSecret)
+    throw new Error('the provider declares fetchesWholeSecrets but its client has no fetchSecret');
+  return client.fetchSecret(ref);
 }

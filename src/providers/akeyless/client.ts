@@ -3,6 +3,7 @@
 // is already gone succeeds (ESO errors); find with neither name nor tags says what to set.
 import { emptyMap, utf8 } from '../bytes.js';
 import type {
+  FetchedSecret,
   FindRef,
   PushRemoteRef,
   PushSecretData,
@@ -54,13 +55,23 @@ export class AkeylessSecretsClient implements SecretsClient {
   constructor(private readonly session: AkeylessSession) {}
 
   private async value(ref: RemoteRef): Promise<string> {
-    if (!ref.key) throw new ProviderConfigError('remoteRef.key is empty: set the full item name, e.g. /path/to/item');
-    const raw = await readItem(this.session, ref.key, parseVersion(ref.version));
+    const raw = await this.item(ref);
     return selectProperty(raw, ref.key, ref.property);
   }
 
+  private item(ref: RemoteRef): Promise<string> {
+    if (!ref.key) throw new ProviderConfigError('remoteRef.key is empty: set the full item name, e.g. /path/to/item');
+    return readItem(this.session, ref.key, parseVersion(ref.version));
+  }
+
+  /** One read of the item; every property of it is picked from that. */
+  async fetchSecret(ref: RemoteRef): Promise<FetchedSecret> {
+    const raw = await this.item(ref);
+    return { pick: (property) => utf8(selectProperty(raw, ref.key, property)) };
+  }
+
   async getSecret(ref: RemoteRef): Promise<Uint8Array> {
-    return utf8(await this.value(ref));
+    return (await this.fetchSecret(ref)).pick(ref.property);
   }
 
   async getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>> {

@@ -47,6 +47,7 @@ function baseUrlOf(spec: AkeylessProvider): string {
 
 export class AkeylessSecretsProvider implements Provider {
   readonly key = 'akeyless';
+  readonly fetchesWholeSecrets = true;
   readonly capabilities = 'ReadWrite' as const;
   readonly maintained = true;
   readonly countsApiCalls = true;

@@ -3,6 +3,7 @@
 // items it created itself, recognised by the MANAGED_TAG tag.
 import { emptyMap, fromUtf8, utf8 } from '../bytes.js';
 import type {
+  FetchedSecret,
   FindRef,
   PushRemoteRef,
   PushSecretData,
@@ -93,17 +94,27 @@ export class CustosSecretsClient implements SecretsClient {
   ) {}
 
   private async text(ref: RemoteRef): Promise<string> {
+    const { path, whole } = await this.whole(ref);
+    return ref.property ? selectProperty(whole, path, ref.property) : whole;
+  }
+
+  /** The value (or with metadataPolicy Fetch the tags, as JSON) that `property` selects from. */
+  private async whole(ref: RemoteRef): Promise<{ path: string; whole: string }> {
     const path = remotePath(ref.key);
     if (ref.metadataPolicy === 'Fetch') {
-      const tags = tagsToMap((await describeSecret(this.session, path)).tags);
-      return ref.property ? selectProperty(goMarshal(tags), path, ref.property) : goMarshal(tags);
+      return { path, whole: goMarshal(tagsToMap((await describeSecret(this.session, path)).tags)) };
     }
-    const secret = await readSecret(this.session, path, parseVersion(ref.version));
-    return ref.property ? selectProperty(secret.value, path, ref.property) : secret.value;
+    return { path, whole: (await readSecret(this.session, path, parseVersion(ref.version))).value };
+  }
+
+  /** One read of the secret; every property of it is picked from that. */
+  async fetchSecret(ref: RemoteRef): Promise<FetchedSecret> {
+    const { path, whole } = await this.whole(ref);
+    return { pick: (property) => utf8(property ? selectProperty(whole, path, property) : whole) };
   }
 
   async getSecret(ref: RemoteRef): Promise<Uint8Array> {
-    return utf8(await this.text(ref));
+    return (await this.fetchSecret(ref)).pick(ref.property);
   }
 
   async getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>> {

@@ -48,6 +48,7 @@ function gatewayUrlOf(spec: CustosProvider): string {
 
 export class CustosSecretsProvider implements Provider {
   readonly key = 'custos';
+  readonly fetchesWholeSecrets = true;
   readonly hasChangeFeed = true;
   readonly capabilities = 'ReadWrite' as const;
   readonly maintained = true;

@@ -6,6 +6,7 @@
 import type { FakeProvider as FakeSpec } from '../../api/generated/types.js';
 import { emptyMap, fromUtf8, utf8 } from '../bytes.js';
 import type {
+  FetchedSecret,
   FindRef,
   NewClientOptions,
   Provider,
@@ -68,6 +69,20 @@ function entryValue(entry: FakeSpec['data'][number]): string | undefined {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** ESO's fake: the whole value, or the gjson path `property` inside it (NoSecretError when nothing is there). */
+function pickProperty(entry: Entry, property: string | undefined): Uint8Array {
+  if (!property) return entry.value;
+  let result: ReturnType<typeof gjsonGet>;
+  try {
+    result = gjsonGet(fromUtf8(entry.value), property);
+  } catch (error) {
+    if (error instanceof GjsonPathError) throw new ProviderConfigError(error.message);
+    throw error;
+  }
+  if (!result.exists) throw new NoSecretError();
+  return utf8(result.value);
+}
+
 class FakeClient implements SecretsClient {
   constructor(
     private readonly db: Database,
@@ -88,22 +103,17 @@ class FakeClient implements SecretsClient {
   }
 
   private read(ref: RemoteRef): Uint8Array {
+    return pickProperty(this.lookup(ref), ref.property);
+  }
+
+  async fetchSecret(ref: RemoteRef): Promise<FetchedSecret> {
+    await this.enter('getSecret', ref.key);
     const entry = this.lookup(ref);
-    if (!ref.property) return entry.value;
-    let result: ReturnType<typeof gjsonGet>;
-    try {
-      result = gjsonGet(fromUtf8(entry.value), ref.property);
-    } catch (error) {
-      if (error instanceof GjsonPathError) throw new ProviderConfigError(error.message);
-      throw error;
-    }
-    if (!result.exists) throw new NoSecretError();
-    return utf8(result.value);
+    return { pick: (property) => pickProperty(entry, property) };
   }
 
   async getSecret(ref: RemoteRef): Promise<Uint8Array> {
-    await this.enter('getSecret', ref.key);
-    return this.read(ref);
+    return (await this.fetchSecret(ref)).pick(ref.property);
   }
 
   async getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>> {
@@ -167,6 +177,7 @@ class FakeClient implements SecretsClient {
 
 export class FakeSecretsProvider implements Provider {
   readonly key = 'fake';
+  readonly fetchesWholeSecrets = true;
   readonly capabilities = 'ReadWrite' as const;
   readonly maintained = false;
   /** Every call made by clients of this provider instance. */

@@ -6,6 +6,7 @@
 // never delete the user's Secret or strip its keys.
 import { emptyMap, fromUtf8, utf8 } from '../bytes.js';
 import type {
+  FetchedSecret,
   FindRef,
   PushRemoteRef,
   PushSecretData,
@@ -198,7 +199,8 @@ export class KubernetesSecretsClient implements SecretsClient {
     return res.body as SecretObject;
   }
 
-  async getSecret(ref: RemoteRef): Promise<Uint8Array> {
+  /** One GET of the remote Secret; every property of it is picked from that. */
+  async fetchSecret(ref: RemoteRef): Promise<FetchedSecret> {
     const secret = await this.read(ref.key);
     if (!secret) {
       // Not NoSecretError: as in ESO, a data[] entry whose Secret is missing fails the sync instead of being skipped.
@@ -208,12 +210,20 @@ export class KubernetesSecretsClient implements SecretsClient {
       );
     }
     const fetchMetadata = ref.metadataPolicy === 'Fetch';
-    if (!ref.property) return fetchMetadata ? metadataAsJson(secret) : dataAsJson(secret);
-    const value = fetchMetadata ? fromSecretMetadata(secret, ref.property) : fromSecretData(secret, ref.property);
-    if (value) return value;
-    throw new ProviderError(
-      `property ${ref.property} does not exist in ${fetchMetadata ? 'metadata' : 'data'} of secret "${ref.key}"`,
-    );
+    return {
+      pick: (property) => {
+        if (!property) return fetchMetadata ? metadataAsJson(secret) : dataAsJson(secret);
+        const value = fetchMetadata ? fromSecretMetadata(secret, property) : fromSecretData(secret, property);
+        if (value) return value;
+        throw new ProviderError(
+          `property ${property} does not exist in ${fetchMetadata ? 'metadata' : 'data'} of secret "${ref.key}"`,
+        );
+      },
+    };
+  }
+
+  async getSecret(ref: RemoteRef): Promise<Uint8Array> {
+    return (await this.fetchSecret(ref)).pick(ref.property);
   }
 
   async getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>> {

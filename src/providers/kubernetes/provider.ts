@@ -32,6 +32,7 @@ class ReferentValidation extends KubernetesSecretsClient {
 
 export class KubernetesSecretsProvider implements Provider {
   readonly key = 'kubernetes';
+  readonly fetchesWholeSecrets = true;
   readonly capabilities = 'ReadWrite' as const;
   readonly maintained = true;
   readonly countsApiCalls = true;

@@ -166,6 +166,30 @@ describe('kubernetes provider and ClusterSecretStore conditions', { skip: integr
     assert.deepEqual(JSON.parse(decode(found.data).other ?? '{}'), { k: 'v' });
   });
 
+  it('reads several properties of one remote Secret with one GET (ESO sends one per property)', async () => {
+    await h.client.create(Resources.secrets, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'login', namespace: remoteNs },
+      stringData: { user: 'app', password: 'pw-1', host: 'db.internal' },
+    });
+    const metrics = `http://${operators[0]?.httpAddress}/metrics`;
+    const getCalls = async () =>
+      Number(
+        /externalsecret_provider_api_calls_count\{provider="Kubernetes",call="GetSecret",status="success"\} (\d+)/.exec(
+          await (await fetch(metrics)).text(),
+        )?.[1] ?? 0,
+      );
+    const before = await getCalls();
+    await createExternalSecret(h, appNs, 'k8s-login', {
+      secretStoreRef: { name: 'k8s' },
+      data: ['user', 'password', 'host'].map((key) => ({ secretKey: key, remoteRef: { key: 'login', property: key } })),
+    });
+    const login = await waitFor('login', () => getSecret(h, appNs, 'k8s-login'), 20_000);
+    assert.deepEqual(decode(login.data), { user: 'app', password: 'pw-1', host: 'db.internal' });
+    assert.equal((await getCalls()) - before, 1, 'one GET of the remote Secret for three properties');
+  });
+
   it('a ClusterSecretStore is usable from a namespace its conditions allow (referent auth in that namespace)', async () => {
     await createExternalSecret(h, appNs, 'css-allowed', {
       secretStoreRef: { name: css, kind: 'ClusterSecretStore' },

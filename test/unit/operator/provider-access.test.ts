@@ -82,6 +82,52 @@ describe('ProviderAccess', () => {
     assert.equal(fake.calls.count('getSecret'), 2);
     assert.deepEqual(calls, ['GetSecret:error', 'GetSecret:error']);
   });
+  it('properties of one remote secret share one fetch; each caller gets its own property or its own error', async () => {
+    const now = { t: 0 };
+    const { fake, access, calls } = setup(now);
+    const login: ResolvedStore = {
+      object: {
+        kind: 'SecretStore',
+        name: 's',
+        namespace: 'ns',
+        spec: {
+          provider: {
+            fake: {
+              data: [
+                { key: 'db', value: '{"user":"app","password":"pw-1"}' },
+                { key: 'db', value: '{"user":"old"}', version: 'v1' },
+              ],
+            },
+          },
+        },
+      },
+      identity: 'SecretStore/ns/s/uid/1',
+      resource: {},
+    };
+    const read = (ref: { key: string; property?: string; version?: string }) =>
+      access.getSecret(login, 'ns', ref, 60_000).then((v) => new TextDecoder().decode(v));
+    const [user, password, whole, missing] = await Promise.allSettled([
+      read({ key: 'db', property: 'user' }),
+      read({ key: 'db', property: 'password' }),
+      read({ key: 'db' }),
+      read({ key: 'db', property: 'port' }),
+    ]);
+    assert.deepEqual(
+      [user, password, whole].map((r) => (r.status === 'fulfilled' ? r.value : r.reason)),
+      ['app', 'pw-1', '{"user":"app","password":"pw-1"}'],
+    );
+    assert.equal(missing.status, 'rejected');
+    assert.ok(
+      (missing as PromiseRejectedResult).reason instanceof NoSecretError,
+      'a missing property is NoSecretError',
+    );
+    assert.equal(fake.calls.count('getSecret', 'db'), 1, 'one fetch for four properties');
+    assert.deepEqual(calls, ['GetSecret:success']);
+    // Another version is another remote secret: its own fetch.
+    assert.equal(await read({ key: 'db', property: 'user', version: 'v1' }), 'old');
+    assert.equal(fake.calls.count('getSecret', 'db'), 2);
+  });
+
   it('coalesceWindowMs 0 disables sharing of finished reads', async () => {
     const now = { t: 0 };
     const { fake, access, store } = setup(now, 0);

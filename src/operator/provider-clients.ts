@@ -196,12 +196,17 @@ export class ProviderClientCache {
     return now - entry.at < (this.#options.ttlMs ?? 300_000);
   }
 
-  /** Drops old failures (of stores nobody asks for any more); working clients are replaced when asked for. */
+  /**
+   * Drops expired entries, closing expired clients: those of a store that changed (a new spec is a new key) or was
+   * deleted are never asked for again, and would otherwise keep their connections open for the operator's life.
+   */
   #sweep(now: number): void {
     if (now - this.#lastSweep < 10_000) return;
     this.#lastSweep = now;
     for (const [key, entry] of this.#clients) {
-      if (entry.failedAt !== undefined && !this.#fresh(entry, now)) this.#clients.delete(key);
+      if (this.#fresh(entry, now)) continue;
+      this.#clients.delete(key);
+      if (entry.failedAt === undefined) void entry.client.then((c) => c.close()).catch(() => undefined);
     }
   }
 }

@@ -154,6 +154,7 @@ describe('sharesAcrossNamespaces', () => {
 /** A provider under a real key that counts client builds and can fail them. */
 function stubProvider(key: string, fail?: () => Error) {
   const built: string[] = [];
+  const closed: string[] = [];
   const provider: Provider = {
     key,
     capabilities: 'ReadOnly',
@@ -162,11 +163,15 @@ function stubProvider(key: string, fail?: () => Error) {
       built.push(namespace);
       await new Promise((resolve) => setImmediate(resolve));
       if (fail) throw fail();
-      return { close: async () => {} } as unknown as SecretsClient;
+      return {
+        close: async () => {
+          closed.push(namespace);
+        },
+      } as unknown as SecretsClient;
     },
     validateStore: () => ({ errors: [], warnings: [] }),
   };
-  return { provider, built };
+  return { provider, built, closed };
 }
 
 function cache(provider: Provider, now: { t: number }, failureTtlMs?: number) {
@@ -300,5 +305,25 @@ describe('ProviderClientCache', () => {
     const failingClients = cache(failing, now);
     await assert.rejects(failingClients.acquire(store, 'a'), /refused/);
     assert.equal(await failingClients.hasWorking(store, 'a'), false, 'a failed build does not count');
+  });
+
+  it('closes the clients of stores nobody asks for any more (changed or deleted) once they expire', async () => {
+    const now = { t: 0 };
+    const { provider, built, closed } = stubProvider('fake');
+    const clients = cache(provider, now);
+    const generation = (n: number): ResolvedStore => ({
+      object: cluster({ fake: { data: [] } }),
+      identity: `ClusterSecretStore//shared/uid/${n}`,
+      resource: {},
+    });
+    await clients.get(generation(1), 'a');
+    now.t = 200_000;
+    await clients.get(generation(2), 'a'); // the store's spec changed: generation 1 is never asked for again
+    assert.deepEqual(closed, []);
+    now.t = 300_001;
+    await clients.get(generation(2), 'a');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(closed.length, 1, 'the generation-1 client is closed');
+    assert.equal(built.length, 2, 'the live generation keeps its client');
   });
 });

@@ -294,7 +294,6 @@ export function builtinControllers(options: OperatorOptions): OperatorController
         client: ctx.client,
         stores,
         registry: ctx.providers,
-        kube: { kubeConfig: ctx.kubeConfig },
         events: ctx.events,
         metrics: ctx.metrics,
         logger: ctx.logger.child({ controller: kind.toLowerCase() }),

@@ -43,12 +43,7 @@ export function pushSecretController(options: PushSecretControllerOptions = {}):
         controllerClass: ctx.controllerClass,
         floodGate: options.floodGate ?? true,
       });
-      const clients = new PushClients({
-        registry: ctx.providers,
-        kube: { kubeConfig: ctx.kubeConfig },
-        onCall: (provider, call, status) => ctx.metrics.providerCall(provider, call, status),
-        clients: ctx.providerClients,
-      });
+      const clients = new PushClients(ctx.providerClients);
       const pushSecrets = ctx.informers.informer<PushSecretObject>(PushSecretResources.pushSecrets, {
         namespace: ctx.namespace,
         transform: stripManagedFields,
@@ -80,7 +75,6 @@ export function pushSecretController(options: PushSecretControllerOptions = {}):
           reconciler.watch((key) => enqueue(key, 'default'));
         },
         reconcile: (key, context) => statusMetrics.timed(key, () => reconciler.reconcile(key, context.signal)),
-        close: () => clients.close(),
       };
     },
   };

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { SecretStoreStatus } from '../../api/generated/types.js';
 import { type Informer, type KubeClient, type ReconcileResult, TerminalError } from '../../kube/index.js';
-import type { KubeAccess, ProviderRegistry, SecretsClient, StoreKind } from '../../providers/index.js';
+import type { ProviderRegistry, SecretsClient, StoreKind } from '../../providers/index.js';
 import { parseGoDuration } from '../duration.js';
 import type { EventRecorder } from '../events.js';
 import { messageOf } from '../externalsecret/fetch.js';
@@ -19,7 +19,6 @@ export interface SecretStoreReconcilerOptions {
   client: KubeClient;
   stores: Informer<StoreResource>;
   registry: ProviderRegistry;
-  kube: KubeAccess;
   events: EventRecorder;
   metrics: OperatorMetrics;
   logger: Logger;
@@ -31,10 +30,9 @@ export interface SecretStoreReconcilerOptions {
    * The operator's provider clients (shared with ExternalSecret reads and PushSecret writes): validation reuses
    * the store's client and draws on its budget instead of a new client (a new login) every few minutes. A
    * validation that fails on a reused client is tried once more on a new one, so credentials that changed since
-   * the client was built are not reported as invalid; a client that fails validation is dropped. Without it, each
-   * validation builds its own client.
+   * the client was built are not reported as invalid; a client that fails validation is dropped.
    */
-  clients?: ProviderClientCache;
+  clients: ProviderClientCache;
 }
 
 interface Verdict {
@@ -117,13 +115,8 @@ export class SecretStoreReconciler {
     } catch (error) {
       return invalid(`unable to create client: ${messageOf(error)}`);
     }
-    const object = {
-      kind: this.#o.kind,
-      name: store.metadata?.name ?? '',
-      namespace: this.#o.kind === 'SecretStore' ? namespace : undefined,
-      spec: store.spec,
-    };
-    const checked = provider.validateStore(object);
+    const resolved = resolvedStore(this.#o.kind, namespace, store.metadata?.name ?? '', store, store.spec);
+    const checked = provider.validateStore(resolved.object);
     if (checked.errors.length > 0) return invalid(`unable to validate store: ${checked.errors.join('; ')}`);
     if (!provider.maintained && !this.#warnedUnmaintained.has(store.metadata?.uid ?? '')) {
       this.#warnedUnmaintained.add(store.metadata?.uid ?? '');
@@ -136,25 +129,6 @@ export class SecretStoreReconciler {
     }
     const clientNamespace = this.#o.kind === 'SecretStore' ? namespace : '';
     const shared = this.#o.clients;
-    if (!shared) {
-      let client: SecretsClient;
-      try {
-        client = await provider.newClient({
-          store: object,
-          namespace: clientNamespace,
-          kube: this.#o.kube,
-          apiCalls: (call, failed) => this.#o.metrics.providerCall(provider.key, call, failed ? 'error' : 'success'),
-        });
-      } catch (error) {
-        return invalid(`unable to create client: ${messageOf(error)}`);
-      }
-      try {
-        return await checkClient(client);
-      } finally {
-        await client.close().catch(() => undefined);
-      }
-    }
-    const resolved = resolvedStore(this.#o.kind, namespace, object.name, store, store.spec);
     const reused = await shared.hasWorking(resolved, clientNamespace);
     const validateWithClient = async (): Promise<Verdict> => {
       let client: SecretsClient;

@@ -5,6 +5,7 @@ import { FakeClock } from '../../../src/kube/clock.js';
 import { ProviderAccess } from '../../../src/operator/externalsecret/provider-access.js';
 import { StoreRateLimits, storeRateOf } from '../../../src/operator/externalsecret/store-rate-limits.js';
 import type { ResolvedStore } from '../../../src/operator/externalsecret/stores.js';
+import { ProviderClientCache } from '../../../src/operator/provider-clients.js';
 import { PushClients } from '../../../src/operator/pushsecret/clients.js';
 import { defaultProviderRegistry, FakeSecretsProvider, ProviderConfigError } from '../../../src/providers/index.js';
 
@@ -109,17 +110,16 @@ describe('PushClients with a store budget', () => {
     // A clock that stands still: the burst cannot refill however slow this machine is.
     const limits = new StoreRateLimits({ qps: 4, burst: 2 }, new FakeClock());
     const waits: number[] = [];
-    const access = new ProviderAccess({
-      registry: defaultProviderRegistry({ fake }),
-      kube: { kubeConfig: new KubeConfig() },
-      rateLimits: limits,
-    });
-    const pushes = new PushClients({
-      registry: defaultProviderRegistry({ fake }),
+    // One client cache for reads and pushes, as the operator has (ControllerContext.providerClients).
+    const registry = defaultProviderRegistry({ fake });
+    const clients = new ProviderClientCache({
+      registry,
       kube: { kubeConfig: new KubeConfig() },
       rateLimits: limits,
       onThrottled: (_provider, waitedMs) => waits.push(waitedMs),
     });
+    const access = new ProviderAccess({ registry, kube: { kubeConfig: new KubeConfig() }, clients });
+    const pushes = new PushClients(clients);
     const s = store();
     await Promise.all([
       access.getSecret(s, 'ns', { key: 'a' }, 60_000),
@@ -132,6 +132,6 @@ describe('PushClients with a store budget', () => {
     assert.equal(waits.length, 1);
     await pushed;
     assert.equal(fake.calls.count('pushSecret'), 1);
-    await pushes.close();
+    await clients.close();
   });
 });

@@ -89,6 +89,17 @@ export interface Watch {
 export interface FetchedSecret {
   /** What getSecret returns for the fetched ref with this property (undefined: none); throws as getSecret would. */
   pick(property: string | undefined): Uint8Array;
+  /**
+   * For a property whose value is not part of the fetch (a 1Password file): the one provider call that reads it,
+   * to be run instead of pick. Undefined (or no `load`): pick answers from the fetch.
+   */
+  load?(property: string | undefined): (() => Promise<Uint8Array>) | undefined;
+}
+
+/** getSecret's answer from one fetch: picked locally, or the property's own call where the fetch lacks it. */
+export function propertyValue(fetched: FetchedSecret, property: string | undefined): Uint8Array | Promise<Uint8Array> {
+  const load = fetched.load?.(property);
+  return load ? load() : fetched.pick(property);
 }
 
 /** A client bound to one store (and, for referent ClusterSecretStores, one namespace). */
@@ -99,9 +110,9 @@ export interface SecretsClient {
    */
   getSecret(ref: RemoteRef): Promise<Uint8Array>;
   /**
-   * getSecret in two steps, for providers whose `property` only selects from what one fetch returns: the provider
-   * call for the ref (its `property` ignored), then a local pick. getSecret(ref) equals
-   * (await fetchSecret(ref)).pick(ref.property). The operator shares one fetch between the data[] entries (and
+   * getSecret in two steps, for providers whose `property` (mostly) selects from what one fetch returns: the
+   * provider call for the ref (its `property` ignored), then a local pick. getSecret(ref) equals
+   * propertyValue(await fetchSecret(ref), ref.property). The operator shares one fetch between the data[] entries (and
    * ExternalSecrets) that read different properties of one remote secret. Required with
    * Provider.fetchesWholeSecrets.
    */

@@ -9,7 +9,8 @@
 //   result for up to the caller's maxAgeMs afterwards. Many ExternalSecrets reading the same remote key in one
 //   refresh window cost one provider call, also when a ClusterExternalSecret puts them in many namespaces. For
 //   providers that pick `property` from one fetch (Provider.fetchesWholeSecrets) the reference leaves the property
-//   out: the data[] entries reading user and password of one remote secret share one call too.
+//   out: the data[] entries reading user and password of one remote secret share one call too (a property the
+//   fetch lacks, a 1Password file, costs one call more: FetchedSecret.load).
 // Results are shared between callers: treat returned maps and byte arrays as read-only.
 import type {
   FetchedSecret,
@@ -84,7 +85,13 @@ export class ProviderAccess {
     // Properties of one remote secret (user and password of one login, say) share one fetch.
     const { property, ...whole } = ref;
     const fetched = this.#read(store, namespace, 'GetSecret', whole, maxAgeMs, (c) => fetchWhole(c, whole));
-    return fetched.then((secret) => secret.pick(property));
+    return fetched.then((secret) => {
+      const load = secret.load?.(property);
+      if (!load) return secret.pick(property);
+      // Not in the fetch (a 1Password file): its own call, shared and under the store's budget like any other.
+      const part = { ...whole, property: property ?? null };
+      return this.#read(store, namespace, 'GetSecret', part, maxAgeMs, load);
+    });
   }
 
   getSecretMap(store: ResolvedStore, namespace: string, ref: RemoteRef, maxAgeMs: number) {

@@ -6,18 +6,20 @@
 // PushSecret writes one CONCEALED field of an item (created as a SERVER item when missing).
 import type { OnePasswordProvider as OnePasswordSpec } from '../../api/generated/types.js';
 import { fromUtf8, utf8 } from '../bytes.js';
-import type {
-  FindRef,
-  NewClientOptions,
-  Provider,
-  PushRemoteRef,
-  PushSecretData,
-  PushSource,
-  RemoteRef,
-  SecretsClient,
-  StoreObject,
-  StoreValidationResult,
-  Validation,
+import {
+  type FetchedSecret,
+  type FindRef,
+  type NewClientOptions,
+  type Provider,
+  type PushRemoteRef,
+  type PushSecretData,
+  type PushSource,
+  propertyValue,
+  type RemoteRef,
+  type SecretsClient,
+  type StoreObject,
+  type StoreValidationResult,
+  type Validation,
 } from '../contract.js';
 import { NoSecretError, ProviderConfigError, ProviderError } from '../errors.js';
 import { compileNameMatcher } from '../find-name.js';
@@ -126,19 +128,38 @@ class OnePasswordSecretsClient implements SecretsClient {
     return found;
   }
 
-  async getSecret(ref: RemoteRef): Promise<Uint8Array> {
+  /**
+   * The item of remoteRef.key, found once for all its properties: fields are picked from it, a file needs one
+   * more call (its content is not part of the item).
+   */
+  async fetchSecret(ref: RemoteRef): Promise<FetchedSecret> {
     if (ref.version) throw new ProviderConfigError('the onepassword provider does not support remoteRef.version');
     const { vaultId, item } = await this.requireItem(ref.key);
-    const part = target(item, ref.property);
-    if (part.kind === 'field') return utf8(oneField(item, part.name as string).value ?? '');
-    const files = item.files ?? [];
-    const file = part.name === undefined ? files[0] : files.find((f) => f.name === part.name);
-    if (!file) {
-      throw new ProviderError(
-        `expected a file "${part.name ?? '(first)'}" in 1Password item '${item.title ?? item.id}'`,
-      );
-    }
-    return this.connect.fileContent(vaultId, item.id, file);
+    const fileOf = (name: string | undefined) => {
+      const files = item.files ?? [];
+      const file = name === undefined ? files[0] : files.find((f) => f.name === name);
+      if (!file) {
+        throw new ProviderError(`expected a file "${name ?? '(first)'}" in 1Password item '${item.title ?? item.id}'`);
+      }
+      return file;
+    };
+    return {
+      pick: (property) => {
+        const part = target(item, property);
+        if (part.kind === 'file') throw new Error(`1Password file "${part.name ?? '(first)'}" needs load()`);
+        return utf8(oneField(item, part.name as string).value ?? '');
+      },
+      load: (property) => {
+        const part = target(item, property);
+        if (part.kind !== 'file') return undefined;
+        const file = fileOf(part.name); // a missing file fails here, before any call
+        return () => this.connect.fileContent(vaultId, item.id, file);
+      },
+    };
+  }
+
+  async getSecret(ref: RemoteRef): Promise<Uint8Array> {
+    return propertyValue(await this.fetchSecret(ref), ref.property);
   }
 
   async getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>> {
@@ -283,6 +304,7 @@ export class OnePasswordSecretsProvider implements Provider {
   readonly key = 'onepassword';
   readonly capabilities = 'ReadWrite' as const;
   readonly maintained = true;
+  readonly fetchesWholeSecrets = true;
 
   async newClient({ store, namespace, kube }: NewClientOptions): Promise<SecretsClient> {
     const spec = specOf(store);

@@ -133,7 +133,8 @@ describe('onepassword provider (1Password Connect)', { skip: integration.skipRea
     await h?.client.delete(Resources.namespaces, ns).catch(() => undefined);
   });
 
-  it("seed 004's database credentials: one item, three field labels", async () => {
+  it("seed 004's database credentials: one item, three field labels, found and read once", async () => {
+    const before = connect.requests.length;
     await es('postgres-secret', {
       data: ['username', 'password', 'database'].map((p) => ({
         secretKey: p,
@@ -142,6 +143,11 @@ describe('onepassword provider (1Password Connect)', { skip: integration.skipRea
     });
     const secret = await waitFor('postgres-secret', () => getSecret(h, ns, 'postgres-secret'));
     assert.deepEqual(decode(secret.data), { username: values.pgUser, password: values.pgPassword, database: 'app' });
+    // ESO looks the item up once per data[] entry (a title search per vault + the item: 3 x 3 requests here).
+    const itemRequests = connect.requests
+      .slice(before)
+      .filter((r) => r.path.includes('/items') && (r.query.includes('postgres-database') || !r.query));
+    assert.equal(itemRequests.length, 3, JSON.stringify(itemRequests));
   });
 
   it('searches vaults in ascending order, defaults to the password field, reads DOCUMENT files', async () => {

@@ -128,6 +128,58 @@ describe('ProviderAccess', () => {
     assert.equal(fake.calls.count('getSecret', 'db'), 2);
   });
 
+  it('a property the fetch lacks (a file) costs one call more, shared by its readers, counted like any call', async () => {
+    const log: string[] = [];
+    const provider: Provider = {
+      key: 'fake',
+      capabilities: 'ReadOnly',
+      maintained: true,
+      fetchesWholeSecrets: true,
+      async newClient() {
+        return {
+          async fetchSecret(ref: { key: string }) {
+            log.push(`fetch ${ref.key}`);
+            return {
+              pick: (property: string | undefined) => new TextEncoder().encode(`field ${property}`),
+              load: (property: string | undefined) =>
+                property?.startsWith('file/')
+                  ? async () => {
+                      log.push(`load ${property}`);
+                      return new TextEncoder().encode(`content of ${property}`);
+                    }
+                  : undefined,
+            };
+          },
+          close: async () => {},
+        } as unknown as SecretsClient;
+      },
+      validateStore: () => ({ errors: [], warnings: [] }),
+    };
+    const calls: string[] = [];
+    const access = new ProviderAccess({
+      registry: new ProviderRegistry([provider]),
+      kube: { kubeConfig: new KubeConfig() },
+      onCall: (_p, call, status) => calls.push(`${call}:${status}`),
+    });
+    const store: ResolvedStore = {
+      object: { kind: 'SecretStore', name: 's', namespace: 'ns', spec: { provider: { fake: { data: [] } } } },
+      identity: 'SecretStore/ns/s/uid/1',
+      resource: {},
+    };
+    const read = (property: string) =>
+      access.getSecret(store, 'ns', { key: 'item', property }, 60_000).then((v) => new TextDecoder().decode(v));
+    const values = await Promise.all(['user', 'password', 'file/ca.crt', 'file/ca.crt', 'file/tls.key'].map(read));
+    assert.deepEqual(values, [
+      'field user',
+      'field password',
+      'content of file/ca.crt',
+      'content of file/ca.crt',
+      'content of file/tls.key',
+    ]);
+    assert.deepEqual(log.sort(), ['fetch item', 'load file/ca.crt', 'load file/tls.key']);
+    assert.deepEqual(calls, ['GetSecret:success', 'GetSecret:success', 'GetSecret:success']);
+  });
+
   it('coalesceWindowMs 0 disables sharing of finished reads', async () => {
     const now = { t: 0 };
     const { fake, access, store } = setup(now, 0);

@@ -1,9 +1,9 @@
 // ESO's GetProviderSecretData (reference eso.md 2.5): dataFrom entries first, in order (later wins), then data
 // entries (which win over dataFrom). Every error says which entry failed and never carries a value.
-import type { ExternalSecret, GeneratorRef } from '../../api/generated/types.js';
+import type { ExternalSecret, ExternalSecretRewrite, GeneratorRef } from '../../api/generated/types.js';
 import { isNoSecretError } from '../../providers/index.js';
 import { convertKeys } from '../../providers/keys.js';
-import { checkNullBytes, decodeMap, decodeValue, validateKeys } from './decoding.js';
+import { checkNullBytes, type DecodingStrategy, decodeMap, decodeValue, validateKeys } from './decoding.js';
 import type { ProviderAccess } from './provider-access.js';
 import { rewriteMap } from './rewrite.js';
 import type { StoreResolver } from './stores.js';
@@ -30,6 +30,22 @@ export class FetchError extends Error {
 
 function copy(map: SecretMap): SecretMap {
   return Object.assign(Object.create(null), map);
+}
+
+/** How an `extract` or `find` entry shapes the keys and values of what its provider returned. */
+interface MapShaping {
+  conversionStrategy?: 'Default' | 'Unicode';
+  decodingStrategy?: DecodingStrategy;
+  nullBytePolicy?: 'Ignore' | 'Fail';
+}
+
+/** ESO's order: rewrite (or, without rewrites, key conversion), key validation, decoding, null-byte check. */
+function finishProviderMap(map: SecretMap, rewrite: ExternalSecretRewrite[] | undefined, shaping: MapShaping) {
+  let out = rewriteMap(rewrite, map);
+  if (!rewrite?.length) out = convertKeys(shaping.conversionStrategy, out);
+  out = decodeMap(shaping.decodingStrategy, validateKeys(out));
+  for (const [key, value] of Object.entries(out)) checkNullBytes(shaping.nullBytePolicy, key, value);
+  return out;
 }
 
 export async function fetchProviderData(options: FetchOptions): Promise<SecretMap> {
@@ -62,10 +78,7 @@ export async function fetchProviderData(options: FetchOptions): Promise<SecretMa
             maxAgeMs,
           ),
         );
-        map = rewriteMap(entry.rewrite, map);
-        if (!entry.rewrite?.length) map = convertKeys(find.conversionStrategy, map);
-        map = decodeMap(find.decodingStrategy, validateKeys(map));
-        for (const [key, value] of Object.entries(map)) checkNullBytes(find.nullBytePolicy, key, value);
+        map = finishProviderMap(map, entry.rewrite, find);
       } else if (entry.extract) {
         const store = stores.resolve(entry.sourceRef?.storeRef ?? spec.secretStoreRef, namespace);
         const ref = entry.extract;
@@ -77,10 +90,7 @@ export async function fetchProviderData(options: FetchOptions): Promise<SecretMa
             maxAgeMs,
           ),
         );
-        map = rewriteMap(entry.rewrite, map);
-        if (!entry.rewrite?.length) map = convertKeys(ref.conversionStrategy, map);
-        map = decodeMap(ref.decodingStrategy, validateKeys(map));
-        for (const [key, value] of Object.entries(map)) checkNullBytes(ref.nullBytePolicy, key, value);
+        map = finishProviderMap(map, entry.rewrite, ref);
       } else {
         throw new FetchError('set one of extract, find or sourceRef.generatorRef');
       }

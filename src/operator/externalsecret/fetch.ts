@@ -51,6 +51,8 @@ function finishProviderMap(map: SecretMap, rewrite: ExternalSecretRewrite[] | un
 export async function fetchProviderData(options: FetchOptions): Promise<SecretMap> {
   const { es, stores, access, maxAgeMs } = options;
   const namespace = es.metadata.namespace ?? '';
+  // Who reads: a failed read is shared with other readers for a few seconds, never handed twice to one.
+  const reader = `${namespace}/${es.metadata.name}`;
   const spec = es.spec ?? {};
   const retain = (spec.target?.deletionPolicy ?? 'Retain') === 'Retain';
   const out: SecretMap = Object.create(null);
@@ -76,6 +78,7 @@ export async function fetchProviderData(options: FetchOptions): Promise<SecretMa
             namespace,
             { path: find.path, name: find.name, tags: find.tags, conversionStrategy: find.conversionStrategy },
             maxAgeMs,
+            reader,
           ),
         );
         map = finishProviderMap(map, entry.rewrite, find);
@@ -88,6 +91,7 @@ export async function fetchProviderData(options: FetchOptions): Promise<SecretMa
             namespace,
             { key: ref.key, property: ref.property, version: ref.version, metadataPolicy: ref.metadataPolicy },
             maxAgeMs,
+            reader,
           ),
         );
         map = finishProviderMap(map, entry.rewrite, ref);
@@ -121,6 +125,7 @@ export async function fetchProviderData(options: FetchOptions): Promise<SecretMa
         namespace,
         { key: ref.key, property: ref.property, version: ref.version, metadataPolicy: ref.metadataPolicy },
         maxAgeMs,
+        reader,
       );
       const decoded = decodeValue(ref.decodingStrategy, entry.secretKey, value);
       checkNullBytes(ref.nullBytePolicy, entry.secretKey, decoded);

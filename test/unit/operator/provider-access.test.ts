@@ -73,15 +73,31 @@ describe('ProviderAccess', () => {
     const fresh = await access.getSecret(store('new', 2), 'ns', { key: 'k' }, 60_000);
     assert.equal(new TextDecoder().decode(fresh), 'new');
   });
-  it('does not keep errors: the next read asks the provider again', async () => {
+  it('shares a failure for 5 s with other readers, never twice with one, never with a fresh read', async () => {
     const now = { t: 0 };
     const { fake, access, store, calls } = setup(now);
     const s = store('v');
-    await assert.rejects(access.getSecret(s, 'ns', { key: 'missing' }, 60_000), NoSecretError);
-    await assert.rejects(access.getSecret(s, 'ns', { key: 'missing' }, 60_000), NoSecretError);
+    const read = (reader: string | undefined, maxAgeMs = 60_000, at = s) =>
+      assert.rejects(access.getSecret(at, 'ns', { key: 'missing' }, maxAgeMs, reader), NoSecretError);
+    await read('ns/a');
+    now.t = 4_000; // the retries of other ExternalSecrets reading the same missing key
+    await read('ns/b');
+    await read('ns/c');
+    assert.equal(fake.calls.count('getSecret'), 1);
+    await read('ns/a'); // a's own retry asks again, and b and c may share that answer
     assert.equal(fake.calls.count('getSecret'), 2);
-    assert.deepEqual(calls, ['GetSecret:error', 'GetSecret:error']);
+    await read('ns/d', 0); // a user change reads fresh
+    await read(undefined); // a caller without a name: failures shared only in flight
+    assert.equal(fake.calls.count('getSecret'), 4);
+    await read('ns/e');
+    now.t = 9_001;
+    await read('ns/f');
+    assert.equal(fake.calls.count('getSecret'), 5);
+    await read('ns/g', 60_000, store('v', 2)); // a changed store is another client
+    assert.equal(fake.calls.count('getSecret'), 6);
+    assert.ok(calls.every((c) => c === 'GetSecret:error'));
   });
+
   it('properties of one remote secret share one fetch; each caller gets its own property or its own error', async () => {
     const now = { t: 0 };
     const { fake, access, calls } = setup(now);

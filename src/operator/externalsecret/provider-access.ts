@@ -210,7 +210,8 @@ export class ProviderAccess {
     if (now - this.#lastSweep < 10_000) return;
     this.#lastSweep = now;
     for (const [key, entry] of this.#reads) {
-      if (entry.settled && now - entry.at > this.coalesceWindowMs) this.#reads.delete(key);
+      const kept = entry.failed ? this.#failureTtlMs : this.coalesceWindowMs;
+      if (entry.settled && now - entry.at > kept) this.#reads.delete(key);
     }
   }
 }

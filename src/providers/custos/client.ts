@@ -85,6 +85,11 @@ function pushedText(source: PushSource, data: PushSecretData): string {
   return check(data.secretKey, bytes);
 }
 
+/** The whole value, or what `property` selects inside it. */
+function textOf(whole: string, path: string, property: string | undefined): string {
+  return property ? selectProperty(whole, path, property) : whole;
+}
+
 export class CustosSecretsClient implements SecretsClient {
   private readonly watches = new Set<ChangeFeedWatch>();
 
@@ -92,11 +97,6 @@ export class CustosSecretsClient implements SecretsClient {
     private readonly session: CustosSession,
     private readonly feedTiming: FeedTiming = DEFAULT_FEED_TIMING,
   ) {}
-
-  private async text(ref: RemoteRef): Promise<string> {
-    const { path, whole } = await this.whole(ref);
-    return ref.property ? selectProperty(whole, path, ref.property) : whole;
-  }
 
   /** The value (or with metadataPolicy Fetch the tags, as JSON) that `property` selects from. */
   private async whole(ref: RemoteRef): Promise<{ path: string; whole: string }> {
@@ -110,7 +110,7 @@ export class CustosSecretsClient implements SecretsClient {
   /** One read of the secret; every property of it is picked from that. */
   async fetchSecret(ref: RemoteRef): Promise<FetchedSecret> {
     const { path, whole } = await this.whole(ref);
-    return { pick: (property) => utf8(property ? selectProperty(whole, path, property) : whole) };
+    return { pick: (property) => utf8(textOf(whole, path, property)) };
   }
 
   async getSecret(ref: RemoteRef): Promise<Uint8Array> {
@@ -118,7 +118,8 @@ export class CustosSecretsClient implements SecretsClient {
   }
 
   async getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>> {
-    return jsonToSecretMap(await this.text(ref), `the value of ${remotePath(ref.key)}`);
+    const { path, whole } = await this.whole(ref);
+    return jsonToSecretMap(textOf(whole, path, ref.property), `the value of ${path}`);
   }
 
   /** Items below find.path whose path matches name.regexp and that carry every tag; keyed by relative path. */

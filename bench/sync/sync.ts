@@ -11,6 +11,8 @@
 //
 // Run: npx tsx bench/sync/sync.ts [--count 1000] [--namespaces 20] [--keys 10] [--refresh 10s]
 //        [--concurrency 10] [--qps 200] [--burst 400] [--provider-delay-ms 20] [--modes baseline,custos,eso] [--backlog]
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { installCrds } from '../../src/api/install.js';
@@ -39,6 +41,9 @@ const { values: args } = parseArgs({
     // Create all ExternalSecrets before the operator starts and time only the operator's drain of that backlog
     // (an operator restart or first install), instead of creating them while it runs.
     backlog: { type: 'boolean', default: false },
+    // Write a V8 CPU profile of this process (operator included) from the operator's start until all are Ready,
+    // for each Custos mode, to <path>.<mode>.cpuprofile (open in Chrome DevTools or speedscope).
+    'cpu-profile': { type: 'string' },
   },
 });
 const BACKLOG = args.backlog === true;
@@ -52,6 +57,7 @@ const QPS = Number(args.qps);
 const BURST = Number(args.burst);
 const DELAY = Number(args['provider-delay-ms']);
 const SAMPLES = Number(args.samples);
+const CPU_PROFILE = args['cpu-profile'];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -208,6 +214,12 @@ async function main(): Promise<void> {
       let apiBefore = await apiRequests(client);
       if (BACKLOG) await createAll();
       let cpuBefore = cpuSnapshot();
+      const profiler = CPU_PROFILE && mode !== 'eso' ? new Session() : undefined;
+      if (profiler) {
+        profiler.connect();
+        await profiler.post('Profiler.enable');
+        await profiler.post('Profiler.start');
+      }
       const tOperator = performance.now();
       // The real ESO runs as its own process with the same concurrency and client rate limit; its fake provider
       // answers from the store's spec at once (no --provider-delay-ms), which only favours ESO.
@@ -254,6 +266,11 @@ async function main(): Promise<void> {
         await sleep(50);
       }
       const allReadyMs = performance.now() - t0;
+      if (profiler) {
+        const { profile } = await profiler.post('Profiler.stop');
+        await writeFile(`${CPU_PROFILE}.${mode}.cpuprofile`, JSON.stringify(profile));
+        profiler.disconnect();
+      }
       const cpuUntilReady = cpuSpent(cpuBefore, cpuSnapshot());
       const apiCreate = delta(apiBefore, await apiRequests(client));
       const providerCallsCreate = fake.calls.count('getSecret') - callsBefore;

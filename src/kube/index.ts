@@ -17,6 +17,7 @@ export {
   type WriteOptions,
 } from './client.js';
 export { type Clock, FakeClock, flushMicrotasks, realClock, sleep, type Timer } from './clock.js';
+export { cloneObject } from './clone.js';
 export {
   DiscoveryError,
   parseApiVersion,

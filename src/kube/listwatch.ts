@@ -302,16 +302,21 @@ export class ListWatch<T extends KubeObject = KubeObject> {
     const silenceMs = timeoutSeconds * 1000 + (this.#options.watchdogGraceMs ?? 30_000);
     let watchdog: Timer | undefined;
     let watchdogFired = false;
-    const armWatchdog = () => {
-      watchdog?.cancel();
-      watchdog = this.#clock.setTimer(() => {
-        watchdogFired = true;
-        local.abort(new WatchdogError(silenceMs));
-      }, silenceMs);
+    // Each event only notes the time; the one timer, when due, re-arms itself for the rest of the silence window.
+    // (A timer replaced per event costs more than the event itself when thousands arrive per second.)
+    let lastActivity = this.#clock.now();
+    const checkSilence = () => {
+      const quietMs = this.#clock.now() - lastActivity;
+      if (quietMs < silenceMs) {
+        watchdog = this.#clock.setTimer(checkSilence, silenceMs - quietMs);
+        return;
+      }
+      watchdogFired = true;
+      local.abort(new WatchdogError(silenceMs));
     };
 
     try {
-      armWatchdog();
+      watchdog = this.#clock.setTimer(checkSilence, silenceMs);
       const stream = await this.#client.stream(path, {
         query,
         accept: this.#options.metadataOnly ? metadataOnlyAccept.object : undefined,
@@ -334,7 +339,7 @@ export class ListWatch<T extends KubeObject = KubeObject> {
             buffered = buffered.slice(newline + 1);
             newline = buffered.indexOf('\n');
             if (!line) continue;
-            armWatchdog();
+            lastActivity = this.#clock.now();
             this.#apply(JSON.parse(line) as WatchEvent, path);
             events++;
           }

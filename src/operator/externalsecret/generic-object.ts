@@ -11,7 +11,7 @@
 // * The data-hash annotation is a hash of the object's content (everything but apiVersion, kind, metadata and
 //   status), so an edit made behind the operator's back is seen as drift.
 import type { ExternalSecret } from '../../api/generated/types.js';
-import type { KubeObject, ObjectMeta } from '../../kube/index.js';
+import { cloneObject, type KubeObject, type ObjectMeta } from '../../kube/index.js';
 import {
   ANNOTATION_DATA_HASH,
   createdByValue,
@@ -45,7 +45,7 @@ export function desiredGenericObject(input: GenericDesiredInput): KubeObject {
   const creationPolicy = es.spec?.target?.creationPolicy ?? 'Owner';
   const namespace = es.metadata.namespace ?? '';
   const object: KubeObject = existing
-    ? structuredClone(existing)
+    ? cloneObject(existing)
     : { apiVersion: input.apiVersion, kind, metadata: { name: input.targetName, namespace } };
   const metadata: ObjectMeta = object.metadata ?? {};
   object.metadata = metadata;

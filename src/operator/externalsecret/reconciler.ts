@@ -11,6 +11,7 @@
 import type { Logger } from 'pino';
 import type { ExternalSecret } from '../../api/generated/types.js';
 import {
+  cloneObject,
   type Informer,
   isAlreadyExists,
   isConflict,
@@ -622,7 +623,7 @@ export class ExternalSecretReconciler {
       const record = await this.#recordFor(namespace, targetName, meta.metadata?.resourceVersion ?? '', signal);
       if (record?.hashValid) {
         const known: SecretState = {
-          metadata: structuredClone(meta.metadata ?? {}),
+          metadata: cloneObject(meta.metadata ?? {}),
           data: Object.create(null),
           type: record.type,
           immutable: record.immutable,

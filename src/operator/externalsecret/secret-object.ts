@@ -1,6 +1,6 @@
 // The target Secret as the operator handles it: data decoded to bytes, plus conversions to and from the API
 // shape (base64 strings) and a field-by-field comparison used to skip writes that would change nothing.
-import type { KubeObject, ObjectMeta, OwnerReference } from '../../kube/index.js';
+import { cloneObject, type KubeObject, type ObjectMeta, type OwnerReference } from '../../kube/index.js';
 
 export interface ApiSecret extends KubeObject {
   metadata: ObjectMeta;
@@ -21,7 +21,7 @@ export function fromApi(secret: ApiSecret): SecretState {
   for (const [key, value] of Object.entries(secret.data ?? {}))
     data[key] = new Uint8Array(Buffer.from(value, 'base64'));
   return {
-    metadata: structuredClone(secret.metadata),
+    metadata: cloneObject(secret.metadata),
     data,
     type: secret.type,
     immutable: secret.immutable,

@@ -1,7 +1,7 @@
 // Computes the target Secret an ExternalSecret wants from the existing one (ESO's mutation function, reference
 // eso.md 2.4, 2.7, 2.9). Pure: no API calls, so every policy combination is unit-testable.
 import type { ExternalSecret } from '../../api/generated/types.js';
-import type { OwnerReference } from '../../kube/index.js';
+import { cloneObject, type OwnerReference } from '../../kube/index.js';
 import {
   ANNOTATION_DATA_HASH,
   createdByValue,
@@ -65,7 +65,7 @@ export function desiredSecret(input: DesiredInput): DesiredSecret {
   const creationPolicy = target.creationPolicy ?? 'Owner';
   const namespace = es.metadata.namespace ?? '';
   const esName = es.metadata.name ?? '';
-  const metadata = structuredClone(existing?.metadata ?? { name: input.targetName, namespace });
+  const metadata = cloneObject(existing?.metadata ?? { name: input.targetName, namespace });
   metadata.labels = { ...(metadata.labels ?? {}) };
   metadata.annotations = { ...(metadata.annotations ?? {}) };
   const owned = ownedKeys(existing?.metadata.managedFields, input.fieldManager);

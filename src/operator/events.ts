@@ -8,10 +8,17 @@
 // and status first, and the events follow. The bound is 10,000 (client-go's is 1,000): Custos drains a backlog
 // faster than its one sender writes events, and with 1,000 an install of 10,000 ExternalSecrets lost about two
 // thirds of its `Created` events; 10,000 queued events take a few MB.
+// With `deferWhile` (the operator: "first syncs are queued"), events also wait out such a burst, each at most
+// maxDeferMs (default 10 s): during an install every API request counts, and a Secret matters more than its
+// `Created` event. Outside bursts nothing waits.
 import { randomBytes } from 'node:crypto';
 import type { KubeClient, KubeObject } from '../kube/index.js';
 import { Resources } from '../kube/index.js';
 import { rfc3339 } from './externalsecret/status.js';
+
+/** How often a deferred event looks whether the burst is over. */
+const DEFER_POLL_MS = 50;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface EventTarget {
   apiVersion: string;
@@ -24,6 +31,7 @@ interface PendingEvent {
   type: 'Normal' | 'Warning';
   reason: string;
   message: string;
+  queuedAt: number;
   done: () => void;
 }
 
@@ -47,6 +55,8 @@ export class EventRecorder {
   readonly #now: () => number;
   readonly #maxQueued: number;
   readonly #onDropped: (reason: string) => void;
+  readonly #deferWhile: () => boolean;
+  readonly #maxDeferMs: number;
   /** Pending events from #head on (an array with a moving head: shift() would copy the whole queue each time). */
   #queue: PendingEvent[] = [];
   #head = 0;
@@ -63,6 +73,9 @@ export class EventRecorder {
       maxQueued?: number;
       /** Told of every event dropped because the queue was full (for a metric and a throttled warning). */
       onDropped?: (reason: string) => void;
+      /** While this is true (a burst of reconciles), events wait, each at most maxDeferMs. */
+      deferWhile?: () => boolean;
+      maxDeferMs?: number;
     } = {},
   ) {
     this.#client = client;
@@ -71,6 +84,8 @@ export class EventRecorder {
     this.#repeatIntervalMs = options.repeatIntervalMs ?? 300_000;
     this.#now = options.now ?? Date.now;
     this.#maxQueued = options.maxQueued ?? 10_000;
+    this.#deferWhile = options.deferWhile ?? (() => false);
+    this.#maxDeferMs = options.maxDeferMs ?? 10_000;
     // Without a listener of its own, a drop is reported as an error.
     this.#onDropped =
       options.onDropped ??
@@ -90,7 +105,7 @@ export class EventRecorder {
       return Promise.resolve();
     }
     return new Promise((done) => {
-      this.#queue.push({ target, type, reason, message, done });
+      this.#queue.push({ target, type, reason, message, queuedAt: this.#now(), done });
       if (!this.#sending) void this.#drain();
     });
   }
@@ -99,6 +114,7 @@ export class EventRecorder {
     this.#sending = true;
     try {
       for (let next = this.#take(); next; next = this.#take()) {
+        while (this.#deferWhile() && this.#now() - next.queuedAt < this.#maxDeferMs) await sleep(DEFER_POLL_MS);
         await this.#send(next.target, next.type, next.reason, next.message);
         next.done();
       }

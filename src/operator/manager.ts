@@ -81,6 +81,8 @@ export interface ControllerRuntime<L extends string = string> {
   warmUp?(signal: AbortSignal): Promise<void>;
   /** Workers for this controller (default: the operator's concurrency). */
   concurrency?: number;
+  /** Kubernetes events wait while this lane has keys queued (first syncs: an install or a restart). */
+  deferEventsWhileQueued?: L;
   close?(): Promise<void>;
 }
 
@@ -265,6 +267,7 @@ export function builtinControllers(options: OperatorOptions): OperatorController
       });
       return {
         lanes: LANES,
+        deferEventsWhileQueued: 'urgent',
         watch: (enqueue: (key: string, lane: Lane) => void) => {
           reconciler.watch(enqueue);
           enqueueChanged = (keys) => {
@@ -412,6 +415,8 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
   let lastDropWarning = 0;
   let failedSinceWarning = 0;
   let lastFailureWarning = 0;
+  // Bound once the controllers' queues exist (below).
+  let burstQueued = () => false;
   const events = new EventRecorder(
     eventClient,
     EVENT_COMPONENT,
@@ -424,6 +429,7 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
       lastFailureWarning = Date.now();
     },
     {
+      deferWhile: () => burstQueued(),
       onDropped: (reason) => {
         metrics.eventsDropped.inc({ reason });
         droppedSinceWarning++;
@@ -480,6 +486,11 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
     runtime.watch((key, lane) => queue.add(key, lane));
     return { name: controller.name, runtime, queue };
   });
+  burstQueued = () =>
+    running.some((r) => {
+      const lane = r.runtime.deferEventsWhileQueued;
+      return lane !== undefined && (r.queue.depths()[lane] ?? 0) > 0;
+    });
 
   const stopSignal = new AbortController();
   let synced = false;

@@ -181,4 +181,45 @@ describe('EventRecorder', () => {
     assert.equal(events.dropped, 0);
     assert.deepEqual(sent, names);
   });
+
+  it('waits while a burst of first syncs is queued, then sends in order', async () => {
+    const sent: string[] = [];
+    const client = {
+      create: async (_type: unknown, body: { involvedObject: { name: string } }) => {
+        sent.push(body.involvedObject.name);
+        return body;
+      },
+    } as unknown as KubeClient;
+    let burst = true;
+    const events = new EventRecorder(client, 'external-secrets', () => {}, { deferWhile: () => burst });
+    const delivered = Promise.all(
+      ['es-0', 'es-1'].map((name, i) =>
+        events.record({ ...target, metadata: { name, namespace: 'ns', uid: `d-${i}` } }, 'Normal', 'Created', 'x'),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(sent, [], 'nothing is sent while the burst lasts');
+    burst = false;
+    await delivered;
+    assert.deepEqual(sent, ['es-0', 'es-1']);
+  });
+
+  it('never holds an event longer than maxDeferMs, however long the burst', async () => {
+    const sent: string[] = [];
+    const client = {
+      create: async (_type: unknown, body: { involvedObject: { name: string } }) => {
+        sent.push(body.involvedObject.name);
+        return body;
+      },
+    } as unknown as KubeClient;
+    const events = new EventRecorder(client, 'external-secrets', () => {}, {
+      deferWhile: () => true,
+      maxDeferMs: 150,
+    });
+    const started = Date.now();
+    await events.record(target, 'Normal', 'Created', 'secret created');
+    const waited = Date.now() - started;
+    assert.deepEqual(sent, ['es']);
+    assert.ok(waited >= 140, `held for the bound (${waited} ms)`);
+  });
 });

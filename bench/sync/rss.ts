@@ -1,8 +1,9 @@
 // Peak memory of the operator process alone: N ExternalSecrets over M namespaces (fake provider), the operator in
 // a child process, its peak RSS read from /proc/<pid>/status (VmHWM) once all are Ready and after two refresh
-// intervals of steady state. Linux only.
+// intervals of steady state. Linux only. With --backlog the ExternalSecrets exist before the operator starts (a
+// restart or an upgrade of the operator), so it lists and syncs all of them at once.
 //
-// Run: npx tsx bench/sync/rss.ts [--count 1000] [--namespaces 20] [--keys 10] [--refresh 10s]
+// Run: npx tsx bench/sync/rss.ts [--count 1000] [--namespaces 20] [--keys 10] [--refresh 10s] [--backlog]
 //      [--operator-js DIR/bench/sync/run-operator.js]  (compiled with tsc: plain node, no tsx in the child)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ const { values: args } = parseArgs({
     refresh: { type: 'string', default: '10s' },
     concurrency: { type: 'string', default: '10' },
     'operator-js': { type: 'string' },
+    backlog: { type: 'boolean', default: false },
   },
 });
 const N = Number(args.count);
@@ -42,7 +44,10 @@ try {
   await installCrds(kc);
   const client = new KubeClient(kc, { qps: 1000, burst: 2000 });
   const namespaces = await createStoreNamespaces(client, 'rss', NS, { keys: KEYS });
-  const operatorArgs = [plane.kubeconfigPath, args.concurrency as string];
+  const workload = { count: N, namespaces, keys: KEYS, refresh: REFRESH, concurrency: 10 };
+  if (args.backlog) await createExternalSecrets(client, workload);
+  const tStart = performance.now();
+  const operatorArgs = [plane.kubeconfigPath, `--concurrency=${args.concurrency}`];
   const child = spawn(
     process.execPath,
     args['operator-js']
@@ -56,8 +61,8 @@ try {
   const watcher = new Informer<KubeObject>(client, OperatorResources.externalSecrets);
   watcher.start();
   await watcher.waitForSync();
-  const t0 = performance.now();
-  await createExternalSecrets(client, { count: N, namespaces, keys: KEYS, refresh: REFRESH, concurrency: 10 });
+  const t0 = args.backlog ? tStart : performance.now();
+  if (!args.backlog) await createExternalSecrets(client, workload);
   while (watcher.list().filter(isReady).length < N) await sleep(100);
   const readyMs = performance.now() - t0;
   const atReady = { rss: kib(pid, 'VmRSS'), peak: kib(pid, 'VmHWM') };
@@ -71,10 +76,18 @@ try {
   process.stdout.write(
     `${JSON.stringify(
       {
-        params: { N, NS, KEYS, REFRESH, node: process.version, operator: args['operator-js'] ?? 'tsx' },
+        params: {
+          N,
+          NS,
+          KEYS,
+          REFRESH,
+          backlog: args.backlog,
+          node: process.version,
+          operator: args['operator-js'] ?? 'tsx',
+        },
         allReadyMs: Math.round(readyMs),
         operatorRssMB: {
-          idle: mb(idle),
+          [args.backlog ? 'started' : 'idle']: mb(idle),
           atAllReady: mb(atReady.rss),
           afterTwoIntervals: mb(steady.rss),
           peak: mb(steady.peak),

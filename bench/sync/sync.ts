@@ -3,6 +3,8 @@
 //   custos   — coalesced provider reads, no status write when a refresh changed nothing
 //   baseline — no coalescing, status.refreshTime written on every refresh (what ESO does)
 //   eso      — the real External Secrets Operator v0.16.2 (tools/eso-oracle), as its own process
+// Custos runs in a child process of its own (bench/sync/run-operator.ts; --operator in-process runs it inside this
+// process, where the benchmark's own readiness watch shares its event loop),
 // plus the floor: a plain client creating the same N Secrets at the same client rate limit and concurrency, and
 // the contract floor: the same client writing each ExternalSecret's Secret and Ready status (ESO's minimum).
 // Reported per mode: time until all are Ready, API requests by verb/resource (kube-apiserver /metrics deltas),
@@ -11,6 +13,7 @@
 //
 // Run: npx tsx bench/sync/sync.ts [--count 1000] [--namespaces 20] [--keys 10] [--refresh 10s]
 //        [--concurrency 10] [--qps 200] [--burst 400] [--provider-delay-ms 20] [--modes baseline,custos,eso] [--backlog]
+//        [--operator process|in-process] [--cpu-profile PATH (in-process only)]
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
@@ -18,12 +21,19 @@ import pino from 'pino';
 import { installCrds } from '../../src/api/install.js';
 import { startControlPlane } from '../../src/kube/controlplane/index.js';
 import { Informer, KubeClient, type KubeObject, Resources } from '../../src/kube/index.js';
+import { resourcePath } from '../../src/kube/resources.js';
 import { parseGoDuration } from '../../src/operator/duration.js';
+import { fieldManagerFor } from '../../src/operator/externalsecret/constants.js';
+import { resourceVersionOf } from '../../src/operator/externalsecret/hash.js';
+import type { ExternalSecretObject } from '../../src/operator/externalsecret/reconciler.js';
+import { toApi } from '../../src/operator/externalsecret/secret-object.js';
+import { desiredSecret } from '../../src/operator/externalsecret/target.js';
 import { startOperator } from '../../src/operator/index.js';
 import { OperatorResources } from '../../src/operator/resources.js';
 import { defaultProviderRegistry, FakeSecretsProvider } from '../../src/providers/index.js';
 import { buildEso, type EsoProcess, esoVersion, startEso } from '../../test/helpers/eso-oracle.js';
-import { childrenCpuMs } from '../store/servers.js';
+import { childrenCpuMs, cpuMs } from '../store/servers.js';
+import { OperatorChild } from './operator-child.js';
 import { createExternalSecrets, createStoreNamespaces, isReady, pool, readyStatus } from './workload.js';
 
 const { values: args } = parseArgs({
@@ -44,6 +54,7 @@ const { values: args } = parseArgs({
     // Write a V8 CPU profile of this process (operator included) from the operator's start until all are Ready,
     // for each Custos mode, to <path>.<mode>.cpuprofile (open in Chrome DevTools or speedscope).
     'cpu-profile': { type: 'string' },
+    operator: { type: 'string', default: 'process' },
   },
 });
 const BACKLOG = args.backlog === true;
@@ -58,13 +69,21 @@ const BURST = Number(args.burst);
 const DELAY = Number(args['provider-delay-ms']);
 const SAMPLES = Number(args.samples);
 const CPU_PROFILE = args['cpu-profile'];
+const IN_PROCESS = args.operator === 'in-process';
+if (!IN_PROCESS && args.operator !== 'process') throw new Error('--operator is "process" or "in-process"');
+if (CPU_PROFILE && !IN_PROCESS) throw new Error('--cpu-profile profiles this process: add --operator in-process');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** CPU ms so far of the control plane's processes (etcd, kube-apiserver, ...) and of this process. */
-function cpuSnapshot(): Record<string, number> {
+/** CPU ms so far of the control plane's processes (etcd, kube-apiserver, ...), the operator's and this process. */
+function cpuSnapshot(operator?: OperatorChild): Record<string, number> {
   const self = process.cpuUsage();
-  return { ...childrenCpuMs(process.pid), 'benchmark process': (self.user + self.system) / 1000 };
+  const children = childrenCpuMs(process.pid);
+  if (operator) {
+    children['operator process'] = cpuMs(operator.pid);
+    delete children.node; // the same process, under its command name
+  }
+  return { ...children, 'benchmark process': (self.user + self.system) / 1000 };
 }
 
 /** CPU seconds spent per process between two snapshots. */
@@ -107,6 +126,37 @@ function delta(before: Map<string, number>, after: Map<string, number>): Record<
     if (d > 0) out[key] = Math.round(d);
   }
   return Object.fromEntries(Object.entries(out).sort());
+}
+
+/**
+ * For each ExternalSecret in the namespaces, the Secret the operator writes for it (reading key-k of a store
+ * holding value-k, as createExternalSecrets assigns keys) and the Ready status it then writes.
+ */
+async function contractWrites(client: KubeClient, namespaces: string[], keys: number) {
+  const writes = [];
+  for (const namespace of namespaces) {
+    const { items } = await client.list<ExternalSecretObject>(OperatorResources.externalSecrets, { namespace });
+    for (const es of items) {
+      const name = es.metadata.name ?? '';
+      const key = es.spec?.data?.[0]?.remoteRef.key ?? `key-${keys - 1}`;
+      const fieldManager = fieldManagerFor(name);
+      const { secret } = desiredSecret({
+        es,
+        targetName: name,
+        existing: undefined,
+        providerData: { a: new TextEncoder().encode(key.replace('key-', 'value-')) },
+        fieldManager,
+      });
+      writes.push({
+        namespace,
+        name,
+        fieldManager,
+        secret: toApi(secret),
+        status: readyStatus(name, 'secret synced', resourceVersionOf(es.metadata)),
+      });
+    }
+  }
+  return writes;
 }
 
 function percentile(values: number[], p: number): number {
@@ -158,7 +208,9 @@ async function main(): Promise<void> {
 
     // Contract floor: the writes ESO's contract makes for each ExternalSecret to become Ready -- its Secret and its
     // status (Ready=True) -- done by a plain client with no operator logic, at the same rate limit and concurrency,
-    // for N ExternalSecrets that already exist (like --backlog). Nothing here reads a provider or the cluster.
+    // for N ExternalSecrets that already exist (like --backlog). The Secret is the one the operator writes (ESO's
+    // labels, data-hash annotation, ownerReference and field manager), built before the clock starts; nothing
+    // timed reads a provider or the cluster.
     {
       // Stores of a controller class no operator of this run has, so the operators below skip these
       // ExternalSecrets instead of reporting a missing store on each.
@@ -170,32 +222,31 @@ async function main(): Promise<void> {
         refresh: REFRESH,
         concurrency: CONCURRENCY,
       });
+      const writes = await contractWrites(client, namespaces, KEYS);
+      // The same readiness watch as the operator modes below have open: the API server's work for it is in both.
+      const watcher = new Informer<KubeObject>(client, OperatorResources.externalSecrets);
+      watcher.start();
+      await watcher.waitForSync();
       const apiBefore = await apiRequests(client);
       const cpuBefore = cpuSnapshot();
       const t0 = performance.now();
-      await pool(
-        Array.from({ length: N }, (_, i) => i),
-        CONCURRENCY,
-        async (i) => {
-          const namespace = namespaces[i % NS] as string;
-          const secret = await client.create<KubeObject>(Resources.secrets, {
-            apiVersion: 'v1',
-            kind: 'Secret',
-            metadata: { name: `es-${i}`, namespace },
-            data: { a: Buffer.from(`value-${i % KEYS}`).toString('base64') },
-          });
-          await client.patchStatus(
-            OperatorResources.externalSecrets,
-            `es-${i}`,
-            readyStatus(`es-${i}`, 'secret synced', secret.metadata?.resourceVersion),
-            { namespace },
-          );
-        },
-      );
+      await pool(writes, CONCURRENCY, async (write) => {
+        await client.create(Resources.secrets, write.secret, { fieldManager: write.fieldManager });
+        await client.patchStatus(OperatorResources.externalSecrets, write.name, write.status, {
+          namespace: write.namespace,
+        });
+      });
       results.contractFloorMs = Math.round(performance.now() - t0);
+      await watcher.stop();
       results.contractFloorCpuSeconds = cpuSpent(cpuBefore, cpuSnapshot());
       results.contractFloorApiRequests = delta(apiBefore, await apiRequests(client));
       process.stderr.write(`contract floor: ${N} Secrets + statuses in ${results.contractFloorMs} ms\n`);
+      // These Secrets carry ESO's managed label: left in place, the operators below would list and cache them too.
+      for (const namespace of namespaces) {
+        await client.request('DELETE', resourcePath(Resources.secrets, { namespace }), {
+          query: { labelSelector: 'reconcile.external-secrets.io/managed=true' },
+        });
+      }
     }
 
     for (const mode of modes) {
@@ -213,7 +264,21 @@ async function main(): Promise<void> {
       const watcher = new Informer<KubeObject>(client, OperatorResources.externalSecrets);
       let apiBefore = await apiRequests(client);
       if (BACKLOG) await createAll();
-      let cpuBefore = cpuSnapshot();
+      // Forked and loaded before the clock starts; the operator itself starts with the clock, as in-process.
+      const child =
+        mode === 'eso' || IN_PROCESS
+          ? undefined
+          : await OperatorChild.fork({
+              kubeconfigPath: plane.kubeconfigPath,
+              concurrency: CONCURRENCY,
+              qps: QPS,
+              burst: BURST,
+              controllerClass: mode,
+              providerDelayMs: DELAY,
+              esoLike: mode === 'baseline',
+            });
+      const providerCalls = async () => (child ? (await child.stats()).providerCalls : fake.calls.count('getSecret'));
+      let cpuBefore = cpuSnapshot(child);
       const profiler = CPU_PROFILE && mode !== 'eso' ? new Session() : undefined;
       if (profiler) {
         profiler.connect();
@@ -234,35 +299,51 @@ async function main(): Promise<void> {
               burst: BURST,
             })
           : undefined;
-      const op = eso
-        ? undefined
-        : await startOperator({
-            kubeConfig: kc,
-            logger: pino({ level: 'warn' }, pino.destination(2)), // stderr: stdout carries the JSON result
-            concurrency: CONCURRENCY,
-            controllerClass: mode,
-            clientQps: QPS,
-            clientBurst: BURST,
-            providers: defaultProviderRegistry({ fake }),
-            coalesceWindowMs: mode === 'baseline' ? 0 : undefined,
-            alwaysWriteRefreshTime: mode === 'baseline',
-            leaderElection: undefined,
-          });
+      await child?.start();
+      const op =
+        eso || child
+          ? undefined
+          : await startOperator({
+              kubeConfig: kc,
+              logger: pino({ level: 'warn' }, pino.destination(2)), // stderr: stdout carries the JSON result
+              concurrency: CONCURRENCY,
+              controllerClass: mode,
+              clientQps: QPS,
+              clientBurst: BURST,
+              providers: defaultProviderRegistry({ fake }),
+              coalesceWindowMs: mode === 'baseline' ? 0 : undefined,
+              alwaysWriteRefreshTime: mode === 'baseline',
+              leaderElection: undefined,
+            });
+      // Ready ExternalSecrets of this mode, kept up to date by the watch (counting the whole cache every 50 ms
+      // would cost this process CPU that the operator and the API server need, at 20,000 cached objects).
+      const ready = new Set<string>();
+      const track = (es: KubeObject) => {
+        if (!es.metadata?.namespace?.startsWith(`${mode}-`)) return;
+        const key = `${es.metadata.namespace}/${es.metadata.name}`;
+        if (isReady(es)) ready.add(key);
+        else ready.delete(key);
+      };
+      watcher.addEventHandler({
+        onAdd: track,
+        onUpdate: (_old, es) => track(es),
+        onDelete: (es) => ready.delete(`${es.metadata?.namespace}/${es.metadata?.name}`),
+      });
       watcher.start();
       await watcher.waitForSync();
-      const readyCount = () =>
-        watcher.list().filter((es) => es.metadata?.namespace?.startsWith(`${mode}-`) && isReady(es)).length;
+      const readyCount = () => ready.size;
       if (!BACKLOG) {
         await sleep(1000); // stores validated
         apiBefore = await apiRequests(client);
-        cpuBefore = cpuSnapshot();
+        cpuBefore = cpuSnapshot(child);
       }
-      const callsBefore = fake.calls.count('getSecret');
+      const callsBefore = await providerCalls();
       const t0 = BACKLOG ? tOperator : performance.now();
       if (!BACKLOG) await createAll();
       const createdMs = performance.now() - t0;
       while (readyCount() < N) {
         eso?.assertRunning();
+        child?.assertRunning();
         await sleep(50);
       }
       const allReadyMs = performance.now() - t0;
@@ -271,14 +352,14 @@ async function main(): Promise<void> {
         await writeFile(`${CPU_PROFILE}.${mode}.cpuprofile`, JSON.stringify(profile));
         profiler.disconnect();
       }
-      const cpuUntilReady = cpuSpent(cpuBefore, cpuSnapshot());
+      const cpuUntilReady = cpuSpent(cpuBefore, cpuSnapshot(child));
       const apiCreate = delta(apiBefore, await apiRequests(client));
-      const providerCallsCreate = fake.calls.count('getSecret') - callsBefore;
+      const providerCallsCreate = (await providerCalls()) - callsBefore;
       process.stderr.write(`${mode}: all ${N} Ready after ${Math.round(allReadyMs)} ms\n`);
 
       // Steady state: two refresh intervals in which nothing changes; meanwhile time single new ExternalSecrets.
       const steadyBefore = await apiRequests(client);
-      const steadyCallsBefore = fake.calls.count('getSecret');
+      const steadyCallsBefore = await providerCalls();
       const tSteady = performance.now();
       const latencies: number[] = [];
       for (let s = 0; s < SAMPLES; s++) {
@@ -295,12 +376,9 @@ async function main(): Promise<void> {
             data: [{ secretKey: 'a', remoteRef: { key: 'key-0' } }],
           },
         });
-        while (
-          !watcher
-            .list()
-            .some((es) => es.metadata?.name === name && es.metadata?.namespace === namespaces[0] && isReady(es))
-        ) {
+        while (!ready.has(`${namespaces[0]}/${name}`)) {
           eso?.assertRunning();
+          child?.assertRunning();
           await sleep(10);
         }
         latencies.push(performance.now() - t);
@@ -311,8 +389,8 @@ async function main(): Promise<void> {
       // Two intervals, unless the probes took longer (an operator whose queue is saturated).
       const steadyStateSeconds = Math.round((performance.now() - tSteady) / 1000);
       // The probes' own creation is not steady-state work: subtract what SAMPLES new ExternalSecrets cost.
-      const providerCallsSteady = fake.calls.count('getSecret') - steadyCallsBefore;
-      const text = op ? await op.metrics.registry.metrics() : '';
+      const providerCallsSteady = (await providerCalls()) - steadyCallsBefore;
+      const text = op ? await op.metrics.registry.metrics() : child ? (await child.stats()).metrics : '';
       clearInterval(rssTimer);
       results[mode] = {
         createRequestsMs: Math.round(createdMs),
@@ -321,7 +399,7 @@ async function main(): Promise<void> {
         vsFloor: Number((allReadyMs / (results.floorMs as number)).toFixed(2)),
         vsContractFloor: Number((allReadyMs / (results.contractFloorMs as number)).toFixed(2)),
         apiRequestsUntilReady: apiCreate,
-        // CPU seconds per process until all were Ready (the operator runs inside the benchmark process).
+        // CPU seconds per process until all were Ready ("operator process" unless it ran in-process).
         cpuSecondsUntilReady: cpuUntilReady,
         // ESO's fake provider runs inside ESO, where nothing counts its calls.
         providerCallsUntilReady: eso ? null : providerCallsCreate,
@@ -337,10 +415,12 @@ async function main(): Promise<void> {
           max: Math.round(Math.max(...latencies)),
           ...(latencies.length <= 10 ? { samples: latencies.map(Math.round) } : {}),
         },
-        // The whole benchmark process (operator, control-plane client, readiness watch), not the operator alone;
-        // for ESO, its own process.
-        peakRssMB: Math.round((eso ? eso.peakRssBytes() : memory.peakRss) / 1e6),
-        ...(eso ? { operator: `External Secrets Operator ${esoVersion}` } : {}),
+        // The operator's own process (Custos or ESO); in-process, the whole benchmark process (operator,
+        // control-plane client, readiness watch).
+        peakRssMB: Math.round(((eso ?? child)?.peakRssBytes() ?? memory.peakRss) / 1e6),
+        operator: eso
+          ? `External Secrets Operator ${esoVersion}`
+          : `Custos, ${child ? 'its own process' : 'in the benchmark process'}`,
         // Custos's own metrics; ESO exposes neither count, so its rows say null rather than a 0 nobody measured.
         coalescedReads: eso
           ? null
@@ -355,6 +435,7 @@ async function main(): Promise<void> {
       };
       await watcher.stop();
       await op?.stop();
+      await child?.stop();
       await eso?.stop();
     }
   } finally {

@@ -9,8 +9,9 @@
 // faster than its one sender writes events, and with 1,000 an install of 10,000 ExternalSecrets lost about two
 // thirds of its `Created` events; 10,000 queued events take a few MB.
 // With `deferWhile` (the operator: "first syncs are queued"), events also wait out such a burst, each at most
-// maxDeferMs (default 10 s): during an install every API request counts, and a Secret matters more than its
-// `Created` event. Outside bursts nothing waits.
+// maxDeferMs (default 60 s, longer than a restart with 10,000 ExternalSecrets takes): during an install every API
+// request counts, and a Secret matters more than its `Created` event. Outside bursts nothing waits, and nothing
+// waits once the queue is half full, so waiting never makes the queue drop an event.
 import { randomBytes } from 'node:crypto';
 import type { KubeClient, KubeObject } from '../kube/index.js';
 import { Resources } from '../kube/index.js';
@@ -85,7 +86,7 @@ export class EventRecorder {
     this.#now = options.now ?? Date.now;
     this.#maxQueued = options.maxQueued ?? 10_000;
     this.#deferWhile = options.deferWhile ?? (() => false);
-    this.#maxDeferMs = options.maxDeferMs ?? 10_000;
+    this.#maxDeferMs = options.maxDeferMs ?? 60_000;
     // Without a listener of its own, a drop is reported as an error.
     this.#onDropped =
       options.onDropped ??
@@ -114,13 +115,22 @@ export class EventRecorder {
     this.#sending = true;
     try {
       for (let next = this.#take(); next; next = this.#take()) {
-        while (this.#deferWhile() && this.#now() - next.queuedAt < this.#maxDeferMs) await sleep(DEFER_POLL_MS);
+        while (this.#mayDefer(next)) await sleep(DEFER_POLL_MS);
         await this.#send(next.target, next.type, next.reason, next.message);
         next.done();
       }
     } finally {
       this.#sending = false;
     }
+  }
+
+  /** Waiting never costs an event: it stops once the queue is half full, and after maxDeferMs. */
+  #mayDefer(event: PendingEvent): boolean {
+    return (
+      this.#queue.length - this.#head < this.#maxQueued / 2 &&
+      this.#now() - event.queuedAt < this.#maxDeferMs &&
+      this.#deferWhile()
+    );
   }
 
   #take(): PendingEvent | undefined {

@@ -222,4 +222,39 @@ describe('EventRecorder', () => {
     assert.deepEqual(sent, ['es']);
     assert.ok(waited >= 140, `held for the bound (${waited} ms)`);
   });
+
+  it('stops waiting once the queue is half full, so waiting never drops an event', async () => {
+    const sent: string[] = [];
+    const client = {
+      create: async (_type: unknown, body: { involvedObject: { name: string } }) => {
+        sent.push(body.involvedObject.name);
+        return body;
+      },
+    } as unknown as KubeClient;
+    let burst = true;
+    const events = new EventRecorder(client, 'external-secrets', () => {}, {
+      deferWhile: () => burst,
+      maxQueued: 4,
+      maxDeferMs: 60_000,
+    });
+    const record = (i: number) =>
+      events.record(
+        { ...target, metadata: { name: `es-${i}`, namespace: 'ns', uid: `h-${i}` } },
+        'Normal',
+        'Created',
+        'x',
+      );
+    const first = record(0);
+    const rest = [record(1), record(2)];
+    const outcome = await Promise.race([
+      first.then(() => 'sent'),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting after 2 s'), 2000)),
+    ]);
+    assert.equal(outcome, 'sent');
+    assert.deepEqual(sent, ['es-0']);
+    burst = false;
+    await Promise.all(rest);
+    assert.deepEqual(sent, ['es-0', 'es-1', 'es-2']);
+    assert.equal(events.dropped, 0);
+  });
 });

@@ -486,13 +486,15 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
     runtime.watch((key, lane) => queue.add(key, lane));
     return { name: controller.name, runtime, queue };
   });
+
+  const stopSignal = new AbortController();
+  // Keys left queued at shutdown are no burst: events then go out at once.
   burstQueued = () =>
+    !stopSignal.signal.aborted &&
     running.some((r) => {
       const lane = r.runtime.deferEventsWhileQueued;
       return lane !== undefined && (r.queue.depths()[lane] ?? 0) > 0;
     });
-
-  const stopSignal = new AbortController();
   let synced = false;
   let workersRunning = false;
   let resolveDone!: (reason: 'stopped' | 'lost-leadership') => void;

@@ -18,6 +18,18 @@ function recorder(now: { t: number }) {
   return { calls, events: new EventRecorder(client, 'external-secrets', () => {}, { now: () => now.t }) };
 }
 
+/** A client that answers every create at once and records the involved objects' names in order. */
+function namingClient() {
+  const sent: string[] = [];
+  const client = {
+    create: async (_type: unknown, body: { involvedObject: { name: string } }) => {
+      sent.push(body.involvedObject.name);
+      return body;
+    },
+  } as unknown as KubeClient;
+  return { sent, client };
+}
+
 const target = {
   apiVersion: 'external-secrets.io/v1',
   kind: 'ExternalSecret',
@@ -183,13 +195,7 @@ describe('EventRecorder', () => {
   });
 
   it('waits while a burst of first syncs is queued, then sends in order', async () => {
-    const sent: string[] = [];
-    const client = {
-      create: async (_type: unknown, body: { involvedObject: { name: string } }) => {
-        sent.push(body.involvedObject.name);
-        return body;
-      },
-    } as unknown as KubeClient;
+    const { sent, client } = namingClient();
     let burst = true;
     const events = new EventRecorder(client, 'external-secrets', () => {}, { deferWhile: () => burst });
     const delivered = Promise.all(
@@ -205,13 +211,7 @@ describe('EventRecorder', () => {
   });
 
   it('never holds an event longer than maxDeferMs, however long the burst', async () => {
-    const sent: string[] = [];
-    const client = {
-      create: async (_type: unknown, body: { involvedObject: { name: string } }) => {
-        sent.push(body.involvedObject.name);
-        return body;
-      },
-    } as unknown as KubeClient;
+    const { sent, client } = namingClient();
     const events = new EventRecorder(client, 'external-secrets', () => {}, {
       deferWhile: () => true,
       maxDeferMs: 150,
@@ -224,13 +224,7 @@ describe('EventRecorder', () => {
   });
 
   it('stops waiting once the queue is half full, so waiting never drops an event', async () => {
-    const sent: string[] = [];
-    const client = {
-      create: async (_type: unknown, body: { involvedObject: { name: string } }) => {
-        sent.push(body.involvedObject.name);
-        return body;
-      },
-    } as unknown as KubeClient;
+    const { sent, client } = namingClient();
     let burst = true;
     const events = new EventRecorder(client, 'external-secrets', () => {}, {
       deferWhile: () => burst,

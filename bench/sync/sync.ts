@@ -13,7 +13,7 @@
 //
 // Run: npx tsx bench/sync/sync.ts [--count 1000] [--namespaces 20] [--keys 10] [--refresh 10s]
 //        [--concurrency 10] [--qps 200] [--burst 400] [--provider-delay-ms 20] [--modes baseline,custos,eso] [--backlog]
-//        [--operator process|in-process] [--cpu-profile PATH (in-process only)]
+//        [--operator process|in-process] [--cpu-profile PATH (in-process only)] [--contract-watches]
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
@@ -55,6 +55,9 @@ const { values: args } = parseArgs({
     // for each Custos mode, to <path>.<mode>.cpuprofile (open in Chrome DevTools or speedscope).
     'cpu-profile': { type: 'string' },
     operator: { type: 'string', default: 'process' },
+    // Also time the contract floor with the watches an operator keeps open (its ExternalSecret and managed
+    // Secret informers), to see what the API server's watch work costs.
+    'contract-watches': { type: 'boolean', default: false },
   },
 });
 const BACKLOG = args.backlog === true;
@@ -70,6 +73,7 @@ const DELAY = Number(args['provider-delay-ms']);
 const SAMPLES = Number(args.samples);
 const CPU_PROFILE = args['cpu-profile'];
 const IN_PROCESS = args.operator === 'in-process';
+const CONTRACT_WATCHES = args['contract-watches'] === true;
 if (!IN_PROCESS && args.operator !== 'process') throw new Error('--operator is "process" or "in-process"');
 if (CPU_PROFILE && !IN_PROCESS) throw new Error('--cpu-profile profiles this process: add --operator in-process');
 
@@ -126,6 +130,58 @@ function delta(before: Map<string, number>, after: Map<string, number>): Record<
     if (d > 0) out[key] = Math.round(d);
   }
   return Object.fromEntries(Object.entries(out).sort());
+}
+
+/**
+ * Contract floor: the writes ESO's contract makes for each ExternalSecret to become Ready -- its Secret and its
+ * status (Ready=True) -- done by a plain client with no operator logic, at the same rate limit and concurrency,
+ * for N ExternalSecrets that already exist (like --backlog). The Secret is the one the operator writes (ESO's
+ * labels, data-hash annotation, ownerReference and field manager), built before the clock starts; nothing timed
+ * reads a provider or the cluster. With `operatorWatches`, the watches an operator keeps open are open too (every
+ * ExternalSecret, and the managed Secrets' metadata), so the API server sends each write to them.
+ */
+async function contractFloor(client: KubeClient, prefix: string, operatorWatches: boolean) {
+  // Stores of a controller class no operator of this run has, so the operators below skip these
+  // ExternalSecrets instead of reporting a missing store on each.
+  const namespaces = await createStoreNamespaces(client, prefix, NS, { keys: 0, controller: 'contract-floor' });
+  await createExternalSecrets(client, { count: N, namespaces, keys: KEYS, refresh: REFRESH, concurrency: CONCURRENCY });
+  const writes = await contractWrites(client, namespaces, KEYS);
+  // The same readiness watch as the operator modes below have open: the API server's work for it is in both.
+  const watches = [new Informer<KubeObject>(client, OperatorResources.externalSecrets)];
+  if (operatorWatches) {
+    watches.push(
+      new Informer<KubeObject>(client, OperatorResources.externalSecrets),
+      new Informer<KubeObject>(client, Resources.secrets, {
+        labelSelector: 'reconcile.external-secrets.io/managed=true',
+        metadataOnly: true,
+      }),
+    );
+  }
+  for (const watch of watches) watch.start();
+  for (const watch of watches) await watch.waitForSync();
+  const apiBefore = await apiRequests(client);
+  const cpuBefore = cpuSnapshot();
+  const t0 = performance.now();
+  await pool(writes, CONCURRENCY, async (write) => {
+    await client.create(Resources.secrets, write.secret, { fieldManager: write.fieldManager });
+    await client.patchStatus(OperatorResources.externalSecrets, write.name, write.status, {
+      namespace: write.namespace,
+    });
+  });
+  const ms = Math.round(performance.now() - t0);
+  for (const watch of watches) await watch.stop();
+  const cpuSeconds = cpuSpent(cpuBefore, cpuSnapshot());
+  const apiRequestsDone = delta(apiBefore, await apiRequests(client));
+  process.stderr.write(
+    `contract floor${operatorWatches ? " with the operator's watches" : ''}: ${N} Secrets + statuses in ${ms} ms\n`,
+  );
+  // These Secrets carry ESO's managed label: left in place, the operators below would list and cache them too.
+  for (const namespace of namespaces) {
+    await client.request('DELETE', resourcePath(Resources.secrets, { namespace }), {
+      query: { labelSelector: 'reconcile.external-secrets.io/managed=true' },
+    });
+  }
+  return { ms, cpuSeconds, apiRequests: apiRequestsDone };
 }
 
 /**
@@ -206,47 +262,15 @@ async function main(): Promise<void> {
       process.stderr.write(`floor: ${N} Secrets in ${results.floorMs} ms\n`);
     }
 
-    // Contract floor: the writes ESO's contract makes for each ExternalSecret to become Ready -- its Secret and its
-    // status (Ready=True) -- done by a plain client with no operator logic, at the same rate limit and concurrency,
-    // for N ExternalSecrets that already exist (like --backlog). The Secret is the one the operator writes (ESO's
-    // labels, data-hash annotation, ownerReference and field manager), built before the clock starts; nothing
-    // timed reads a provider or the cluster.
-    {
-      // Stores of a controller class no operator of this run has, so the operators below skip these
-      // ExternalSecrets instead of reporting a missing store on each.
-      const namespaces = await createStoreNamespaces(client, 'contract', NS, { keys: 0, controller: 'contract-floor' });
-      await createExternalSecrets(client, {
-        count: N,
-        namespaces,
-        keys: KEYS,
-        refresh: REFRESH,
-        concurrency: CONCURRENCY,
-      });
-      const writes = await contractWrites(client, namespaces, KEYS);
-      // The same readiness watch as the operator modes below have open: the API server's work for it is in both.
-      const watcher = new Informer<KubeObject>(client, OperatorResources.externalSecrets);
-      watcher.start();
-      await watcher.waitForSync();
-      const apiBefore = await apiRequests(client);
-      const cpuBefore = cpuSnapshot();
-      const t0 = performance.now();
-      await pool(writes, CONCURRENCY, async (write) => {
-        await client.create(Resources.secrets, write.secret, { fieldManager: write.fieldManager });
-        await client.patchStatus(OperatorResources.externalSecrets, write.name, write.status, {
-          namespace: write.namespace,
-        });
-      });
-      results.contractFloorMs = Math.round(performance.now() - t0);
-      await watcher.stop();
-      results.contractFloorCpuSeconds = cpuSpent(cpuBefore, cpuSnapshot());
-      results.contractFloorApiRequests = delta(apiBefore, await apiRequests(client));
-      process.stderr.write(`contract floor: ${N} Secrets + statuses in ${results.contractFloorMs} ms\n`);
-      // These Secrets carry ESO's managed label: left in place, the operators below would list and cache them too.
-      for (const namespace of namespaces) {
-        await client.request('DELETE', resourcePath(Resources.secrets, { namespace }), {
-          query: { labelSelector: 'reconcile.external-secrets.io/managed=true' },
-        });
-      }
+    const contract = await contractFloor(client, 'contract', false);
+    results.contractFloorMs = contract.ms;
+    results.contractFloorCpuSeconds = contract.cpuSeconds;
+    results.contractFloorApiRequests = contract.apiRequests;
+    if (CONTRACT_WATCHES) {
+      const watched = await contractFloor(client, 'watched', true);
+      results.contractFloorWithWatchesMs = watched.ms;
+      results.contractFloorWithWatchesCpuSeconds = watched.cpuSeconds;
+      results.contractFloorWithWatchesApiRequests = watched.apiRequests;
     }
 
     for (const mode of modes) {
@@ -398,6 +422,13 @@ async function main(): Promise<void> {
         allReadyMs: Math.round(allReadyMs),
         vsFloor: Number((allReadyMs / (results.floorMs as number)).toFixed(2)),
         vsContractFloor: Number((allReadyMs / (results.contractFloorMs as number)).toFixed(2)),
+        ...(CONTRACT_WATCHES
+          ? {
+              vsContractFloorWithWatches: Number(
+                (allReadyMs / (results.contractFloorWithWatchesMs as number)).toFixed(2),
+              ),
+            }
+          : {}),
         apiRequestsUntilReady: apiCreate,
         // CPU seconds per process until all were Ready ("operator process" unless it ran in-process).
         cpuSecondsUntilReady: cpuUntilReady,

@@ -63,6 +63,9 @@ export class ProviderWatches {
         } catch {
           continue;
         }
+        // Nothing could watch the refs of a provider without a change feed: not booked (most stores; saves
+        // every reconcile the booking and every client the reopen work).
+        if (!this.#mayWatch(store)) continue;
         const clientKey = clientKeyOf(store, namespace);
         if (!this.#clients.has(clientKey)) this.#clients.set(clientKey, { store, namespace, busy: Promise.resolve() });
         refs.push({ clientKey, ref: read.ref });
@@ -75,6 +78,15 @@ export class ProviderWatches {
       if (state && state.client === undefined && state.signature === undefined) changed.add(clientKey);
     }
     for (const clientKey of changed) this.#schedule(clientKey);
+  }
+
+  #mayWatch(store: ResolvedStore): boolean {
+    try {
+      const provider = this.#o.registry.forStore(store.object.spec);
+      return provider.hasChangeFeed === true && !this.#cannotWatch.has(provider.key);
+    } catch {
+      return false; // an unsupported provider: the reconcile reports it
+    }
   }
 
   untrack(esKey: string): void {

@@ -3,14 +3,26 @@
 // template library's exact port of Go's time.ParseDuration.
 import { formatDuration, parseDuration } from '../template/functions/dates-duration.js';
 
+/**
+ * Durations parsed so far: a few distinct refreshIntervals are read several times per reconcile, thousands of
+ * reconciles a second. Bounded (cleared at 1,000 entries) since the texts come from users.
+ */
+const parsed = new Map<string, number>();
+
 export function parseGoDuration(text: string): number {
+  const known = parsed.get(text);
+  if (known !== undefined) return known;
+  let ms: number;
   try {
-    return Number(parseDuration(text.trim())) / 1e6;
+    ms = Number(parseDuration(text.trim())) / 1e6;
   } catch {
     throw new Error(
       `invalid duration "${text}": use a Go duration such as "1h0m0s", "15m" or "30s" (units ns, us, ms, s, m, h)`,
     );
   }
+  if (parsed.size >= 1000) parsed.clear();
+  parsed.set(text, ms);
+  return ms;
 }
 
 /** A refreshInterval as ESO reads it: absent means the CRD default of one hour. */

@@ -42,6 +42,15 @@ describe('parseGoDuration', () => {
     assert.throws(() => parseGoDuration('1d'), /invalid duration "1d"/);
     assert.throws(() => parseGoDuration(''), /invalid duration/);
   });
+  it('answers repeats the same and keeps rejecting bad input (only good values are remembered)', () => {
+    for (let i = 0; i < 3; i++) {
+      assert.equal(parseGoDuration('2m30s'), 150_000);
+      assert.throws(() => parseGoDuration('2 minutes'), /invalid duration "2 minutes"/);
+    }
+    // More distinct values than are remembered: still each its own answer.
+    for (let i = 0; i < 1500; i++) assert.equal(parseGoDuration(`${i}s`), i * 1000);
+    assert.equal(parseGoDuration(' 1m '), 60_000);
+  });
 });
 
 describe('shouldRefresh (ESO 2.2)', () => {

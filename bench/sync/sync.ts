@@ -23,18 +23,22 @@ import { startControlPlane } from '../../src/kube/controlplane/index.js';
 import { Informer, KubeClient, type KubeObject, Resources } from '../../src/kube/index.js';
 import { resourcePath } from '../../src/kube/resources.js';
 import { parseGoDuration } from '../../src/operator/duration.js';
-import { fieldManagerFor } from '../../src/operator/externalsecret/constants.js';
 import { resourceVersionOf } from '../../src/operator/externalsecret/hash.js';
 import type { ExternalSecretObject } from '../../src/operator/externalsecret/reconciler.js';
-import { toApi } from '../../src/operator/externalsecret/secret-object.js';
-import { desiredSecret } from '../../src/operator/externalsecret/target.js';
 import { startOperator } from '../../src/operator/index.js';
 import { OperatorResources } from '../../src/operator/resources.js';
 import { defaultProviderRegistry, FakeSecretsProvider } from '../../src/providers/index.js';
 import { buildEso, type EsoProcess, esoVersion, startEso } from '../../test/helpers/eso-oracle.js';
 import { childrenCpuMs, cpuMs } from '../store/servers.js';
 import { OperatorChild } from './operator-child.js';
-import { createExternalSecrets, createStoreNamespaces, isReady, pool, readyStatus } from './workload.js';
+import {
+  createExternalSecrets,
+  createStoreNamespaces,
+  isReady,
+  operatorSecret,
+  pool,
+  readyStatus,
+} from './workload.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -195,19 +199,10 @@ async function contractWrites(client: KubeClient, namespaces: string[], keys: nu
     for (const es of items) {
       const name = es.metadata.name ?? '';
       const key = es.spec?.data?.[0]?.remoteRef.key ?? `key-${keys - 1}`;
-      const fieldManager = fieldManagerFor(name);
-      const { secret } = desiredSecret({
-        es,
-        targetName: name,
-        existing: undefined,
-        providerData: { a: new TextEncoder().encode(key.replace('key-', 'value-')) },
-        fieldManager,
-      });
       writes.push({
         namespace,
         name,
-        fieldManager,
-        secret: toApi(secret),
+        ...operatorSecret(es, name, key.replace('key-', 'value-')),
         status: readyStatus(name, 'secret synced', resourceVersionOf(es.metadata)),
       });
     }

@@ -1,6 +1,10 @@
 // The operator benchmarks' shared workload: N ExternalSecrets spread over namespaces, each reading one of KEYS
 // remote keys of its namespace's fake store, created at a fixed concurrency; and the readiness test they wait on.
 import { type KubeClient, type KubeObject, Resources } from '../../src/kube/index.js';
+import { fieldManagerFor } from '../../src/operator/externalsecret/constants.js';
+import type { ExternalSecretObject } from '../../src/operator/externalsecret/reconciler.js';
+import { type ApiSecret, toApi } from '../../src/operator/externalsecret/secret-object.js';
+import { desiredSecret } from '../../src/operator/externalsecret/target.js';
 import { OperatorResources } from '../../src/operator/resources.js';
 
 /** Runs fn over items with at most `limit` in flight. */
@@ -45,6 +49,21 @@ export function createExternalSecrets(client: KubeClient, w: Workload): Promise<
 export function isReady(es: KubeObject): boolean {
   const conditions = (es.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions;
   return conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/**
+ * The Secret the operator writes for an ExternalSecret whose key `a` reads `value` (ESO's labels, data-hash
+ * annotation, controller ownerReference), built by the operator's own code, and the field manager it writes with.
+ */
+export function operatorSecret(
+  es: ExternalSecretObject,
+  targetName: string,
+  value: string,
+): { secret: ApiSecret; fieldManager: string } {
+  const fieldManager = fieldManagerFor(es.metadata.name ?? '');
+  const providerData = { a: new TextEncoder().encode(value) };
+  const { secret } = desiredSecret({ es, targetName, existing: undefined, providerData, fieldManager });
+  return { secret: toApi(secret), fieldManager };
 }
 
 /** The status the operator writes when an ExternalSecret becomes Ready (same fields, same sizes). */

@@ -14,12 +14,11 @@
 // waits once the queue is half full, so waiting never makes the queue drop an event.
 import { randomBytes } from 'node:crypto';
 import type { KubeClient, KubeObject } from '../kube/index.js';
-import { Resources } from '../kube/index.js';
+import { Resources, realClock, sleep } from '../kube/index.js';
 import { rfc3339 } from './externalsecret/status.js';
 
 /** How often a deferred event looks whether the burst is over. */
 const DEFER_POLL_MS = 50;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface EventTarget {
   apiVersion: string;
@@ -115,7 +114,7 @@ export class EventRecorder {
     this.#sending = true;
     try {
       for (let next = this.#take(); next; next = this.#take()) {
-        while (this.#mayDefer(next)) await sleep(DEFER_POLL_MS);
+        while (this.#mayDefer(next)) await sleep(realClock, DEFER_POLL_MS);
         await this.#send(next.target, next.type, next.reason, next.message);
         next.done();
       }

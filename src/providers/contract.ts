@@ -3,6 +3,7 @@
 
 import type { SecretStoreSpec } from '../api/generated/types.js';
 import type { KubeConfigSource } from '../kube/kubeconfig/source.js';
+import { MissingSecretError } from './errors.js';
 
 export type StoreKind = 'SecretStore' | 'ClusterSecretStore';
 
@@ -94,12 +95,35 @@ export interface FetchedSecret {
    * to be run instead of pick. Undefined (or no `load`): pick answers from the fetch.
    */
   load?(property: string | undefined): (() => Promise<Uint8Array>) | undefined;
+  /**
+   * What getSecretMap returns for the fetched ref with this property (`dataFrom.extract`), so an extract and the
+   * data[] entries reading one remote secret share one fetch. Undefined (or no `secretMap`): the fetch lacks part
+   * of the map (1Password files) and getSecretMap must be called. Throws as getSecretMap would.
+   */
+  secretMap?(property: string | undefined): Record<string, Uint8Array> | undefined;
 }
 
 /** getSecret's answer from one fetch: picked locally, or the property's own call where the fetch lacks it. */
 export function propertyValue(fetched: FetchedSecret, property: string | undefined): Uint8Array | Promise<Uint8Array> {
   const load = fetched.load?.(property);
   return load ? load() : fetched.pick(property);
+}
+
+/**
+ * getSecretMap's answer from one fetch (its miss reported as getSecretMap reports it: MissingSecretError), or
+ * undefined where the fetch lacks part of the map.
+ */
+export async function secretMapOf(
+  fetched: Promise<FetchedSecret>,
+  property: string | undefined,
+): Promise<Record<string, Uint8Array> | undefined> {
+  let secret: FetchedSecret;
+  try {
+    secret = await fetched;
+  } catch (error) {
+    throw error instanceof MissingSecretError ? error.forSecretMap : error;
+  }
+  return secret.secretMap?.(property);
 }
 
 /** A client bound to one store (and, for referent ClusterSecretStores, one namespace). */

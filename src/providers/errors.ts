@@ -15,6 +15,21 @@ export class NoSecretError extends ProviderError {
   }
 }
 
+/**
+ * The remote secret is missing and, as with ESO's provider, a data[] entry reading it fails rather than being
+ * skipped (kubernetes). `forSecretMap` is how the same provider's getSecretMap reports that miss (NoSecretError),
+ * so one fetch can answer both (secretMapOf).
+ */
+export class MissingSecretError extends ProviderError {
+  override name = 'MissingSecretError';
+  constructor(
+    message: string,
+    readonly forSecretMap: ProviderError,
+  ) {
+    super(message);
+  }
+}
+
 /** The store or the reference is wrong; the message says what to fix. */
 export class ProviderConfigError extends ProviderError {
   override name = 'ProviderConfigError';

@@ -10,18 +10,20 @@
 //   refresh window cost one provider call, also when a ClusterExternalSecret puts them in many namespaces. For
 //   providers that pick `property` from one fetch (Provider.fetchesWholeSecrets) the reference leaves the property
 //   out: the data[] entries reading user and password of one remote secret share one call too (a property the
-//   fetch lacks, a 1Password file, costs one call more: FetchedSecret.load).
+//   fetch lacks, a 1Password file, costs one call more: FetchedSecret.load), and so does a dataFrom.extract of that
+//   secret (FetchedSecret.secretMap; a 1Password document's files are read by getSecretMap itself).
 // * a failed read answers the other readers of the next 5 seconds too (never longer than reads are shared; never
 //   a fresh read, nor a reader that already had it), so the backed-off retries of many ExternalSecrets reading one
 //   missing secret cost about one call per retry round, and one ExternalSecret's own retry still asks again.
 // Results are shared between callers: treat returned maps and byte arrays as read-only.
-import type {
-  FetchedSecret,
-  FindRef,
-  KubeAccess,
-  ProviderRegistry,
-  RemoteRef,
-  SecretsClient,
+import {
+  type FetchedSecret,
+  type FindRef,
+  type KubeAccess,
+  type ProviderRegistry,
+  type RemoteRef,
+  type SecretsClient,
+  secretMapOf,
 } from '../../providers/index.js';
 import { clientKey, DEFAULT_CLIENT_FAILURE_TTL_MS, ProviderClientCache } from '../provider-clients.js';
 import type { StoreRateLimits } from './store-rate-limits.js';
@@ -117,8 +119,20 @@ export class ProviderAccess {
     });
   }
 
-  getSecretMap(store: ResolvedStore, namespace: string, ref: RemoteRef, maxAgeMs: number, reader?: string) {
-    return this.#read(store, namespace, 'GetSecretMap', ref, { maxAgeMs, reader }, (c) => c.getSecretMap(ref));
+  async getSecretMap(
+    store: ResolvedStore,
+    namespace: string,
+    ref: RemoteRef,
+    maxAgeMs: number,
+    reader?: string,
+  ): Promise<Record<string, Uint8Array>> {
+    const age = { maxAgeMs, reader };
+    const ownCall = () => this.#read(store, namespace, 'GetSecretMap', ref, age, (c) => c.getSecretMap(ref));
+    if (!this.#fetchesWholeSecrets(store)) return ownCall();
+    // An extract and the data[] entries reading the same remote secret share one fetch (same key as getSecret's).
+    const { property, ...whole } = ref;
+    const fetched = this.#read(store, namespace, 'GetSecret', whole, age, (c) => fetchWhole(c, whole));
+    return (await secretMapOf(fetched, property)) ?? ownCall();
   }
 
   getAllSecrets(store: ResolvedStore, namespace: string, find: FindRef, maxAgeMs: number, reader?: string) {

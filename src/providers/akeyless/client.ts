@@ -2,15 +2,16 @@
 // item is NoSecretError everywhere (ESO: only where its own check catches it); deleting a PushSecret's item that
 // is already gone succeeds (ESO errors); find with neither name nor tags says what to set.
 import { emptyMap, utf8 } from '../bytes.js';
-import type {
-  FetchedSecret,
-  FindRef,
-  PushRemoteRef,
-  PushSecretData,
-  PushSource,
-  RemoteRef,
-  SecretsClient,
-  Validation,
+import {
+  type FetchedSecret,
+  type FindRef,
+  type PushRemoteRef,
+  type PushSecretData,
+  type PushSource,
+  type RemoteRef,
+  type SecretsClient,
+  secretMapOf,
+  type Validation,
 } from '../contract.js';
 import { NoSecretError, ProviderConfigError, ProviderError } from '../errors.js';
 import { compileNameMatcher } from '../find-name.js';
@@ -67,7 +68,11 @@ export class AkeylessSecretsClient implements SecretsClient {
   /** One read of the item; every property of it is picked from that. */
   async fetchSecret(ref: RemoteRef): Promise<FetchedSecret> {
     const raw = await this.item(ref);
-    return { pick: (property) => utf8(selectProperty(raw, ref.key, property)) };
+    return {
+      pick: (property) => utf8(selectProperty(raw, ref.key, property)),
+      secretMap: (property) =>
+        jsonToSecretMap(selectProperty(raw, ref.key, property), `the value of item "${ref.key}"`),
+    };
   }
 
   async getSecret(ref: RemoteRef): Promise<Uint8Array> {
@@ -75,7 +80,7 @@ export class AkeylessSecretsClient implements SecretsClient {
   }
 
   async getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>> {
-    return jsonToSecretMap(await this.value(ref), `the value of item "${ref.key}"`);
+    return (await secretMapOf(this.fetchSecret(ref), ref.property)) ?? emptyMap<Uint8Array>();
   }
 
   async getAllSecrets(find: FindRef): Promise<Record<string, Uint8Array>> {

@@ -2,19 +2,20 @@
 // Values are UTF-8 text (the native API's values are JSON strings). PushSecret only ever overwrites or deletes
 // items it created itself, recognised by the MANAGED_TAG tag.
 import { emptyMap, fromUtf8, utf8 } from '../bytes.js';
-import type {
-  FetchedSecret,
-  FindRef,
-  PushRemoteRef,
-  PushSecretData,
-  PushSource,
-  RemoteChange,
-  RemoteRef,
-  SecretsClient,
-  Validation,
-  Watch,
-  WatchOptions,
-  WatchRef,
+import {
+  type FetchedSecret,
+  type FindRef,
+  type PushRemoteRef,
+  type PushSecretData,
+  type PushSource,
+  type RemoteChange,
+  type RemoteRef,
+  type SecretsClient,
+  secretMapOf,
+  type Validation,
+  type Watch,
+  type WatchOptions,
+  type WatchRef,
 } from '../contract.js';
 import { NoSecretError, ProviderConfigError, ProviderError } from '../errors.js';
 import { compileNameMatcher } from '../find-name.js';
@@ -110,7 +111,10 @@ export class CustosSecretsClient implements SecretsClient {
   /** One read of the secret; every property of it is picked from that. */
   async fetchSecret(ref: RemoteRef): Promise<FetchedSecret> {
     const { path, whole } = await this.whole(ref);
-    return { pick: (property) => utf8(textOf(whole, path, property)) };
+    return {
+      pick: (property) => utf8(textOf(whole, path, property)),
+      secretMap: (property) => jsonToSecretMap(textOf(whole, path, property), `the value of ${path}`),
+    };
   }
 
   async getSecret(ref: RemoteRef): Promise<Uint8Array> {
@@ -118,8 +122,7 @@ export class CustosSecretsClient implements SecretsClient {
   }
 
   async getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>> {
-    const { path, whole } = await this.whole(ref);
-    return jsonToSecretMap(textOf(whole, path, ref.property), `the value of ${path}`);
+    return (await secretMapOf(this.fetchSecret(ref), ref.property)) ?? emptyMap<Uint8Array>();
   }
 
   /** Items below find.path whose path matches name.regexp and that carry every tag; keyed by relative path. */

@@ -83,6 +83,18 @@ function pickProperty(entry: Entry, property: string | undefined): Uint8Array {
   return utf8(result.value);
 }
 
+/** ESO's fake GetSecretMap: the value (or what `property` selects) as a JSON object of strings. */
+function secretMapOfEntry(entry: Entry, key: string, property: string | undefined): Record<string, Uint8Array> {
+  return jsonToSecretMap(fromUtf8(pickProperty(entry, property)), `the value of key "${key}"`);
+}
+
+function fetched(entry: Entry, key: string): FetchedSecret {
+  return {
+    pick: (property) => pickProperty(entry, property),
+    secretMap: (property) => secretMapOfEntry(entry, key, property),
+  };
+}
+
 class FakeClient implements SecretsClient {
   constructor(
     private readonly db: Database,
@@ -102,14 +114,9 @@ class FakeClient implements SecretsClient {
     return entry;
   }
 
-  private read(ref: RemoteRef): Uint8Array {
-    return pickProperty(this.lookup(ref), ref.property);
-  }
-
   async fetchSecret(ref: RemoteRef): Promise<FetchedSecret> {
     await this.enter('getSecret', ref.key);
-    const entry = this.lookup(ref);
-    return { pick: (property) => pickProperty(entry, property) };
+    return fetched(this.lookup(ref), ref.key);
   }
 
   async getSecret(ref: RemoteRef): Promise<Uint8Array> {
@@ -118,7 +125,7 @@ class FakeClient implements SecretsClient {
 
   async getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>> {
     await this.enter('getSecretMap', ref.key);
-    return jsonToSecretMap(fromUtf8(this.read(ref)), `the value of key "${ref.key}"`);
+    return secretMapOfEntry(this.lookup(ref), ref.key, ref.property);
   }
 
   async getAllSecrets(find: FindRef): Promise<Record<string, Uint8Array>> {

@@ -5,18 +5,19 @@
 // fails with SecretSyncedError and its target Secret is kept: renaming or deleting a remote Secret by mistake must
 // never delete the user's Secret or strip its keys.
 import { emptyMap, fromUtf8, utf8 } from '../bytes.js';
-import type {
-  FetchedSecret,
-  FindRef,
-  PushRemoteRef,
-  PushSecretData,
-  PushSource,
-  RemoteRef,
-  SecretsClient,
-  StoreKind,
-  Validation,
+import {
+  type FetchedSecret,
+  type FindRef,
+  type PushRemoteRef,
+  type PushSecretData,
+  type PushSource,
+  type RemoteRef,
+  type SecretsClient,
+  type StoreKind,
+  secretMapOf,
+  type Validation,
 } from '../contract.js';
-import { NoSecretError, ProviderConfigError, ProviderError } from '../errors.js';
+import { MissingSecretError, NoSecretError, ProviderConfigError, ProviderError } from '../errors.js';
 import { compileNameMatcher } from '../find-name.js';
 import { GjsonPathError, type GjsonResult, gjsonGet } from '../gjson.js';
 import { goMarshal } from '../gojson.js';
@@ -199,14 +200,16 @@ export class KubernetesSecretsClient implements SecretsClient {
     return res.body as SecretObject;
   }
 
-  /** One GET of the remote Secret; every property of it is picked from that. */
+  /** One GET of the remote Secret; every property of it, and its map for dataFrom[].extract, come from that. */
   async fetchSecret(ref: RemoteRef): Promise<FetchedSecret> {
     const secret = await this.read(ref.key);
     if (!secret) {
-      // Not NoSecretError: as in ESO, a data[] entry whose Secret is missing fails the sync instead of being skipped.
-      throw new ProviderError(
+      // Not NoSecretError: as in ESO, a data[] entry whose Secret is missing fails the sync instead of being
+      // skipped. ESO's GetSecretMap (dataFrom[].extract) does report NoSecretError.
+      throw new MissingSecretError(
         `secrets "${ref.key}" not found in namespace "${this.remoteNamespace}" (the store's remoteNamespace): ` +
           'create the Secret there or fix remoteRef.key',
+        new NoSecretError(`Secret "${ref.key}" not found in namespace "${this.remoteNamespace}"`),
       );
     }
     const fetchMetadata = ref.metadataPolicy === 'Fetch';
@@ -219,6 +222,15 @@ export class KubernetesSecretsClient implements SecretsClient {
           `property ${property} does not exist in ${fetchMetadata ? 'metadata' : 'data'} of secret "${ref.key}"`,
         );
       },
+      secretMap: (property) => {
+        const source = fetchMetadata
+          ? Object.assign(emptyMap<Uint8Array>(), {
+              labels: utf8(goMarshal(secret.metadata.labels ?? null)),
+              annotations: utf8(goMarshal(secret.metadata.annotations ?? null)),
+            })
+          : decodeData(secret);
+        return property ? propertyMap(ref.key, property, source) : source;
+      },
     };
   }
 
@@ -227,17 +239,7 @@ export class KubernetesSecretsClient implements SecretsClient {
   }
 
   async getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>> {
-    const secret = await this.read(ref.key);
-    // As in ESO's GetSecretMap: a missing Secret is NoSecretError here (dataFrom[].extract).
-    if (!secret) throw new NoSecretError(`Secret "${ref.key}" not found in namespace "${this.remoteNamespace}"`);
-    const source =
-      ref.metadataPolicy === 'Fetch'
-        ? Object.assign(emptyMap<Uint8Array>(), {
-            labels: utf8(goMarshal(secret.metadata.labels ?? null)),
-            annotations: utf8(goMarshal(secret.metadata.annotations ?? null)),
-          })
-        : decodeData(secret);
-    return ref.property ? propertyMap(ref.key, ref.property, source) : source;
+    return (await secretMapOf(this.fetchSecret(ref), ref.property)) ?? emptyMap<Uint8Array>();
   }
 
   private async list(labelSelector?: string): Promise<SecretObject[]> {

@@ -67,6 +67,22 @@ function oneField(item: Item, label: string): ItemField {
   return matches[0] as ItemField;
 }
 
+/** Whether getSecretMap (dataFrom.extract) reads an item's files rather than its fields. */
+function readsFiles(item: Item, property: string | undefined): boolean {
+  return item.category === 'DOCUMENT' || property?.startsWith('file/') === true;
+}
+
+/** ESO's GetSecretMap over fields: every labelled field (the first of a label wins), or the one `property` names. */
+function fieldMap(item: Item, property: string | undefined): Record<string, Uint8Array> {
+  const out: Record<string, Uint8Array> = Object.create(null);
+  const only = property?.replace(/^field\//, '') || undefined;
+  for (const field of item.fields ?? []) {
+    if (!field.label || (only !== undefined && field.label !== only)) continue;
+    out[field.label] ??= utf8(field.value ?? '');
+  }
+  return out;
+}
+
 class OnePasswordSecretsClient implements SecretsClient {
   #vaultIds: Promise<Array<{ key: string; id: string }>> | undefined;
 
@@ -155,6 +171,8 @@ class OnePasswordSecretsClient implements SecretsClient {
         const file = fileOf(part.name); // a missing file fails here, before any call
         return () => this.connect.fileContent(vaultId, item.id, file);
       },
+      // Files are not part of the item: getSecretMap reads them itself.
+      secretMap: (property) => (readsFiles(item, property) ? undefined : fieldMap(item, property)),
     };
   }
 
@@ -165,19 +183,12 @@ class OnePasswordSecretsClient implements SecretsClient {
   async getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>> {
     if (ref.version) throw new ProviderConfigError('the onepassword provider does not support remoteRef.version');
     const { vaultId, item } = await this.requireItem(ref.key);
+    if (!readsFiles(item, ref.property)) return fieldMap(item, ref.property);
     const out: Record<string, Uint8Array> = Object.create(null);
-    if (item.category === 'DOCUMENT' || ref.property?.startsWith('file/')) {
-      const only = ref.property?.replace(/^file\//, '') || undefined;
-      for (const file of item.files ?? []) {
-        if (!file.name || (only !== undefined && file.name !== only)) continue;
-        out[file.name] = await this.connect.fileContent(vaultId, item.id, file);
-      }
-      return out;
-    }
-    const only = ref.property?.replace(/^field\//, '') || undefined;
-    for (const field of item.fields ?? []) {
-      if (!field.label || (only !== undefined && field.label !== only)) continue;
-      out[field.label] ??= utf8(field.value ?? '');
+    const only = ref.property?.replace(/^file\//, '') || undefined;
+    for (const file of item.files ?? []) {
+      if (!file.name || (only !== undefined && file.name !== only)) continue;
+      out[file.name] = await this.connect.fileContent(vaultId, item.id, file);
     }
     return out;
   }

@@ -39,6 +39,7 @@ const values = {
   apiToken: 'cf-TOKEN-91b2',
   certPem: '-----BEGIN CERTIFICATE-----\nMIIB-test\n-----END CERTIFICATE-----\n',
   pushed: 'pushed-VALUE-3c3c',
+  redisPassword: 'redis-PASSWORD-5d5d',
 };
 
 describe('onepassword provider (1Password Connect)', { skip: integration.skipReason }, () => {
@@ -113,6 +114,14 @@ describe('onepassword provider (1Password Connect)', { skip: integration.skipRea
       category: 'DOCUMENT',
       files: [{ id: 'f'.repeat(26), name: 'ca.crt', content: Buffer.from(values.certPem) }],
     });
+    connect.addItem(applications, {
+      title: 'redis-credentials',
+      category: 'DATABASE',
+      fields: [
+        { label: 'username', value: 'redis-app' },
+        { label: 'password', value: values.redisPassword, type: 'CONCEALED', purpose: 'PASSWORD' },
+      ],
+    });
     connect.listDelayMs = 300; // new items appear in lists a little later, as with Connect
     await connect.start();
     await h.client.create(Resources.secrets, {
@@ -172,6 +181,25 @@ describe('onepassword provider (1Password Connect)', { skip: integration.skipRea
     });
     const found = await waitFor('found', () => getSecret(h, ns, 'found'));
     assert.deepEqual(decode(found.data), { 'api-token': values.apiToken });
+  });
+
+  it('an extract and a data[] entry of the same item cost one lookup (ESO: one each)', async () => {
+    const before = connect.requests.length;
+    await es('redis', {
+      dataFrom: [{ extract: { key: 'redis-credentials' } }],
+      data: [{ secretKey: 'REDIS_PASSWORD', remoteRef: { key: 'redis-credentials', property: 'password' } }],
+    });
+    const secret = await waitFor('redis', () => getSecret(h, ns, 'redis'));
+    assert.deepEqual(decode(secret.data), {
+      username: 'redis-app',
+      password: values.redisPassword,
+      REDIS_PASSWORD: values.redisPassword,
+    });
+    // One lookup: a title search in each of the two vaults, then the item itself.
+    const lookups = connect.requests
+      .slice(before)
+      .filter((r) => r.path.includes('/items') && (r.query.includes('redis-credentials') || !r.query));
+    assert.equal(lookups.length, 3, JSON.stringify(lookups));
   });
 
   it('a missing item or field, and a wrong token, say what is wrong', async () => {

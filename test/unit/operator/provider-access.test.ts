@@ -8,6 +8,7 @@ import type { ResolvedStore } from '../../../src/operator/externalsecret/stores.
 import {
   defaultProviderRegistry,
   FakeSecretsProvider,
+  MissingSecretError,
   NoSecretError,
   type Provider,
   ProviderConfigError,
@@ -194,6 +195,95 @@ describe('ProviderAccess', () => {
     ]);
     assert.deepEqual(log.sort(), ['fetch item', 'load file/ca.crt', 'load file/tls.key']);
     assert.deepEqual(calls, ['GetSecret:success', 'GetSecret:success', 'GetSecret:success']);
+  });
+
+  it('an extract and the data[] entries reading one remote secret share one fetch', async () => {
+    const now = { t: 0 };
+    const { fake, access, calls } = setup(now);
+    const db: ResolvedStore = {
+      object: {
+        kind: 'SecretStore',
+        name: 's',
+        namespace: 'ns',
+        spec: {
+          provider: {
+            fake: {
+              data: [{ key: 'db', value: '{"user":"app","password":"pw-1","tls":{"mode":"verify"}}' }],
+            },
+          },
+        },
+      },
+      identity: 'SecretStore/ns/s/uid/1',
+      resource: {},
+    };
+    const text = (v: Uint8Array) => new TextDecoder().decode(v);
+    const texts = (m: Record<string, Uint8Array>) =>
+      Object.fromEntries(Object.entries(m).map(([k, v]) => [k, text(v)]));
+    const [whole, tls, user] = await Promise.all([
+      access.getSecretMap(db, 'ns', { key: 'db' }, 60_000),
+      access.getSecretMap(db, 'ns', { key: 'db', property: 'tls' }, 60_000),
+      access.getSecret(db, 'ns', { key: 'db', property: 'user' }, 60_000),
+    ]);
+    assert.deepEqual(texts(whole), { user: 'app', password: 'pw-1', tls: '{"mode":"verify"}' });
+    assert.deepEqual(texts(tls), { mode: 'verify' });
+    assert.equal(text(user), 'app');
+    assert.equal(fake.calls.count('getSecret', 'db'), 1, 'one fetch for all three');
+    assert.equal(fake.calls.count('getSecretMap'), 0);
+    assert.deepEqual(calls, ['GetSecret:success']);
+    // Errors are getSecretMap's own: a value that is not an object, a missing secret (NoSecretError).
+    await assert.rejects(access.getSecretMap(db, 'ns', { key: 'db', property: 'user' }, 60_000), /unmarshal|object/);
+    await assert.rejects(access.getSecretMap(db, 'ns', { key: 'gone' }, 60_000), NoSecretError);
+  });
+
+  it("an extract gets getSecretMap's own error for a miss, and its own call where the fetch lacks the map", async () => {
+    const log: string[] = [];
+    const provider: Provider = {
+      key: 'fake',
+      capabilities: 'ReadOnly',
+      maintained: true,
+      fetchesWholeSecrets: true,
+      async newClient() {
+        return {
+          async fetchSecret(ref: { key: string }) {
+            log.push(`fetch ${ref.key}`);
+            if (ref.key === 'missing') {
+              // As the kubernetes provider: data[] fails, extract is NoSecretError.
+              throw new MissingSecretError('secrets "missing" not found', new NoSecretError('"missing" not found'));
+            }
+            return {
+              pick: () => new TextEncoder().encode('v'),
+              secretMap: (property: string | undefined) =>
+                ref.key === 'document' ? undefined : { [property ?? 'all']: new TextEncoder().encode('v') },
+            };
+          },
+          async getSecretMap(ref: { key: string }) {
+            log.push(`getSecretMap ${ref.key}`);
+            return { file: new TextEncoder().encode('file content') };
+          },
+          close: async () => {},
+        } as unknown as SecretsClient;
+      },
+      validateStore: () => ({ errors: [], warnings: [] }),
+    };
+    const access = new ProviderAccess({
+      registry: new ProviderRegistry([provider]),
+      kube: { kubeConfig: new KubeConfig() },
+    });
+    const store: ResolvedStore = {
+      object: { kind: 'SecretStore', name: 's', namespace: 'ns', spec: { provider: { fake: { data: [] } } } },
+      identity: 'SecretStore/ns/s/uid/1',
+      resource: {},
+    };
+    await assert.rejects(access.getSecretMap(store, 'ns', { key: 'missing' }, 60_000), NoSecretError);
+    await assert.rejects(access.getSecret(store, 'ns', { key: 'missing' }, 60_000), (e: unknown) => {
+      assert.ok(!(e instanceof NoSecretError), 'data[] of a missing Secret fails instead of being skipped');
+      assert.match((e as Error).message, /secrets "missing" not found/);
+      return true;
+    });
+    const map = await access.getSecretMap(store, 'ns', { key: 'document' }, 60_000);
+    assert.deepEqual(Object.keys(map), ['file']);
+    // (A settled failure is not shared with a caller that names no reader: the data[] read fetched again.)
+    assert.deepEqual(log, ['fetch missing', 'fetch missing', 'fetch document', 'getSecretMap document']);
   });
 
   it('coalesceWindowMs 0 disables sharing of finished reads', async () => {

@@ -131,6 +131,40 @@ describe('fake provider: getSecretMap', () => {
   });
 });
 
+describe('fake provider: one fetch answers getSecretMap', () => {
+  it('fetchSecret(ref).secretMap(property) equals getSecretMap, errors included', async () => {
+    const c = await client({
+      data: [
+        { key: 'j', value: '{"s":"x","db":{"host":"h","port":5432},"list":[1],"n":null}' },
+        { key: 'plain', value: 'not-json' },
+        { key: 'v', value: '{"a":"1"}', version: 'v1' },
+      ],
+    });
+    const outcome = async (run: () => Record<string, Uint8Array> | undefined | Promise<unknown>) => {
+      try {
+        const map = (await run()) as Record<string, Uint8Array>;
+        return { ok: texts(map) };
+      } catch (error) {
+        return { error: `${(error as Error).constructor.name}: ${(error as Error).message}` };
+      }
+    };
+    const refs = [{ key: 'j' }, { key: 'plain' }, { key: 'v', version: 'v1' }];
+    const properties = [undefined, 'db', 's', 'list', 'n', 'missing', 'db.host'];
+    const kinds = new Set<string>();
+    for (const ref of refs) {
+      const fetched = await c.fetchSecret?.(ref);
+      assert.ok(fetched?.secretMap, 'the fake answers extracts from its fetch');
+      for (const property of properties) {
+        const own = await outcome(() => c.getSecretMap({ ...ref, property }));
+        const shared = await outcome(() => fetched.secretMap?.(property));
+        assert.deepEqual(shared, own, `${ref.key} property ${property}`);
+        kinds.add('ok' in own ? 'map' : (own.error?.split(':')[0] ?? ''));
+      }
+    }
+    assert.deepEqual([...kinds].sort(), ['NoSecretError', 'ProviderError', 'map'], 'maps and both kinds of error');
+  });
+});
+
 describe('fake provider: getAllSecrets', () => {
   const data: FakeProvider['data'] = [
     { key: 'db-user', value: 'old', version: 'v1' },

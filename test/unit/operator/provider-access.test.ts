@@ -42,6 +42,15 @@ function setup(now: { t: number }, coalesceWindowMs?: number) {
   return { fake, access, calls, store, coalesced: () => coalesced };
 }
 
+/** A SecretStore "s" in "ns" of the fake provider with these entries. */
+function fakeStoreWith(data: Array<{ key: string; value: string; version?: string }>): ResolvedStore {
+  return {
+    object: { kind: 'SecretStore', name: 's', namespace: 'ns', spec: { provider: { fake: { data } } } },
+    identity: 'SecretStore/ns/s/uid/1',
+    resource: {},
+  };
+}
+
 describe('ProviderAccess', () => {
   it('shares one provider call between concurrent and recent identical reads', async () => {
     const now = { t: 0 };
@@ -102,25 +111,10 @@ describe('ProviderAccess', () => {
   it('properties of one remote secret share one fetch; each caller gets its own property or its own error', async () => {
     const now = { t: 0 };
     const { fake, access, calls } = setup(now);
-    const login: ResolvedStore = {
-      object: {
-        kind: 'SecretStore',
-        name: 's',
-        namespace: 'ns',
-        spec: {
-          provider: {
-            fake: {
-              data: [
-                { key: 'db', value: '{"user":"app","password":"pw-1"}' },
-                { key: 'db', value: '{"user":"old"}', version: 'v1' },
-              ],
-            },
-          },
-        },
-      },
-      identity: 'SecretStore/ns/s/uid/1',
-      resource: {},
-    };
+    const login = fakeStoreWith([
+      { key: 'db', value: '{"user":"app","password":"pw-1"}' },
+      { key: 'db', value: '{"user":"old"}', version: 'v1' },
+    ]);
     const read = (ref: { key: string; property?: string; version?: string }) =>
       access.getSecret(login, 'ns', ref, 60_000).then((v) => new TextDecoder().decode(v));
     const [user, password, whole, missing] = await Promise.allSettled([
@@ -178,11 +172,7 @@ describe('ProviderAccess', () => {
       kube: { kubeConfig: new KubeConfig() },
       onCall: (_p, call, status) => calls.push(`${call}:${status}`),
     });
-    const store: ResolvedStore = {
-      object: { kind: 'SecretStore', name: 's', namespace: 'ns', spec: { provider: { fake: { data: [] } } } },
-      identity: 'SecretStore/ns/s/uid/1',
-      resource: {},
-    };
+    const store = fakeStoreWith([]);
     const read = (property: string) =>
       access.getSecret(store, 'ns', { key: 'item', property }, 60_000).then((v) => new TextDecoder().decode(v));
     const values = await Promise.all(['user', 'password', 'file/ca.crt', 'file/ca.crt', 'file/tls.key'].map(read));
@@ -200,22 +190,7 @@ describe('ProviderAccess', () => {
   it('an extract and the data[] entries reading one remote secret share one fetch', async () => {
     const now = { t: 0 };
     const { fake, access, calls } = setup(now);
-    const db: ResolvedStore = {
-      object: {
-        kind: 'SecretStore',
-        name: 's',
-        namespace: 'ns',
-        spec: {
-          provider: {
-            fake: {
-              data: [{ key: 'db', value: '{"user":"app","password":"pw-1","tls":{"mode":"verify"}}' }],
-            },
-          },
-        },
-      },
-      identity: 'SecretStore/ns/s/uid/1',
-      resource: {},
-    };
+    const db = fakeStoreWith([{ key: 'db', value: '{"user":"app","password":"pw-1","tls":{"mode":"verify"}}' }]);
     const text = (v: Uint8Array) => new TextDecoder().decode(v);
     const texts = (m: Record<string, Uint8Array>) =>
       Object.fromEntries(Object.entries(m).map(([k, v]) => [k, text(v)]));
@@ -269,11 +244,7 @@ describe('ProviderAccess', () => {
       registry: new ProviderRegistry([provider]),
       kube: { kubeConfig: new KubeConfig() },
     });
-    const store: ResolvedStore = {
-      object: { kind: 'SecretStore', name: 's', namespace: 'ns', spec: { provider: { fake: { data: [] } } } },
-      identity: 'SecretStore/ns/s/uid/1',
-      resource: {},
-    };
+    const store = fakeStoreWith([]);
     await assert.rejects(access.getSecretMap(store, 'ns', { key: 'missing' }, 60_000), NoSecretError);
     await assert.rejects(access.getSecret(store, 'ns', { key: 'missing' }, 60_000), (e: unknown) => {
       assert.ok(!(e instanceof NoSecretError), 'data[] of a missing Secret fails instead of being skipped');

@@ -4,12 +4,14 @@
 // (test/helpers/onepassword-connect-double.ts, which counts every request), its own namespace and the same
 // workload:
 //   - READERS ExternalSecrets reading three fields (username, password, database) of one item, the shape of seed 004;
-//   - MISSING ExternalSecrets reading an item that does not exist (they fail and retry with backoff).
+//   - MISSING ExternalSecrets reading an item that does not exist (they fail and retry with backoff);
+//   - EXTRACTORS ExternalSecrets (none by default) that extract every field of another item with dataFrom.extract
+//     and map its password under a second name with data[]: two reads of one item per ExternalSecret.
 // Both run with the same concurrency and refresh interval; the Connect requests are counted until the readers are
 // Ready, and over the whole run (two refresh intervals after that).
 //
-// Run: npx tsx bench/sync/onepassword-calls.ts [--readers 20] [--missing 20] [--refresh 1m] [--concurrency 5]
-//        [--modes custos,eso]
+// Run: npx tsx bench/sync/onepassword-calls.ts [--readers 20] [--missing 20] [--extractors 0] [--refresh 1m]
+//        [--concurrency 5] [--modes custos,eso]
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { installCrds } from '../../src/api/install.js';
@@ -26,6 +28,7 @@ const { values: args } = parseArgs({
   options: {
     readers: { type: 'string', default: '20' },
     missing: { type: 'string', default: '20' },
+    extractors: { type: 'string', default: '0' },
     refresh: { type: 'string', default: '1m' },
     concurrency: { type: 'string', default: '5' },
     modes: { type: 'string', default: 'custos,eso' },
@@ -33,16 +36,21 @@ const { values: args } = parseArgs({
 });
 const READERS = Number(args.readers);
 const MISSING = Number(args.missing);
+const EXTRACTORS = Number(args.extractors);
+const EXTRACTED_TITLE = 'redis-credentials';
 const REFRESH = args.refresh as string;
 const CONCURRENCY = Number(args.concurrency);
 const TOKEN = 'bench-connect-token';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Connect requests so far, split by what they were for. */
-function countRequests(connect: ConnectDouble) {
+/** Connect requests so far, split by what they were for (`extractedItemId`: the extractors' item). */
+function countRequests(connect: ConnectDouble, extractedItemId: string) {
   const missing = connect.requests.filter((r) => r.query.includes('no-such-item')).length;
-  return { total: connect.requests.length, forTheMissingItem: missing };
+  const extracted = connect.requests.filter(
+    (r) => r.query.includes(EXTRACTED_TITLE) || r.path.includes(extractedItemId),
+  ).length;
+  return { total: connect.requests.length, forTheMissingItem: missing, forTheExtractedItem: extracted };
 }
 
 async function setUp(client: KubeClient, mode: string, connect: ConnectDouble) {
@@ -71,12 +79,16 @@ async function setUp(client: KubeClient, mode: string, connect: ConnectDouble) {
 }
 
 async function createWorkload(client: KubeClient, namespace: string): Promise<void> {
-  const es = (name: string, data: Array<{ secretKey: string; remoteRef: { key: string; property?: string } }>) =>
+  const es = (
+    name: string,
+    data: Array<{ secretKey: string; remoteRef: { key: string; property?: string } }>,
+    dataFrom?: Array<{ extract: { key: string } }>,
+  ) =>
     client.create(OperatorResources.externalSecrets, {
       apiVersion: 'external-secrets.io/v1',
       kind: 'ExternalSecret',
       metadata: { name, namespace },
-      spec: { refreshInterval: REFRESH, secretStoreRef: { name: 'onepassword' }, target: { name }, data },
+      spec: { refreshInterval: REFRESH, secretStoreRef: { name: 'onepassword' }, target: { name }, data, dataFrom },
     });
   for (let i = 0; i < READERS; i++) {
     await es(
@@ -89,6 +101,13 @@ async function createWorkload(client: KubeClient, namespace: string): Promise<vo
   }
   for (let i = 0; i < MISSING; i++) {
     await es(`missing-${i}`, [{ secretKey: 'x', remoteRef: { key: 'no-such-item' } }]);
+  }
+  for (let i = 0; i < EXTRACTORS; i++) {
+    await es(
+      `reader-extract-${i}`,
+      [{ secretKey: 'REDIS_PASSWORD', remoteRef: { key: EXTRACTED_TITLE, property: 'password' } }],
+      [{ extract: { key: EXTRACTED_TITLE } }],
+    );
   }
 }
 
@@ -104,7 +123,7 @@ async function main(): Promise<void> {
   await installCrds(kc);
   const client = new KubeClient(kc, { qps: 200, burst: 400 });
   const results: Record<string, unknown> = {
-    params: { READERS, MISSING, REFRESH, CONCURRENCY, node: process.version },
+    params: { READERS, MISSING, EXTRACTORS, REFRESH, CONCURRENCY, node: process.version },
   };
   try {
     for (const mode of modes) {
@@ -123,6 +142,14 @@ async function main(): Promise<void> {
           { label: 'username', value: 'app-user' },
           { label: 'password', value: 'bench-password-1', type: 'CONCEALED', purpose: 'PASSWORD' },
           { label: 'database', value: 'app' },
+        ],
+      });
+      const extracted = connect.addItem(applications, {
+        title: EXTRACTED_TITLE,
+        category: 'DATABASE',
+        fields: [
+          { label: 'username', value: 'redis-user' },
+          { label: 'password', value: 'bench-password-2', type: 'CONCEALED', purpose: 'PASSWORD' },
         ],
       });
       await connect.start();
@@ -153,15 +180,15 @@ async function main(): Promise<void> {
         const list = await client.list<KubeObject>(OperatorResources.externalSecrets, { namespace });
         return list.items.filter((es) => es.metadata?.name?.startsWith('reader-') && isReady(es)).length;
       };
-      while ((await readersReady()) < READERS) {
+      while ((await readersReady()) < READERS + EXTRACTORS) {
         eso?.assertRunning();
         await sleep(200);
       }
       const readyMs = performance.now() - t0;
-      const atReady = countRequests(connect);
+      const atReady = countRequests(connect, extracted.id);
       await sleep(2 * parseGoDuration(REFRESH));
       const runMs = performance.now() - t0;
-      const atEnd = countRequests(connect);
+      const atEnd = countRequests(connect, extracted.id);
       process.stderr.write(`${mode}: ${atEnd.total} Connect requests in ${Math.round(runMs / 1000)} s\n`);
       results[mode] = {
         ...(eso ? { operator: `External Secrets Operator ${esoVersion}` } : {}),

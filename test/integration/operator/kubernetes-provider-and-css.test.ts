@@ -188,6 +188,40 @@ describe('kubernetes provider and ClusterSecretStore conditions', { skip: integr
     const login = await waitFor('login', () => getSecret(h, appNs, 'k8s-login'), 20_000);
     assert.deepEqual(decode(login.data), { user: 'app', password: 'pw-1', host: 'db.internal' });
     assert.equal((await getCalls()) - before, 1, 'one GET of the remote Secret for three properties');
+
+    // An extract of the same remote Secret, with one key renamed in data[]: one GET too.
+    await h.client.create(Resources.secrets, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'login-2', namespace: remoteNs },
+      stringData: { user: 'app-2', password: 'pw-2' },
+    });
+    const beforeExtract = await getCalls();
+    await createExternalSecret(h, appNs, 'k8s-login-extract', {
+      secretStoreRef: { name: 'k8s' },
+      dataFrom: [{ extract: { key: 'login-2' } }],
+      data: [{ secretKey: 'DB_PASSWORD', remoteRef: { key: 'login-2', property: 'password' } }],
+    });
+    const extracted = await waitFor('login-extract', () => getSecret(h, appNs, 'k8s-login-extract'), 20_000);
+    assert.deepEqual(decode(extracted.data), { user: 'app-2', password: 'pw-2', DB_PASSWORD: 'pw-2' });
+    assert.equal((await getCalls()) - beforeExtract, 1, 'one GET for the extract and the data[] entry');
+  });
+
+  it('a missing remote Secret: skipped by an extract under deletionPolicy Delete, a failure for data[]', async () => {
+    await createExternalSecret(h, appNs, 'k8s-gone-extract', {
+      secretStoreRef: { name: 'k8s' },
+      target: { deletionPolicy: 'Delete' },
+      dataFrom: [{ extract: { key: 'app' } }, { extract: { key: 'no-such-secret' } }],
+    });
+    await createExternalSecret(h, appNs, 'k8s-gone-data', {
+      secretStoreRef: { name: 'k8s' },
+      target: { deletionPolicy: 'Delete' },
+      data: [{ secretKey: 'x', remoteRef: { key: 'no-such-secret', property: 'x' } }],
+    });
+    const skipped = await waitFor('gone-extract', () => getSecret(h, appNs, 'k8s-gone-extract'), 20_000);
+    assert.deepEqual(decode(skipped.data), { one: ONE, two: 'plain-value' });
+    const failed = await waitReady(appNs, 'k8s-gone-data', 'False');
+    assert.match(readyOf(failed)?.message ?? '', /secrets "no-such-secret" not found in namespace/);
   });
 
   it('a ClusterSecretStore is usable from a namespace its conditions allow (referent auth in that namespace)', async () => {

@@ -206,8 +206,11 @@ export interface Provider {
   readonly maintained: boolean;
   /** Reports its API calls through NewClientOptions.apiCalls. */
   readonly countsApiCalls?: boolean;
-  /** Its clients have `fetchSecret`: properties of one remote secret are picked from one fetch. */
-  readonly fetchesWholeSecrets?: boolean;
+  /**
+   * Its clients have `fetchSecret`: properties of one remote secret are picked from one fetch. A function where
+   * that depends on the store (webhook: only when the request does not use the property).
+   */
+  readonly fetchesWholeSecrets?: boolean | ((store: Pick<StoreObject, 'spec'>) => boolean);
   /** Its clients have `watch` (a change feed); the operator builds change-feed clients for these providers only. */
   readonly hasChangeFeed?: boolean;
   newClient(options: NewClientOptions): Promise<SecretsClient>;

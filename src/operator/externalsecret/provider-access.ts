@@ -11,7 +11,8 @@
 //   providers that pick `property` from one fetch (Provider.fetchesWholeSecrets) the reference leaves the property
 //   out: the data[] entries reading user and password of one remote secret share one call too (a property the
 //   fetch lacks, a 1Password file, costs one call more: FetchedSecret.load), and so does a dataFrom.extract of that
-//   secret (FetchedSecret.secretMap; a 1Password document's files are read by getSecretMap itself).
+//   secret (FetchedSecret.secretMap; a 1Password document's files are read by getSecretMap itself). Webhook stores
+//   do so when their request does not use the property (which then only shapes result.jsonPath).
 // * a failed read answers the other readers of the next 5 seconds too (never longer than reads are shared; never
 //   a fresh read, nor a reader that already had it), so the backed-off retries of many ExternalSecrets reading one
 //   missing secret cost about one call per retry round, and one ExternalSecret's own retry still asks again.
@@ -156,7 +157,8 @@ export class ProviderAccess {
 
   #fetchesWholeSecrets(store: ResolvedStore): boolean {
     try {
-      return this.#options.registry.forStore(store.object.spec).fetchesWholeSecrets === true;
+      const fetchesWhole = this.#options.registry.forStore(store.object.spec).fetchesWholeSecrets;
+      return typeof fetchesWhole === 'function' ? fetchesWhole(store.object) : fetchesWhole === true;
     } catch {
       return false; // an unsupported provider: the read fails with the registry's error
     }

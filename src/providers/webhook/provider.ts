@@ -7,19 +7,21 @@
 import type { WebhookProvider as WebhookSpec } from '../../api/generated/types.js';
 import { parseDuration } from '../../template/functions/dates-duration.js';
 import { decodeCaBundle, readCaProvider } from '../ca-bundle.js';
-import type {
-  FindRef,
-  NewClientOptions,
-  Provider,
-  PushRemoteRef,
-  PushSecretData,
-  PushSource,
-  RemoteRef,
-  SecretsClient,
-  StoreKind,
-  StoreObject,
-  StoreValidationResult,
-  Validation,
+import {
+  type FetchedSecret,
+  type FindRef,
+  type NewClientOptions,
+  type Provider,
+  type PushRemoteRef,
+  type PushSecretData,
+  type PushSource,
+  type RemoteRef,
+  type SecretsClient,
+  type StoreKind,
+  type StoreObject,
+  type StoreValidationResult,
+  secretMapOf,
+  type Validation,
 } from '../contract.js';
 import { NoSecretError, ProviderConfigError, ProviderError, ProviderUnavailableError } from '../errors.js';
 import { goMarshal, goQuote } from '../gojson.js';
@@ -66,6 +68,20 @@ function providerError(error: unknown): unknown {
   }
   if (error instanceof WebhookAnswerError) return new ProviderError(`webhook answer: ${error.message}`);
   return error;
+}
+
+/**
+ * Whether the request (url, headers, body) is the same whatever `remoteRef.property` is, so that data[] entries
+ * reading properties of one key (told apart by a result.jsonPath that uses the property, e.g.
+ * `$.data.{{ .remoteRef.property }}`) can share one request. Conservative: any mention of remoteRef besides
+ * `.remoteRef.key`, `.remoteRef.version` and `.remoteRef.namespace`, or of "property", counts as using it.
+ */
+export function requestIgnoresProperty(spec: Pick<WebhookSpec, 'url' | 'body' | 'headers'>): boolean {
+  const templates = [spec.url ?? '', spec.body ?? '', ...Object.values(spec.headers ?? {})];
+  return templates.every((text) => {
+    const rest = String(text).replace(/\.remoteRef\.(key|version|namespace)\b/g, '');
+    return !/remoteRef|property/.test(rest);
+  });
 }
 
 /** What a request adds to the templates besides the Secrets' data. */
@@ -147,43 +163,54 @@ class WebhookSecretsClient implements SecretsClient {
     }
   }
 
-  private async read(ref: RemoteRef): Promise<{ answer: WebhookAnswer; jsonPath: string }> {
+  /**
+   * One request for ref; data[] and dataFrom.extract then read the answer at result.jsonPath, rendered with the
+   * property they ask for. When the request itself does not use the property (requestIgnoresProperty), the
+   * operator shares this answer between the properties of one key.
+   */
+  async fetchSecret(ref: RemoteRef): Promise<FetchedSecret> {
     const remote = {
       key: ref.key,
       version: ref.version ?? '',
       property: ref.property ?? '',
       namespace: this.namespace,
     };
-    const secrets = await this.secretsData(); // read once, for the request and for result.jsonPath
-    const answer = await this.send(remote, (this.spec.method || 'GET').toUpperCase(), '', secrets);
+    let secrets: WebhookTemplateData;
+    let answer: WebhookAnswer;
+    try {
+      secrets = await this.secretsData(); // read once, for the request and for result.jsonPath
+      answer = await this.send(remote, (this.spec.method || 'GET').toUpperCase(), '', secrets);
+    } catch (error) {
+      throw providerError(error);
+    }
     if (answer.status === 404) throw new NoSecretError(`${answer.where} answered 404 for key "${ref.key}"`);
     if (answer.status < 200 || answer.status >= 300) {
       // The body may echo a credential; only the status is reported.
       throw new ProviderUnavailableError(`${answer.where}: endpoint gave error ${answer.status}`);
     }
-    const jsonPath = renderWebhookField(`${FIELD}.result.jsonPath`, this.spec.result?.jsonPath, {
-      ...secrets,
-      remoteRef: remote,
-    });
-    return { answer, jsonPath };
+    const at = <T>(property: string | undefined, read: (body: string, jsonPath: string) => T): T => {
+      try {
+        const jsonPath = renderWebhookField(`${FIELD}.result.jsonPath`, this.spec.result?.jsonPath, {
+          ...secrets,
+          remoteRef: { ...remote, property: property ?? '' },
+        });
+        return read(answer.body, jsonPath);
+      } catch (error) {
+        throw providerError(error);
+      }
+    };
+    return {
+      pick: (property) => at(property, answerAsValue),
+      secretMap: (property) => at(property, answerAsMap),
+    };
   }
 
   async getSecret(ref: RemoteRef): Promise<Uint8Array> {
-    try {
-      const { answer, jsonPath } = await this.read(ref);
-      return answerAsValue(answer.body, jsonPath);
-    } catch (error) {
-      throw providerError(error);
-    }
+    return (await this.fetchSecret(ref)).pick(ref.property);
   }
 
   async getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>> {
-    try {
-      const { answer, jsonPath } = await this.read(ref);
-      return answerAsMap(answer.body, jsonPath);
-    } catch (error) {
-      throw providerError(error);
-    }
+    return (await secretMapOf(this.fetchSecret(ref), ref.property)) ?? {};
   }
 
   async getAllSecrets(_find: FindRef): Promise<Record<string, Uint8Array>> {
@@ -235,7 +262,7 @@ class WebhookSecretsClient implements SecretsClient {
 
   async secretExists(ref: PushRemoteRef): Promise<boolean> {
     try {
-      await this.read({ key: ref.remoteKey });
+      await this.fetchSecret({ key: ref.remoteKey });
       return true;
     } catch (error) {
       if (error instanceof NoSecretError) return false;
@@ -277,6 +304,11 @@ export class WebhookSecretsProvider implements Provider {
   readonly capabilities = 'ReadWrite' as const;
   readonly maintained = true;
   readonly countsApiCalls = true;
+  /** Properties of one key share one request when the request does not depend on the property. */
+  readonly fetchesWholeSecrets = (store: Pick<StoreObject, 'spec'>): boolean => {
+    const spec = store.spec?.provider?.webhook;
+    return spec !== undefined && requestIgnoresProperty(spec);
+  };
 
   async newClient({ store, namespace, kube, apiCalls }: NewClientOptions): Promise<SecretsClient> {
     const spec = webhookSpecOf(store);

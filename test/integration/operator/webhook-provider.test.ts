@@ -39,7 +39,10 @@ const remote: Record<string, unknown> = {
   'db password': { value: 'pw-ÄÖ-1', meta: { owner: 'team-a' } },
   'db-config': { data: { host: 'db.internal', port: 5432, tls: true, pool: { max: 10 } } },
   ratio: { value: 42.6 },
+  login: { data: { user: 'app', password: 'pw-login-7', host: 'db.internal' } },
 };
+/** Requests for the key 'login', with the property the URL carried (if any). */
+const loginReads: string[] = [];
 const pushed: Array<{ method: string; path: string; body: string }> = [];
 /** The endpoint answers 503 for the key 'flaky' while this is set. */
 const outage = { active: false };
@@ -114,6 +117,7 @@ describe('webhook provider', { skip: integration.skipReason }, () => {
           restartReads.push(key);
           return reply(200, { value: key });
         }
+        if (key === 'login') loginReads.push(url.searchParams.get('field') ?? '');
         if (key === 'flaky') return outage.active ? reply(503, { error: 'maintenance' }) : reply(200, { value: 'v1' });
         if (!Object.hasOwn(remote, key)) return reply(404, { error: 'unknown' });
         return reply(200, remote[key]);
@@ -132,6 +136,12 @@ describe('webhook provider', { skip: integration.skipReason }, () => {
     });
     await store('values', { url: `${base}/secrets?key={{ .remoteRef.key }}`, result: { jsonPath: '$.value' } });
     await store('objects', { url: `${base}/secrets?key={{ .remoteRef.key }}`, result: { jsonPath: '$.data' } });
+    const byProperty = { jsonPath: '$.data.{{ .remoteRef.property }}' };
+    await store('by-key', { url: `${base}/secrets?key={{ .remoteRef.key }}`, result: byProperty });
+    await store('by-field', {
+      url: `${base}/secrets?key={{ .remoteRef.key }}&field={{ .remoteRef.property }}`,
+      result: byProperty,
+    });
     await store('pusher', { url: `${base}/push/{{ .remoteRef.remoteKey }}`, result: {} });
     await store('unlabelled', {
       url: `${base}/secrets?key={{ .remoteRef.key }}`,
@@ -152,7 +162,7 @@ describe('webhook provider', { skip: integration.skipReason }, () => {
   });
 
   it('the stores validate (their endpoint accepts connections)', async () => {
-    for (const name of ['values', 'objects', 'pusher']) {
+    for (const name of ['values', 'objects', 'by-key', 'by-field', 'pusher']) {
       await waitFor(`store ${name} Ready`, async () => {
         const s = await h.client.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(
           OperatorResources.secretStores,
@@ -181,6 +191,20 @@ describe('webhook provider', { skip: integration.skipReason }, () => {
     await es('extracted', { secretStoreRef: { name: 'objects' }, dataFrom: [{ extract: { key: 'db-config' } }] });
     const secret = await waitFor('extracted', () => getSecret(h, ns, 'extracted'));
     assert.deepEqual(decode(secret.data), { host: 'db.internal', port: '5432', tls: 'true', pool: '{"max":10}' });
+  });
+
+  it('properties of one key picked by result.jsonPath share one request, unless the request uses the property', async () => {
+    const fields = ['user', 'password', 'host'];
+    const data = fields.map((p) => ({ secretKey: p, remoteRef: { key: 'login', property: p } }));
+    await es('login-shared', { secretStoreRef: { name: 'by-key' }, data });
+    const shared = await waitFor('login-shared', () => getSecret(h, ns, 'login-shared'));
+    assert.deepEqual(decode(shared.data), { user: 'app', password: 'pw-login-7', host: 'db.internal' });
+    assert.deepEqual(loginReads, [''], 'one request for three properties (ESO sends one per property)');
+
+    await es('login-per-field', { secretStoreRef: { name: 'by-field' }, data });
+    const perField = await waitFor('login-per-field', () => getSecret(h, ns, 'login-per-field'));
+    assert.deepEqual(decode(perField.data), decode(shared.data));
+    assert.deepEqual(loginReads.slice(1).sort(), ['host', 'password', 'user'], 'the URL names the property');
   });
 
   it('a 404 is a missing secret; an unlabelled Secret is refused with what to fix', async () => {

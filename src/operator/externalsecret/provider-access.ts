@@ -65,6 +65,8 @@ interface CachedRead {
   failed?: boolean;
   /** The readers this call answered (kept until it succeeds): a failure is not handed to the same reader again. */
   readers?: Set<string>;
+  /** Readers whose answer derived from this result failed (#fromWhole): their next read fetches fresh. */
+  refused: Set<string>;
   value: Promise<unknown>;
 }
 
@@ -110,14 +112,15 @@ export class ProviderAccess {
     }
     // Properties of one remote secret (user and password of one login, say) share one fetch.
     const { property, ...whole } = ref;
-    const fetched = this.#read(store, namespace, 'GetSecret', whole, age, (c) => fetchWhole(c, whole));
-    return fetched.then((secret) => {
-      const load = secret.load?.(property);
-      if (!load) return secret.pick(property);
-      // Not in the fetch (a 1Password file): its own call, shared and under the store's budget like any other.
-      const part = { ...whole, property: property ?? null };
-      return this.#read(store, namespace, 'GetSecret', part, age, load);
-    });
+    return this.#fromWhole(store, namespace, whole, age, (fetched) =>
+      fetched.then((secret) => {
+        const load = secret.load?.(property);
+        if (!load) return secret.pick(property);
+        // Not in the fetch (a 1Password file): its own call, shared and under the store's budget like any other.
+        const part = { ...whole, property: property ?? null };
+        return this.#read(store, namespace, 'GetSecret', part, age, load);
+      }),
+    );
   }
 
   async getSecretMap(
@@ -132,8 +135,9 @@ export class ProviderAccess {
     if (!this.#fetchesWholeSecrets(store)) return ownCall();
     // An extract and the data[] entries reading the same remote secret share one fetch (same key as getSecret's).
     const { property, ...whole } = ref;
-    const fetched = this.#read(store, namespace, 'GetSecret', whole, age, (c) => fetchWhole(c, whole));
-    return (await secretMapOf(fetched, property)) ?? ownCall();
+    return (
+      (await this.#fromWhole(store, namespace, whole, age, (fetched) => secretMapOf(fetched, property))) ?? ownCall()
+    );
   }
 
   getAllSecrets(store: ResolvedStore, namespace: string, find: FindRef, maxAgeMs: number, reader?: string) {
@@ -164,6 +168,34 @@ export class ProviderAccess {
     }
   }
 
+  /**
+   * The shared fetch of a whole remote secret, and what one reader derives from it (a property, an extract's map).
+   * When the fetch succeeded but the derived answer fails (a property the secret lacks, a value that is not JSON),
+   * that reader's next read fetches fresh, as after a failed call: a value fixed at the provider is seen at the
+   * ExternalSecret's next retry, not only when the shared result expires.
+   */
+  async #fromWhole<R>(
+    store: ResolvedStore,
+    namespace: string,
+    whole: RemoteRef,
+    age: { maxAgeMs: number; reader?: string },
+    derive: (fetched: Promise<FetchedSecret>) => Promise<R>,
+  ): Promise<R> {
+    const fetched = this.#read(store, namespace, 'GetSecret', whole, age, (c) => fetchWhole(c, whole));
+    try {
+      return await derive(fetched);
+    } catch (error) {
+      const fetchSucceeded = await fetched.then(
+        () => true,
+        () => false,
+      );
+      if (fetchSucceeded && age.reader !== undefined) {
+        this.#reads.get(readKey(store, namespace, 'GetSecret', whole))?.refused.add(age.reader);
+      }
+      throw error;
+    }
+  }
+
   async #read<T>(
     store: ResolvedStore,
     namespace: string,
@@ -173,7 +205,7 @@ export class ProviderAccess {
     run: (client: SecretsClient) => Promise<T>,
   ): Promise<T> {
     const provider = Object.keys(store.object.spec.provider ?? {})[0] ?? 'unknown';
-    const key = `${clientKey(store, namespace)}|${call}|${JSON.stringify(ref)}`;
+    const key = readKey(store, namespace, call, ref);
     const now = this.#now();
     this.#sweep(now);
     const window = Math.min(maxAgeMs, this.coalesceWindowMs);
@@ -185,6 +217,7 @@ export class ProviderAccess {
     const entry: CachedRead = {
       at: now,
       settled: false,
+      refused: new Set(),
       readers: reader === undefined ? new Set() : new Set([reader]),
       value: this.#clients.call(store, namespace, call, run),
     };
@@ -215,7 +248,7 @@ export class ProviderAccess {
       if (reader !== undefined) entry.readers?.add(reader);
       return true;
     }
-    if (!entry.failed) return now - entry.at < window;
+    if (!entry.failed) return now - entry.at < window && !(reader !== undefined && entry.refused.has(reader));
     if (reader === undefined || entry.readers?.has(reader)) return false;
     if (now - entry.at >= Math.min(window, this.#failureTtlMs)) return false;
     entry.readers?.add(reader);
@@ -249,6 +282,11 @@ export function providerClientCache(options: ProviderAccessOptions): ProviderCli
 /** Within a few seconds (and never longer than reads are shared) a failed login is not tried again. */
 export function clientFailureTtlMs(coalesceWindowMs: number | undefined): number {
   return Math.min(DEFAULT_CLIENT_FAILURE_TTL_MS, coalesceWindowMs ?? DEFAULT_CLIENT_FAILURE_TTL_MS);
+}
+
+/** The key of a shared read: the store client, the call and the reference. */
+function readKey(store: ResolvedStore, namespace: string, call: ProviderCall, ref: unknown): string {
+  return `${clientKey(store, namespace)}|${call}|${JSON.stringify(ref)}`;
 }
 
 function fetchWhole(client: SecretsClient, ref: RemoteRef): Promise<FetchedSecret> {

@@ -207,6 +207,35 @@ describe('kubernetes provider and ClusterSecretStore conditions', { skip: integr
     assert.equal((await getCalls()) - beforeExtract, 1, 'one GET for the extract and the data[] entry');
   });
 
+  it('a key added to the remote Secret reaches an ExternalSecret that failed for it at its next retry', async () => {
+    await h.client.create(Resources.secrets, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'late', namespace: remoteNs },
+      stringData: { user: 'app-3' },
+    });
+    // Another reader of the same remote Secret keeps its fetch shared (refresh 1h: up to 5 min).
+    await createExternalSecret(h, appNs, 'k8s-late-user', {
+      refreshInterval: '1h',
+      secretStoreRef: { name: 'k8s' },
+      data: [{ secretKey: 'user', remoteRef: { key: 'late', property: 'user' } }],
+    });
+    await createExternalSecret(h, appNs, 'k8s-late', {
+      refreshInterval: '1h',
+      secretStoreRef: { name: 'k8s' },
+      data: [
+        { secretKey: 'user', remoteRef: { key: 'late', property: 'user' } },
+        { secretKey: 'password', remoteRef: { key: 'late', property: 'password' } },
+      ],
+    });
+    const failed = await waitReady(appNs, 'k8s-late', 'False');
+    assert.match(readyOf(failed)?.message ?? '', /property password does not exist in data of secret "late"/);
+    await h.client.patch(Resources.secrets, 'late', { stringData: { password: 'pw-3' } }, { namespace: remoteNs });
+    // Its retry (1 s doubling) reads the remote Secret again instead of the shared read of up to 5 minutes ago.
+    const late = await waitFor('k8s-late synced', () => getSecret(h, appNs, 'k8s-late'), 30_000);
+    assert.deepEqual(decode(late.data), { user: 'app-3', password: 'pw-3' });
+  });
+
   it('a missing remote Secret: skipped by an extract under deletionPolicy Delete, a failure for data[]', async () => {
     await createExternalSecret(h, appNs, 'k8s-gone-extract', {
       secretStoreRef: { name: 'k8s' },

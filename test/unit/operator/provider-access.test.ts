@@ -257,6 +257,74 @@ describe('ProviderAccess', () => {
     assert.deepEqual(log, ['fetch missing', 'fetch missing', 'fetch document', 'getSecretMap document']);
   });
 
+  it('a reader whose property or extract failed on a shared fetch reads fresh on its retry; others keep sharing', async () => {
+    let value = '{"user":"app"}'; // no password yet, and not what an extract of "plain" needs either
+    let fetches = 0;
+    const provider: Provider = {
+      key: 'fake',
+      capabilities: 'ReadOnly',
+      maintained: true,
+      fetchesWholeSecrets: true,
+      async newClient() {
+        return {
+          async fetchSecret(ref: { key: string }) {
+            fetches++;
+            const body = ref.key === 'plain' ? (value.includes('password') ? value : 'not json') : value;
+            const parsed = (() => {
+              try {
+                return JSON.parse(body) as Record<string, string>;
+              } catch {
+                return undefined;
+              }
+            })();
+            return {
+              pick: (property: string | undefined) => {
+                const v = property ? parsed?.[property] : body;
+                if (v === undefined) throw new NoSecretError(`no property ${property}`);
+                return new TextEncoder().encode(v);
+              },
+              secretMap: () => {
+                if (!parsed) throw new ProviderConfigError('the value is not a JSON object');
+                return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, new TextEncoder().encode(v)]));
+              },
+            };
+          },
+          close: async () => {},
+        } as unknown as SecretsClient;
+      },
+      validateStore: () => ({ errors: [], warnings: [] }),
+    };
+    const now = { t: 0 };
+    const access = new ProviderAccess({
+      registry: new ProviderRegistry([provider]),
+      kube: { kubeConfig: new KubeConfig() },
+      now: () => now.t,
+    });
+    const store = fakeStoreWith([]);
+    const password = (reader: string) =>
+      access.getSecret(store, 'ns', { key: 'db', property: 'password' }, 60_000, reader);
+    await assert.rejects(password('ns/a'), NoSecretError);
+    assert.equal(fetches, 1);
+    value = '{"user":"app","password":"pw"}'; // fixed at the provider
+    now.t = 5_000;
+    const user = await access.getSecret(store, 'ns', { key: 'db', property: 'user' }, 60_000, 'ns/b');
+    assert.equal(new TextDecoder().decode(user), 'app');
+    assert.equal(fetches, 1, 'another reader still shares the fetch');
+    assert.equal(new TextDecoder().decode(await password('ns/a')), 'pw', "ns/a's retry reads fresh");
+    assert.equal(fetches, 2);
+
+    // The same for an extract whose value was not a JSON object.
+    value = 'broken';
+    now.t = 100_000;
+    await assert.rejects(access.getSecretMap(store, 'ns', { key: 'plain' }, 60_000, 'ns/c'), /not a JSON object/);
+    assert.equal(fetches, 3);
+    value = '{"password":"pw-2"}';
+    now.t = 101_000;
+    const map = await access.getSecretMap(store, 'ns', { key: 'plain' }, 60_000, 'ns/c');
+    assert.deepEqual(Object.keys(map), ['password']);
+    assert.equal(fetches, 4);
+  });
+
   it('coalesceWindowMs 0 disables sharing of finished reads', async () => {
     const now = { t: 0 };
     const { fake, access, store } = setup(now, 0);

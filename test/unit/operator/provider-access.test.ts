@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ProviderAccess } from '../../../src/operator/externalsecret/provider-access.js';
+import { ProviderAccess, type ProviderAccessOptions } from '../../../src/operator/externalsecret/provider-access.js';
 import { coalesceAgeMs } from '../../../src/operator/externalsecret/reconciler.js';
 import type { ResolvedStore } from '../../../src/operator/externalsecret/stores.js';
 import {
@@ -49,6 +49,28 @@ function fakeStoreWith(data: Array<{ key: string; value: string; version?: strin
     identity: 'SecretStore/ns/s/uid/1',
     resource: {},
   };
+}
+
+/**
+ * ProviderAccess over a provider keyed `fake` whose clients fetch whole secrets with these methods (fetchSecret,
+ * and getSecretMap where a test needs it), for shapes the fake provider cannot take (files, misses, changing values).
+ */
+function accessWithClient(client: Partial<SecretsClient>, options: Partial<ProviderAccessOptions> = {}) {
+  const provider: Provider = {
+    key: 'fake',
+    capabilities: 'ReadOnly',
+    maintained: true,
+    fetchesWholeSecrets: true,
+    async newClient() {
+      return { close: async () => {}, ...client } as SecretsClient;
+    },
+    validateStore: () => ({ errors: [], warnings: [] }),
+  };
+  return new ProviderAccess({
+    registry: new ProviderRegistry([provider]),
+    kube: { kubeConfig: new KubeConfig() },
+    ...options,
+  });
 }
 
 describe('ProviderAccess', () => {
@@ -141,37 +163,25 @@ describe('ProviderAccess', () => {
 
   it('a property the fetch lacks (a file) costs one call more, shared by its readers, counted like any call', async () => {
     const log: string[] = [];
-    const provider: Provider = {
-      key: 'fake',
-      capabilities: 'ReadOnly',
-      maintained: true,
-      fetchesWholeSecrets: true,
-      async newClient() {
-        return {
-          async fetchSecret(ref: { key: string }) {
-            log.push(`fetch ${ref.key}`);
-            return {
-              pick: (property: string | undefined) => new TextEncoder().encode(`field ${property}`),
-              load: (property: string | undefined) =>
-                property?.startsWith('file/')
-                  ? async () => {
-                      log.push(`load ${property}`);
-                      return new TextEncoder().encode(`content of ${property}`);
-                    }
-                  : undefined,
-            };
-          },
-          close: async () => {},
-        } as unknown as SecretsClient;
-      },
-      validateStore: () => ({ errors: [], warnings: [] }),
-    };
     const calls: string[] = [];
-    const access = new ProviderAccess({
-      registry: new ProviderRegistry([provider]),
-      kube: { kubeConfig: new KubeConfig() },
-      onCall: (_p, call, status) => calls.push(`${call}:${status}`),
-    });
+    const access = accessWithClient(
+      {
+        async fetchSecret(ref) {
+          log.push(`fetch ${ref.key}`);
+          return {
+            pick: (property) => new TextEncoder().encode(`field ${property}`),
+            load: (property) =>
+              property?.startsWith('file/')
+                ? async () => {
+                    log.push(`load ${property}`);
+                    return new TextEncoder().encode(`content of ${property}`);
+                  }
+                : undefined,
+          };
+        },
+      },
+      { onCall: (_p, call, status) => calls.push(`${call}:${status}`) },
+    );
     const store = fakeStoreWith([]);
     const read = (property: string) =>
       access.getSecret(store, 'ns', { key: 'item', property }, 60_000).then((v) => new TextDecoder().decode(v));
@@ -212,37 +222,23 @@ describe('ProviderAccess', () => {
 
   it("an extract gets getSecretMap's own error for a miss, and its own call where the fetch lacks the map", async () => {
     const log: string[] = [];
-    const provider: Provider = {
-      key: 'fake',
-      capabilities: 'ReadOnly',
-      maintained: true,
-      fetchesWholeSecrets: true,
-      async newClient() {
+    const access = accessWithClient({
+      async fetchSecret(ref) {
+        log.push(`fetch ${ref.key}`);
+        if (ref.key === 'missing') {
+          // As the kubernetes provider: data[] fails, extract is NoSecretError.
+          throw new MissingSecretError('secrets "missing" not found', new NoSecretError('"missing" not found'));
+        }
         return {
-          async fetchSecret(ref: { key: string }) {
-            log.push(`fetch ${ref.key}`);
-            if (ref.key === 'missing') {
-              // As the kubernetes provider: data[] fails, extract is NoSecretError.
-              throw new MissingSecretError('secrets "missing" not found', new NoSecretError('"missing" not found'));
-            }
-            return {
-              pick: () => new TextEncoder().encode('v'),
-              secretMap: (property: string | undefined) =>
-                ref.key === 'document' ? undefined : { [property ?? 'all']: new TextEncoder().encode('v') },
-            };
-          },
-          async getSecretMap(ref: { key: string }) {
-            log.push(`getSecretMap ${ref.key}`);
-            return { file: new TextEncoder().encode('file content') };
-          },
-          close: async () => {},
-        } as unknown as SecretsClient;
+          pick: () => new TextEncoder().encode('v'),
+          secretMap: (property) =>
+            ref.key === 'document' ? undefined : { [property ?? 'all']: new TextEncoder().encode('v') },
+        };
       },
-      validateStore: () => ({ errors: [], warnings: [] }),
-    };
-    const access = new ProviderAccess({
-      registry: new ProviderRegistry([provider]),
-      kube: { kubeConfig: new KubeConfig() },
+      async getSecretMap(ref) {
+        log.push(`getSecretMap ${ref.key}`);
+        return { file: new TextEncoder().encode('file content') };
+      },
     });
     const store = fakeStoreWith([]);
     await assert.rejects(access.getSecretMap(store, 'ns', { key: 'missing' }, 60_000), NoSecretError);
@@ -260,46 +256,34 @@ describe('ProviderAccess', () => {
   it('a reader whose property or extract failed on a shared fetch reads fresh on its retry; others keep sharing', async () => {
     let value = '{"user":"app"}'; // no password yet, and not what an extract of "plain" needs either
     let fetches = 0;
-    const provider: Provider = {
-      key: 'fake',
-      capabilities: 'ReadOnly',
-      maintained: true,
-      fetchesWholeSecrets: true,
-      async newClient() {
-        return {
-          async fetchSecret(ref: { key: string }) {
-            fetches++;
-            const body = ref.key === 'plain' ? (value.includes('password') ? value : 'not json') : value;
-            const parsed = (() => {
-              try {
-                return JSON.parse(body) as Record<string, string>;
-              } catch {
-                return undefined;
-              }
-            })();
-            return {
-              pick: (property: string | undefined) => {
-                const v = property ? parsed?.[property] : body;
-                if (v === undefined) throw new NoSecretError(`no property ${property}`);
-                return new TextEncoder().encode(v);
-              },
-              secretMap: () => {
-                if (!parsed) throw new ProviderConfigError('the value is not a JSON object');
-                return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, new TextEncoder().encode(v)]));
-              },
-            };
-          },
-          close: async () => {},
-        } as unknown as SecretsClient;
-      },
-      validateStore: () => ({ errors: [], warnings: [] }),
-    };
     const now = { t: 0 };
-    const access = new ProviderAccess({
-      registry: new ProviderRegistry([provider]),
-      kube: { kubeConfig: new KubeConfig() },
-      now: () => now.t,
-    });
+    const access = accessWithClient(
+      {
+        async fetchSecret(ref) {
+          fetches++;
+          const body = ref.key === 'plain' ? (value.includes('password') ? value : 'not json') : value;
+          const parsed = (() => {
+            try {
+              return JSON.parse(body) as Record<string, string>;
+            } catch {
+              return undefined;
+            }
+          })();
+          return {
+            pick: (property) => {
+              const v = property ? parsed?.[property] : body;
+              if (v === undefined) throw new NoSecretError(`no property ${property}`);
+              return new TextEncoder().encode(v);
+            },
+            secretMap: () => {
+              if (!parsed) throw new ProviderConfigError('the value is not a JSON object');
+              return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, new TextEncoder().encode(v)]));
+            },
+          };
+        },
+      },
+      { now: () => now.t },
+    );
     const store = fakeStoreWith([]);
     const password = (reader: string) =>
       access.getSecret(store, 'ns', { key: 'db', property: 'password' }, 60_000, reader);

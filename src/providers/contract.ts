@@ -126,6 +126,16 @@ export async function secretMapOf(
   return secret.secretMap?.(property);
 }
 
+/** getSecretMap for a provider whose fetch always holds the whole map (every provider here but onepassword). */
+export async function secretMapFromFetch(
+  fetched: Promise<FetchedSecret>,
+  property: string | undefined,
+): Promise<Record<string, Uint8Array>> {
+  const map = await secretMapOf(fetched, property);
+  if (!map) throw new Error('this provider answers extracts from its fetch, but the fetch has no secretMap');
+  return map;
+}
+
 /** A client bound to one store (and, for referent ClusterSecretStores, one namespace). */
 export interface SecretsClient {
   /**

@@ -10,7 +10,7 @@ import {
   type PushSource,
   type RemoteRef,
   type SecretsClient,
-  secretMapOf,
+  secretMapFromFetch,
   type Validation,
 } from '../contract.js';
 import { NoSecretError, ProviderConfigError, ProviderError } from '../errors.js';
@@ -80,7 +80,7 @@ export class AkeylessSecretsClient implements SecretsClient {
   }
 
   async getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>> {
-    return (await secretMapOf(this.fetchSecret(ref), ref.property)) ?? emptyMap<Uint8Array>();
+    return secretMapFromFetch(this.fetchSecret(ref), ref.property);
   }
 
   async getAllSecrets(find: FindRef): Promise<Record<string, Uint8Array>> {

@@ -11,7 +11,7 @@ import {
   type RemoteChange,
   type RemoteRef,
   type SecretsClient,
-  secretMapOf,
+  secretMapFromFetch,
   type Validation,
   type Watch,
   type WatchOptions,
@@ -122,7 +122,7 @@ export class CustosSecretsClient implements SecretsClient {
   }
 
   async getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>> {
-    return (await secretMapOf(this.fetchSecret(ref), ref.property)) ?? emptyMap<Uint8Array>();
+    return secretMapFromFetch(this.fetchSecret(ref), ref.property);
   }
 
   /** Items below find.path whose path matches name.regexp and that carry every tag; keyed by relative path. */

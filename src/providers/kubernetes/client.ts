@@ -14,7 +14,7 @@ import {
   type RemoteRef,
   type SecretsClient,
   type StoreKind,
-  secretMapOf,
+  secretMapFromFetch,
   type Validation,
 } from '../contract.js';
 import { MissingSecretError, NoSecretError, ProviderConfigError, ProviderError } from '../errors.js';
@@ -239,7 +239,7 @@ export class KubernetesSecretsClient implements SecretsClient {
   }
 
   async getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>> {
-    return (await secretMapOf(this.fetchSecret(ref), ref.property)) ?? emptyMap<Uint8Array>();
+    return secretMapFromFetch(this.fetchSecret(ref), ref.property);
   }
 
   private async list(labelSelector?: string): Promise<SecretObject[]> {

@@ -20,7 +20,7 @@ import {
   type StoreKind,
   type StoreObject,
   type StoreValidationResult,
-  secretMapOf,
+  secretMapFromFetch,
   type Validation,
 } from '../contract.js';
 import { NoSecretError, ProviderConfigError, ProviderError, ProviderUnavailableError } from '../errors.js';
@@ -210,7 +210,7 @@ class WebhookSecretsClient implements SecretsClient {
   }
 
   async getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>> {
-    return (await secretMapOf(this.fetchSecret(ref), ref.property)) ?? {};
+    return secretMapFromFetch(this.fetchSecret(ref), ref.property);
   }
 
   async getAllSecrets(_find: FindRef): Promise<Record<string, Uint8Array>> {

@@ -127,6 +127,15 @@ const moreCases: DiffCase[] = [
     },
   },
   {
+    // One fetch answers both in Custos (FetchedSecret.secretMap); the result must not change.
+    name: 'extract-and-property-of-one-key',
+    spec: {
+      secretStoreRef: store,
+      dataFrom: [{ extract: { key: 'json' } }],
+      data: [{ secretKey: 'renamed', remoteRef: { key: 'json', property: 'one' } }],
+    },
+  },
+  {
     name: 'extract-with-rewrite-transform',
     spec: {
       secretStoreRef: store,
@@ -337,6 +346,14 @@ describe(`differential: the kubernetes provider, Custos and the real ESO ${esoVe
       spec: { secretStoreRef: { name: 'k8s' }, data: [{ secretKey: 'all', remoteRef: { key: 'app' } }] },
     },
     { name: 'k8s-extract', spec: { secretStoreRef: { name: 'k8s' }, dataFrom: [{ extract: { key: 'app' } }] } },
+    {
+      name: 'k8s-extract-and-property',
+      spec: {
+        secretStoreRef: { name: 'k8s' },
+        dataFrom: [{ extract: { key: 'app' } }, { extract: { key: 'app', metadataPolicy: 'Fetch' } }],
+        data: [{ secretKey: 'renamed', remoteRef: { key: 'app', property: 'two' } }],
+      },
+    },
     {
       name: 'k8s-find-by-labels',
       spec: { secretStoreRef: { name: 'k8s' }, dataFrom: [{ find: { tags: { app: 'diff' } } }] },

@@ -734,6 +734,7 @@ export interface PushSecretData {
   };
   /** Provider-specific metadata (e.g. kind: PushSecretMetadata). */
   metadata?: unknown;
+  /** Empty means None. */
   conversionStrategy?: 'None' | 'ReverseUnicode';
 }
 
@@ -756,6 +757,7 @@ export interface PushSecretDataTo {
   }[];
   /** Provider-specific metadata. */
   metadata?: unknown;
+  /** Empty means None. */
   conversionStrategy?: 'None' | 'ReverseUnicode';
 }
 

@@ -7,7 +7,9 @@ import { externalSecretTemplate, generatorRef, STORE_KINDS } from './externalsec
 const has = (value: unknown, key: string) =>
   typeof value === 'object' && value !== null && (value as Record<string, unknown>)[key] !== undefined;
 
-const pushConversionStrategy = () => str({ enum: ['None', 'ReverseUnicode'], default: 'None' });
+// No CRD default: a default inside a list item is a permanent GitOps diff (ESO issue #6887), and ESO's code, like
+// Custos's, reads an empty strategy as None.
+const pushConversionStrategy = () => str({ enum: ['None', 'ReverseUnicode'], description: 'Empty means None.' });
 
 const pushSecretStoreRef = named(
   'PushSecretStoreRef',

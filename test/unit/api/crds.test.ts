@@ -149,6 +149,9 @@ describe('CRD definitions', () => {
     assert.equal(at(spec, 'updatePolicy').default, 'Replace');
     assert.equal(at(spec, 'deletionPolicy').default, 'None');
     assert.equal(at(spec, 'secretStoreRefs.[].kind').default, 'SecretStore');
+    // Not conversionStrategy (ESO issue #6887: a default inside a list item is a permanent GitOps diff).
+    assert.equal(at(spec, 'data.[].conversionStrategy').default, undefined);
+    assert.equal(at(spec, 'dataTo.[].conversionStrategy').default, undefined);
     assert.equal(at(spec, 'selector').maxProperties, 1);
     assert.deepEqual(spec.required, ['secretStoreRefs', 'selector']);
   });

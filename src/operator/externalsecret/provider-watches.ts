@@ -158,9 +158,9 @@ export class ProviderWatches {
   }
 
   async #newClient(state: ClientState): Promise<SecretsClient | null> {
-    const provider = this.#o.registry.forStore(state.store.object.spec);
     // No client (for most providers a login) just to find out there is no feed.
-    if (!provider.hasChangeFeed || this.#cannotWatch.has(provider.key)) return null;
+    if (!this.#mayWatch(state.store)) return null;
+    const provider = this.#o.registry.forStore(state.store.object.spec);
     const client = await provider.newClient({
       store: state.store.object,
       namespace: state.namespace,

@@ -16,6 +16,7 @@ const PROVIDER_LABEL: Record<string, string> = {
   fake: 'Fake',
   webhook: 'Webhook',
   akeyless: 'AKEYLESSLESS/SecretsManager',
+  vault: 'HashiCorp/Vault',
 };
 
 export interface OperatorMetricsOptions {

@@ -3,6 +3,7 @@
 // replaced by U+FFFD per byte. Values built from it end up in Secrets and in ESO's data-hash, so byte equality
 // with ESO matters (a Secret written by ESO must be adopted without a change).
 import { utf8 } from './bytes.js';
+import { type JsonNode, rawText } from './json-spans.js';
 
 const HEX = '0123456789abcdef';
 
@@ -95,10 +96,79 @@ export function goMarshal(value: unknown): string {
   throw new TypeError(`json: unsupported type ${typeof value}`);
 }
 
+const escapeHtml = (json: string) => json.replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+
 /**
  * As plain Go json.Marshal writes it (HTML escaping on): goMarshal with '<', '>' and '&' as \u003c, \u003e and
  * \u0026. Those characters can only occur inside string literals of the output, so replacing them is exact.
  */
 export function goMarshalHtml(value: unknown): string {
-  return goMarshal(value).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+  return escapeHtml(goMarshal(value));
+}
+
+/**
+ * A parsed JSON value as plain json.Marshal writes it back after a decode with UseNumber (Vault's Go client):
+ * numbers exactly as written, object keys sorted by bytes (a repeated key keeps its last value), HTML escaped
+ * unless `escapeHtml: false` (an Encoder with SetEscapeHTML(false)).
+ */
+export function goMarshalNode(text: string, node: JsonNode, options: { escapeHtml?: boolean } = {}): string {
+  const json = marshalNode(text, node);
+  return options.escapeHtml === false ? json : escapeHtml(json);
+}
+
+function marshalNode(text: string, node: JsonNode): string {
+  switch (node.kind) {
+    case 'object': {
+      const fields = new Map<string, JsonNode>(node.entries);
+      const keys = [...fields.keys()].sort(byteOrder);
+      return `{${keys.map((k) => `${goQuote(k)}:${marshalNode(text, fields.get(k) as JsonNode)}`).join(',')}}`;
+    }
+    case 'array':
+      return `[${node.items.map((item) => marshalNode(text, item)).join(',')}]`;
+    case 'string':
+      return goQuote(node.value);
+    default:
+      return rawText(text, node);
+  }
+}
+
+/** GetByteValue of a value decoded with UseNumber: as goByteValue, but numbers keep their spelling. */
+export function goByteValueOfNode(text: string, node: JsonNode): Uint8Array {
+  switch (node.kind) {
+    case 'string':
+      return utf8(node.value);
+    case 'null':
+      return utf8('');
+    case 'object':
+    case 'array':
+      return utf8(goMarshalNode(text, node));
+    default:
+      return utf8(rawText(text, node));
+  }
+}
+
+/** Go's strconv.FormatFloat(f, 'f', -1, 64): the shortest digits that round-trip, never an exponent. */
+export function formatFloatNoExponent(n: number): string {
+  if (Object.is(n, -0)) return '-0';
+  const text = String(n);
+  const match = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+  if (!match) return text;
+  const [, sign, whole, fraction = '', exponent] = match as unknown as [string, string, string, string, string];
+  const digits = whole + fraction;
+  const point = whole.length + Number(exponent);
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+/**
+ * A decoded JSON value (numbers as float64) as esutils' GetByteValue writes it: strings as they are, numbers
+ * without exponent, objects and arrays by plain json.Marshal (which escapes HTML), null empty.
+ */
+export function goByteValue(value: unknown): Uint8Array {
+  if (value === null || value === undefined) return utf8('');
+  if (typeof value === 'string') return utf8(value);
+  if (typeof value === 'number') return utf8(formatFloatNoExponent(value));
+  if (typeof value === 'boolean') return utf8(String(value));
+  return utf8(goMarshalHtml(value));
 }

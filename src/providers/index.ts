@@ -8,6 +8,7 @@ export { GjsonPathError, type GjsonResult, gjsonGet } from './gjson.js';
 export { KubernetesSecretsProvider } from './kubernetes/index.js';
 export { OnePasswordSecretsProvider } from './onepassword/index.js';
 export { ProviderRegistry } from './registry.js';
+export { VaultSecretsProvider } from './vault/index.js';
 export { WebhookSecretsProvider } from './webhook/index.js';
 
 import { AkeylessSecretsProvider } from './akeyless/index.js';
@@ -16,6 +17,7 @@ import { type FakeProviderOptions, FakeSecretsProvider } from './fake/index.js';
 import { KubernetesSecretsProvider } from './kubernetes/index.js';
 import { OnePasswordSecretsProvider } from './onepassword/index.js';
 import { ProviderRegistry } from './registry.js';
+import { VaultSecretsProvider } from './vault/index.js';
 import { WebhookSecretsProvider } from './webhook/index.js';
 
 /** A registry with every provider of this build; pass a fake instance to count its calls in tests. */
@@ -30,5 +32,7 @@ export function defaultProviderRegistry(
     new CustosSecretsProvider(),
     new WebhookSecretsProvider(),
     new OnePasswordSecretsProvider(),
+    new VaultSecretsProvider('vault'),
+    new VaultSecretsProvider('openBao'),
   ]);
 }

@@ -1,7 +1,7 @@
 // One JSON request over node:http(s) for providers that talk HTTP themselves (akeyless, kubernetes): a timeout,
 // the body parsed as JSON when it is JSON, and failures mapped onto the provider error classes -- an untrusted
 // certificate is a configuration error (it will not fix itself), anything else on the way is "unavailable".
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { ProviderConfigError, ProviderUnavailableError } from './errors.js';
 
@@ -9,6 +9,9 @@ export interface JsonResponse {
   status: number;
   /** Parsed JSON, or the raw text when the answer was not JSON (e.g. a proxy's error page). */
   body: unknown;
+  /** The answer as sent (for callers that must keep numbers exactly as written). */
+  text?: string;
+  headers?: IncomingHttpHeaders;
 }
 
 export interface JsonRequestContext {
@@ -54,7 +57,7 @@ export function sendJson(
         } catch {
           // not JSON: the status code decides what happens, the text may explain it
         }
-        resolve({ status: res.statusCode ?? 0, body });
+        resolve({ status: res.statusCode ?? 0, body, text, headers: res.headers });
       });
     });
     call.on('timeout', () => call.destroy(new Error(`no answer within ${context.timeoutMs / 1000} s`)));

@@ -8,10 +8,10 @@ import { ProviderConfigError } from '../errors.js';
 import type { KubeTransport } from '../kubernetes/http.js';
 import { operatorTransport } from '../kubernetes/own-cluster.js';
 import { referentStoreClient } from '../referent.js';
+import { type Clock, TokenCache } from '../token-cache.js';
 import { AkeylessSecretsClient } from './client.js';
 import { isReferentSpec, resolveCredentials } from './credentials.js';
 import { AkeylessSession } from './session.js';
-import { AkeylessTokenCache, type Clock } from './token-cache.js';
 
 /** ESO's default when akeylessGWApiURL is empty. */
 export const DEFAULT_API_URL = 'https://api.akeyless.io';
@@ -52,11 +52,11 @@ export class AkeylessSecretsProvider implements Provider {
   readonly maintained = true;
   readonly countsApiCalls = true;
   private readonly now: Clock;
-  private readonly tokens: AkeylessTokenCache;
+  private readonly tokens: TokenCache;
 
   constructor(private readonly options: AkeylessProviderOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.tokens = new AkeylessTokenCache(this.now);
+    this.tokens = new TokenCache(this.now);
   }
 
   async newClient({ store, namespace, kube, apiCalls }: NewClientOptions): Promise<SecretsClient> {

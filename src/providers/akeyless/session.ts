@@ -3,15 +3,16 @@
 // fresh login when the server refuses a cached token that /validate-token says is no longer valid (revoked, or
 // expired early).
 import { ProviderConfigError, ProviderError, ProviderUnavailableError } from '../errors.js';
+import type { Clock, TokenCache } from '../token-cache.js';
 import type { Credentials } from './credentials.js';
 import { type AkeylessEndpoint, type AkeylessResponse, errorText, postCommand } from './http.js';
-import { type AkeylessTokenCache, type Clock, tokenExpiry } from './token-cache.js';
+import { tokenExpiry } from './token-cache.js';
 
 export class AkeylessSession {
   constructor(
     readonly endpoint: AkeylessEndpoint,
     private readonly credentials: Credentials,
-    private readonly tokens: AkeylessTokenCache,
+    private readonly tokens: TokenCache,
     private readonly now: Clock,
   ) {}
 

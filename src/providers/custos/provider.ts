@@ -3,12 +3,12 @@
 // provider instance and reused until shortly before they expire.
 
 import type { CustosProvider } from '../../api/generated/types.js';
-import { AkeylessTokenCache, type Clock } from '../akeyless/token-cache.js';
 import { decodeCaBundle, readCaProvider } from '../ca-bundle.js';
 import type { NewClientOptions, Provider, SecretsClient, StoreObject, StoreValidationResult } from '../contract.js';
 import { ProviderConfigError } from '../errors.js';
 import { operatorTransport } from '../kubernetes/own-cluster.js';
 import { referentStoreClient } from '../referent.js';
+import { type Clock, TokenCache } from '../token-cache.js';
 import { CustosSecretsClient } from './client.js';
 import { type CustosKubernetesAuth, isReferentAuth, resolveCredentials } from './credentials.js';
 import { DEFAULT_FEED_TIMING, type FeedTiming } from './feed.js';
@@ -53,11 +53,11 @@ export class CustosSecretsProvider implements Provider {
   readonly capabilities = 'ReadWrite' as const;
   readonly maintained = true;
   private readonly now: Clock;
-  private readonly tokens: AkeylessTokenCache;
+  private readonly tokens: TokenCache;
 
   constructor(private readonly options: CustosProviderOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.tokens = new AkeylessTokenCache(this.now);
+    this.tokens = new TokenCache(this.now);
   }
 
   async newClient({ store, namespace, kube }: NewClientOptions): Promise<SecretsClient> {

@@ -2,8 +2,9 @@
 // until shortly before its `expiresAt`), sends it as a bearer token, and logs in again once when the gateway says
 // the cached token is no longer valid (401: expired early or revoked; 403 means "not allowed" and is final).
 import type { IncomingMessage } from 'node:http';
-import { type AkeylessTokenCache, type Clock, UNKNOWN_LIFETIME_MS } from '../akeyless/token-cache.js';
+import { UNKNOWN_LIFETIME_MS } from '../akeyless/token-cache.js';
 import { ProviderConfigError, ProviderError, ProviderUnavailableError } from '../errors.js';
+import type { Clock, TokenCache } from '../token-cache.js';
 import type { Credentials } from './credentials.js';
 import {
   callGateway,
@@ -14,9 +15,6 @@ import {
   openRequest,
   readBody,
 } from './http.js';
-
-/** The token cache is shared with the akeyless provider's: same rule (reuse until 30 s before expiry). */
-export type TokenCache = AkeylessTokenCache;
 
 export function isTransient(status: number): boolean {
   return status === 0 || status === 408 || status === 429 || status >= 500;

@@ -2,37 +2,14 @@
 // the Webhook generator) each field of the JSON object at result.jsonPath becomes a key, written as esutils'
 // GetByteValue writes it; for one value (data[].remoteRef) the answer itself, or the value at result.jsonPath as
 // its extractSecretData writes it (numbers rounded to integers, the first element of an array, objects as JSON).
-import { goMarshalHtml } from '../gojson.js';
+import { formatFloatNoExponent, goByteValue, goMarshalHtml } from '../gojson.js';
 import { JsonPathError, jsonPathGet } from './jsonpath.js';
+
+const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
 
 /** A webhook answer that cannot be turned into secret data; messages never quote the answer. */
 export class WebhookAnswerError extends Error {
   override name = 'WebhookAnswerError';
-}
-
-/** Go's strconv.FormatFloat(f, 'f', -1, 64): the shortest digits that round-trip, never an exponent. */
-export function formatFloatNoExponent(n: number): string {
-  if (Object.is(n, -0)) return '-0';
-  const text = String(n);
-  const match = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
-  if (!match) return text;
-  const [, sign, whole, fraction = '', exponent] = match as unknown as [string, string, string, string, string];
-  const digits = whole + fraction;
-  const point = whole.length + Number(exponent);
-  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
-  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
-  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
-}
-
-const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
-
-/** One field of a map answer, as GetByteValue writes it (ESO uses plain json.Marshal here, which escapes HTML). */
-export function fieldBytes(value: unknown): Uint8Array {
-  if (value === null || value === undefined) return bytes('');
-  if (typeof value === 'string') return bytes(value);
-  if (typeof value === 'number') return bytes(formatFloatNoExponent(value));
-  if (typeof value === 'boolean') return bytes(String(value));
-  return bytes(goMarshalHtml(value));
 }
 
 /** One value answer, as extractSecretData writes it. */
@@ -91,7 +68,7 @@ export function answerAsMap(body: string, jsonPath: string | undefined): Record<
     throw new WebhookAnswerError(`the answer at ${where} is ${kind}; it must be a JSON object`);
   }
   const out: Record<string, Uint8Array> = Object.create(null);
-  for (const [key, value] of Object.entries(data)) out[key] = fieldBytes(value);
+  for (const [key, value] of Object.entries(data)) out[key] = goByteValue(value);
   return out;
 }
 

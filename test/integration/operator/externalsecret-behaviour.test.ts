@@ -281,26 +281,26 @@ describe('ExternalSecret behaviour', { skip: integration.skipReason }, () => {
     await h.client.create(OperatorResources.secretStores, {
       apiVersion: 'external-secrets.io/v1',
       kind: 'SecretStore',
-      metadata: { name: 'vault-store', namespace: ns },
+      metadata: { name: 'aws-store', namespace: ns },
       spec: {
-        provider: { vault: { server: 'https://vault.example', auth: { tokenSecretRef: { name: 'x', key: 'y' } } } },
+        provider: { aws: { service: 'SecretsManager', region: 'eu-west-1' } },
       },
     });
     const store = await waitFor('store status', async () => {
       const s = await h.client.get<
         { status?: { conditions?: Array<Record<string, string>> } } & Record<string, unknown>
-      >(OperatorResources.secretStores, 'vault-store', { namespace: ns });
+      >(OperatorResources.secretStores, 'aws-store', { namespace: ns });
       return s.status?.conditions?.length ? s : undefined;
     });
     const condition = store.status?.conditions?.[0];
     assert.equal(condition?.status, 'False');
     assert.equal(condition?.reason, 'InvalidProviderConfig');
-    assert.match(condition?.message ?? '', /unsupported provider "vault"/);
+    assert.match(condition?.message ?? '', /unsupported provider "aws"/);
     await createExternalSecret(h, ns, 'unsupported', {
-      secretStoreRef: { name: 'vault-store' },
+      secretStoreRef: { name: 'aws-store' },
       data: [{ secretKey: 'a', remoteRef: { key: 'k1' } }],
     });
-    assert.match(readyOf(await waitReady('unsupported', 'False'))?.message ?? '', /unsupported provider "vault"/);
+    assert.match(readyOf(await waitReady('unsupported', 'False'))?.message ?? '', /unsupported provider "aws"/);
   });
 
   it('leaves stores of another controller class, and the ExternalSecrets using them, alone', async () => {

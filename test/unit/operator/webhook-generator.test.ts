@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GeneratorError, webhookResultMap } from '../../../src/operator/generators/index.js';
+import { formatFloatNoExponent } from '../../../src/providers/gojson.js';
 import { JsonPathError, jsonPathGet, parseJsonPath } from '../../../src/providers/webhook/jsonpath.js';
-import { answerAsValue, formatFloatNoExponent, WebhookAnswerError } from '../../../src/providers/webhook/values.js';
+import { answerAsValue, WebhookAnswerError } from '../../../src/providers/webhook/values.js';
 
 const text = (map: Record<string, Uint8Array>) =>
   Object.fromEntries(Object.entries(map).map(([k, v]) => [k, Buffer.from(v).toString('utf8')]));

@@ -6,11 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { AkeylessProvider } from '../../../src/api/generated/types.js';
 import { AkeylessSecretsClient } from '../../../src/providers/akeyless/client.js';
 import type { Credentials } from '../../../src/providers/akeyless/credentials.js';
-import {
-  AkeylessSecretsProvider,
-  AkeylessTokenCache,
-  EXPIRY_MARGIN_MS,
-} from '../../../src/providers/akeyless/index.js';
+import { AkeylessSecretsProvider, EXPIRY_MARGIN_MS, TokenCache } from '../../../src/providers/akeyless/index.js';
 import { AkeylessSession } from '../../../src/providers/akeyless/session.js';
 import { tokenExpiry } from '../../../src/providers/akeyless/token-cache.js';
 import type { StoreObject } from '../../../src/providers/contract.js';
@@ -52,7 +48,7 @@ const apiKeyCredentials = (accessId = 'p-api'): Credentials => ({
 describe('akeyless provider (protocol double)', () => {
   let api: AkeylessApiDouble;
   let clock: FakeClock;
-  let cache: AkeylessTokenCache;
+  let cache: TokenCache;
 
   const client = (credentials = apiKeyCredentials(), baseUrl = api.url) =>
     new AkeylessSecretsClient(new AkeylessSession({ baseUrl }, credentials, cache, clock.now));
@@ -65,7 +61,7 @@ describe('akeyless provider (protocol double)', () => {
 
   beforeEach(() => {
     clock.ms = Date.UTC(2026, 0, 1);
-    cache = new AkeylessTokenCache(clock.now);
+    cache = new TokenCache(clock.now);
     api.requests.length = 0;
     api.items.clear();
     api.methods.clear();

@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { AkeylessTokenCache } from '../../../src/providers/akeyless/token-cache.js';
 import type { RemoteChange, StoreObject } from '../../../src/providers/contract.js';
 import { failure } from '../../../src/providers/custos/api.js';
 import { CustosSecretsClient, parseVersion, remotePath } from '../../../src/providers/custos/client.js';
@@ -19,6 +18,7 @@ import {
   ProviderError,
   ProviderUnavailableError,
 } from '../../../src/providers/errors.js';
+import { TokenCache } from '../../../src/providers/token-cache.js';
 
 describe('custos references and values', () => {
   it('reads keys as absolute paths and versions as numbers or "latest"', () => {
@@ -197,7 +197,7 @@ describe('custos session and watch against a native API double', () => {
   before(() => double.start());
   after(() => double.close());
 
-  const session = (tokens = new AkeylessTokenCache()) =>
+  const session = (tokens = new TokenCache()) =>
     new CustosSession(
       { baseUrl: double.url },
       { cacheKey: 'k', describe: 'access id p-1 (api_key)', loginBody: async () => ({ type: 'api_key' }) },

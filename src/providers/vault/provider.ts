@@ -1,0 +1,200 @@
+// The `vault` provider (and `openBao`, the same API under its own key): HashiCorp Vault or OpenBao KV engines,
+// configured with ESO's `spec.provider.vault` fields.
+import type { SecretKeySelector, SecretStoreSpec, VaultProvider } from '../../api/generated/types.js';
+import { parseDuration } from '../../template/functions/dates-duration.js';
+import { decodeCaBundle, readCaProvider } from '../ca-bundle.js';
+import type { NewClientOptions, Provider, SecretsClient, StoreObject, StoreValidationResult } from '../contract.js';
+import { ProviderConfigError } from '../errors.js';
+import { operatorTransport, readSecretKey } from '../kubernetes/own-cluster.js';
+import { referentStoreClient } from '../referent.js';
+import { type Clock, TokenCache } from '../token-cache.js';
+import { type AuthContext, isReferentSpec, resolveLogin } from './auth.js';
+import { VaultSecretsClient } from './client.js';
+import { DEFAULT_MAX_RETRIES, DEFAULT_RETRY_WAIT_MS, type VaultEndpoint } from './http.js';
+import { TOKEN_EXPIRY_MARGIN_MS, VaultSession } from './session.js';
+
+export type VaultProviderKey = 'vault' | 'openBao';
+
+export interface VaultProviderOptions {
+  /** Clock for token expiry (tests pass a fake one). */
+  now?: Clock;
+  /** Where the operator's own service account token is mounted (tests point elsewhere). */
+  mountedTokenFile?: string;
+}
+
+function serverOf(spec: VaultProvider, field: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(spec.server);
+  } catch {
+    throw new ProviderConfigError(`${field}.server "${spec.server}" is not a URL; use e.g. https://vault.example:8200`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new ProviderConfigError(`${field}.server must start with https:// (or http://)`);
+  }
+  return spec.server.replace(/\/+$/, '');
+}
+
+/** ESO: without retrySettings Vault's client retries twice; with them, maxRetries (default 0) every retryInterval. */
+function retriesOf(settings: SecretStoreSpec['retrySettings']): { maxRetries: number; retryWaitMs: number } {
+  if (!settings) return { maxRetries: DEFAULT_MAX_RETRIES, retryWaitMs: DEFAULT_RETRY_WAIT_MS };
+  let retryWaitMs = DEFAULT_RETRY_WAIT_MS;
+  if (settings.retryInterval) {
+    try {
+      retryWaitMs = Number(parseDuration(settings.retryInterval)) / 1e6;
+    } catch {
+      throw new ProviderConfigError(
+        `spec.retrySettings.retryInterval "${settings.retryInterval}" is not a duration; use e.g. "10s"`,
+      );
+    }
+  }
+  return { maxRetries: Math.max(0, settings.maxRetries ?? 0), retryWaitMs };
+}
+
+export class VaultSecretsProvider implements Provider {
+  readonly fetchesWholeSecrets = true;
+  readonly capabilities = 'ReadWrite' as const;
+  readonly maintained = true;
+  readonly countsApiCalls = true;
+  readonly #options: VaultProviderOptions;
+  readonly #now: Clock;
+  readonly #tokens: TokenCache;
+
+  constructor(
+    readonly key: VaultProviderKey = 'vault',
+    options: VaultProviderOptions = {},
+  ) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#tokens = new TokenCache(this.#now, TOKEN_EXPIRY_MARGIN_MS);
+  }
+
+  get #field(): string {
+    return `spec.provider.${this.key}`;
+  }
+
+  #specOf(store: Pick<StoreObject, 'spec'>): VaultProvider {
+    const spec = store.spec?.provider?.[this.key];
+    if (!spec) throw new ProviderConfigError(`no store type or wrong store type: set ${this.#field}`);
+    return spec;
+  }
+
+  async newClient({ store, namespace, kube, apiCalls }: NewClientOptions): Promise<SecretsClient> {
+    const spec = this.#specOf(store);
+    const field = this.#field;
+    const server = serverOf(spec, field);
+    // A SecretStore is only ever used from its own namespace.
+    const using = store.kind === 'SecretStore' ? (store.namespace ?? namespace) : namespace;
+    if (store.kind === 'ClusterSecretStore' && isReferentSpec(spec) && !using) return referentStoreClient();
+    const operator = operatorTransport(kube.kubeConfig);
+    const ctx: AuthContext = {
+      spec,
+      field,
+      storeKind: store.kind,
+      namespace: using,
+      operator,
+      mountedTokenFile: this.#options.mountedTokenFile,
+    };
+    let ca: Buffer | undefined;
+    if (spec.caBundle) ca = decodeCaBundle(spec.caBundle, `${field}.caBundle`);
+    else if (spec.caProvider) ca = await readCaProvider(ctx, spec.caProvider, `${field}.caProvider`);
+    const login = await resolveLogin(ctx);
+    const endpoint: VaultEndpoint = {
+      server,
+      ca,
+      // Certificate auth proves the identity with the connection itself (ESO puts it on the transport).
+      clientCert: login?.clientCert ?? (await this.#clientTls(ctx)),
+      headers: spec.headers ?? {},
+      readYourWrites: !!(spec.readYourWrites || spec.forwardInconsistent),
+      forwardInconsistent: !!spec.forwardInconsistent,
+      ...retriesOf(store.spec.retrySettings),
+      apiCalls,
+    };
+    const session = new VaultSession({
+      endpoint,
+      login,
+      tokens: this.#tokens,
+      now: this.#now,
+      namespace: spec.namespace,
+      authNamespace: spec.auth?.namespace ?? spec.namespace,
+      field,
+    });
+    // Log in now: a store that cannot log in fails when its client is made, with the reason.
+    await session.ensureToken();
+    return new VaultSecretsClient(session, {
+      layout: { mount: spec.path?.replace(/^\/+|\/+$/g, '') || undefined, version: spec.version ?? 'v2' },
+      checkAndSet: spec.checkAndSet?.required === true,
+    });
+  }
+
+  /** `tls`: a client certificate for mutual TLS (keys default to tls.crt / tls.key, as ESO's). */
+  async #clientTls(ctx: AuthContext): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+    const tls = ctx.spec.tls;
+    if (!tls?.certSecretRef || !tls.keySecretRef) return undefined;
+    const read = (ref: SecretKeySelector, key: string, what: string) => {
+      if (!ref.name) throw new ProviderConfigError(`${ctx.field}.tls.${what}.name is required`);
+      const namespace = ctx.storeKind === 'ClusterSecretStore' && ref.namespace ? ref.namespace : ctx.namespace;
+      return readSecretKey(ctx.operator, namespace, ref.name, ref.key || key, `reading ${ctx.field}.tls.${what}`);
+    };
+    return {
+      cert: await read(tls.certSecretRef, 'tls.crt', 'certSecretRef'),
+      key: await read(tls.keySecretRef, 'tls.key', 'keySecretRef'),
+    };
+  }
+
+  /** ESO's webhook checks (providers/v1/vault/validate.go), with messages that say what to fix. */
+  validateStore(store: Pick<StoreObject, 'kind' | 'namespace' | 'spec'>): StoreValidationResult {
+    const errors: string[] = [];
+    const spec = store.spec?.provider?.[this.key];
+    if (!spec) return { errors: [`${this.#field} is missing`], warnings: [] };
+    const cluster = store.kind === 'ClusterSecretStore';
+    // ESO's ValidateReferentSecretSelector: a SecretStore may only name its own namespace.
+    const selector = (ref: { namespace?: string } | undefined, where: string) => {
+      if (ref && !cluster && ref.namespace && ref.namespace !== store.namespace) {
+        errors.push(`invalid ${where}: namespace should either be empty or match the namespace of the SecretStore`);
+      }
+    };
+    try {
+      serverOf(spec, this.#field);
+    } catch (error) {
+      errors.push((error as Error).message);
+    }
+    const auth = spec.auth;
+    if (auth?.appRole) {
+      selector(auth.appRole.secretRef, 'auth.appRole.secretRef');
+      if (!auth.appRole.roleId) {
+        if (auth.appRole.roleRef) selector(auth.appRole.roleRef, 'auth.appRole.roleRef');
+        else errors.push('invalid auth.appRole: neither roleId nor roleRef was supplied');
+      }
+    }
+    if (auth?.cert) {
+      selector(auth.cert.clientCert, 'auth.cert.clientCert');
+      selector(auth.cert.secretRef, 'auth.cert.secretRef');
+    }
+    if (auth?.jwt) {
+      if (auth.jwt.secretRef) selector(auth.jwt.secretRef, 'auth.jwt.secretRef');
+      else if (auth.jwt.kubernetesServiceAccountToken) {
+        selector(
+          auth.jwt.kubernetesServiceAccountToken.serviceAccountRef,
+          'auth.jwt.kubernetesServiceAccountToken.serviceAccountRef',
+        );
+      } else errors.push('auth.jwt needs secretRef or kubernetesServiceAccountToken as the source of the JWT');
+    }
+    if (auth?.kubernetes) {
+      selector(auth.kubernetes.serviceAccountRef, 'auth.kubernetes.serviceAccountRef');
+      selector(auth.kubernetes.secretRef, 'auth.kubernetes.secretRef');
+    }
+    if (auth?.ldap) selector(auth.ldap.secretRef, 'auth.ldap.secretRef');
+    if (auth?.userPass) selector(auth.userPass.secretRef, 'auth.userPass.secretRef');
+    if (auth?.tokenSecretRef) selector(auth.tokenSecretRef, 'auth.tokenSecretRef');
+    const tls = spec.tls;
+    if (tls?.certSecretRef && tls.keySecretRef) {
+      selector(tls.certSecretRef, 'tls.certSecretRef');
+      selector(tls.keySecretRef, 'tls.keySecretRef');
+    } else if (tls?.certSecretRef || tls?.keySecretRef) {
+      errors.push('tls needs both certSecretRef and keySecretRef (or neither)');
+    }
+    const warnings = auth?.iam || auth?.gcp ? [`auth.${auth.iam ? 'iam' : 'gcp'} is not supported by Custos`] : [];
+    return { errors, warnings };
+  }
+}

@@ -1,5 +1,5 @@
 // The real External Secrets Operator (v0.16.2, the newest release the Go module proxy serves whole), built from its
-// published Go module with only the fake, kubernetes, webhook, onepassword and akeyless providers linked in, so
+// published Go module with only the fake, kubernetes, webhook, onepassword, akeyless and vault providers linked in, so
 // Custos can be compared with ESO by running both: bench/sync (speed, API requests) and the differential tests (the
 // Secrets each one writes).
 //
@@ -40,6 +40,7 @@ import (
 	_ "github.com/external-secrets/external-secrets/pkg/provider/akeyless"
 	_ "github.com/external-secrets/external-secrets/pkg/provider/kubernetes"
 	_ "github.com/external-secrets/external-secrets/pkg/provider/onepassword"
+	_ "github.com/external-secrets/external-secrets/pkg/provider/vault"
 	_ "github.com/external-secrets/external-secrets/pkg/provider/webhook"
 	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"

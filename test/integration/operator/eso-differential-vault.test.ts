@@ -3,14 +3,22 @@
 // store specs, each in its own namespace, and must write the same Secrets and report the same status and events
 // (eso-differential-harness.ts): properties and gjson paths, whole secrets, versions, extracts, custom_metadata,
 // find by name, path and tags, a KV v1 engine, a userpass login, and the failures for a missing key or property.
+// The second block pushes: each side's store writes to its own KV mount, and the two mounts must end up alike.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Resources } from '../../../src/kube/index.js';
+import type { PushSecretSpec } from '../../../src/api/generated/types.js';
+import { type KubeObject, Resources } from '../../../src/kube/index.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
+import {
+  PushSecretResources,
+  pushSecretController,
+  pushSecretStoreFinalizerController,
+} from '../../../src/operator/pushsecret/index.js';
 import { integration } from '../../helpers/cluster.js';
-import { type EsoProcess, esoVersion } from '../../helpers/eso-oracle.js';
+import { type EsoBuild, type EsoProcess, esoVersion, startEsoWithMetrics } from '../../helpers/eso-oracle.js';
 import { startVault, type VaultServer, vaultBuildOrSkip } from '../../helpers/vault-server.js';
 import {
+  build,
   compareCase,
   type DiffCase,
   skip as esoSkip,
@@ -18,7 +26,7 @@ import {
   startBoth,
   stopBoth,
 } from './eso-differential-harness.js';
-import { createNamespace, createStore, type Harness, harness } from './harness.js';
+import { createNamespace, createStore, type Harness, harness, readyOf, startTestOperator, waitFor } from './harness.js';
 
 const vaultBuild = esoSkip ? {} : vaultBuildOrSkip();
 const skip = esoSkip ?? vaultBuild.skip;
@@ -208,4 +216,145 @@ describe(`differential: the vault provider, Custos and the real ESO ${esoVersion
       ofEso.filter((kind) => kind !== 'RevokeSelf success'),
     );
   });
+});
+
+describe(`differential: PushSecret to a real Vault, Custos and the real ESO ${esoVersion}`, { skip }, () => {
+  let h: Harness;
+  let vault: VaultServer;
+  const sides = { eso: '', custos: '' };
+  let eso: EsoProcess | undefined;
+  let op: OperatorHandle | undefined;
+
+  const store = [{ name: 'vault' }];
+  const cases: Array<{ name: string; spec: PushSecretSpec; remoteKeys: string[]; fails?: boolean }> = [
+    {
+      name: 'push-property',
+      spec: {
+        secretStoreRefs: store,
+        selector: { secret: { name: 'db' } },
+        data: [
+          { match: { secretKey: 'pass', remoteRef: { remoteKey: 'app/db', property: 'password' } } },
+          { match: { secretKey: 'user', remoteRef: { remoteKey: 'app/db', property: 'username' } } },
+        ],
+      },
+      remoteKeys: ['app/db'],
+    },
+    {
+      name: 'push-whole-secret',
+      spec: {
+        secretStoreRefs: store,
+        selector: { secret: { name: 'db' } },
+        data: [{ match: { remoteRef: { remoteKey: 'whole' } } }],
+      },
+      remoteKeys: ['whole'],
+    },
+    {
+      name: 'push-json-key-without-property',
+      spec: {
+        secretStoreRefs: store,
+        selector: { secret: { name: 'db' } },
+        data: [{ match: { secretKey: 'config', remoteRef: { remoteKey: 'config' } } }],
+      },
+      remoteKeys: ['config'],
+    },
+    {
+      // A secret someone else wrote (no managed-by marker) is left alone: both fail, nothing is overwritten.
+      name: 'push-unmanaged',
+      spec: {
+        secretStoreRefs: store,
+        selector: { secret: { name: 'db' } },
+        data: [{ match: { secretKey: 'pass', remoteRef: { remoteKey: 'foreign', property: 'password' } } }],
+      },
+      remoteKeys: ['foreign'],
+      fails: true,
+    },
+  ];
+
+  async function bao(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+    const res = await vault.request(method, path, body);
+    assert.ok(res.status < 300, `${method} ${path}: HTTP ${res.status}`);
+    return (res.body ?? {}) as Record<string, unknown>;
+  }
+
+  before(async () => {
+    [h, vault] = await Promise.all([harness(), startVault({ binary: vaultBuild.binary })]);
+    for (const side of ['eso', 'custos'] as const) {
+      sides[side] = await createNamespace(h, `diff-vpush-${side}`);
+      await bao('POST', `sys/mounts/push-${side}`, { type: 'kv', options: { version: '2' } });
+      await bao('POST', `push-${side}/data/foreign`, { data: { password: 'not-yours' } });
+      await h.client.create(Resources.secrets, {
+        metadata: { name: 'vault-auth', namespace: sides[side] },
+        stringData: { token: vault.rootToken },
+      });
+      await h.client.create(Resources.secrets, {
+        metadata: { name: 'db', namespace: sides[side] },
+        stringData: { user: 'admin', pass: 's3cr3t-<pass>', config: '{"port":5432,"tls":true}' },
+      });
+      await createStore(h, sides[side], 'vault', {
+        vault: {
+          server: vault.address,
+          path: `push-${side}`,
+          auth: { tokenSecretRef: { name: 'vault-auth', key: 'token' } },
+        },
+      });
+    }
+    const { kubeconfigPath } = await integration.cluster();
+    eso = await startEsoWithMetrics(build as EsoBuild, {
+      kubeconfigPath,
+      kc: h.kc,
+      controllerClass: 'default',
+      concurrent: 2,
+      namespace: sides.eso,
+      clusterScoped: false,
+    });
+    op = await startTestOperator(h, {
+      namespace: sides.custos,
+      concurrency: 2,
+      controllers: [pushSecretController(), pushSecretStoreFinalizerController],
+    });
+  });
+
+  after(async () => {
+    await stopBoth(eso, op);
+    await vault?.stop();
+  });
+
+  for (const c of cases) {
+    it(c.name, async () => {
+      for (const side of ['eso', 'custos'] as const) {
+        await h.client.create(PushSecretResources.pushSecrets, {
+          apiVersion: 'external-secrets.io/v1alpha1',
+          kind: 'PushSecret',
+          metadata: { name: c.name, namespace: sides[side] },
+          spec: { refreshInterval: '1h', ...c.spec },
+        });
+      }
+      const settled = async (side: 'eso' | 'custos') => {
+        eso?.assertRunning();
+        const ps = await h.client.get<KubeObject & { status?: Record<string, unknown> }>(
+          PushSecretResources.pushSecrets,
+          c.name,
+          { namespace: sides[side] },
+        );
+        return readyOf(ps as never)?.status === (c.fails ? 'False' : 'True') ? ps : undefined;
+      };
+      const ofEso = await waitFor("ESO's PushSecret", () => settled('eso'), 30_000);
+      const ofCustos = await waitFor("Custos's PushSecret", () => settled('custos'), 30_000);
+      const status = (ps: { status?: Record<string, unknown> }) => ({
+        ready: readyOf(ps as never)?.status,
+        reason: readyOf(ps as never)?.reason,
+        syncedPushSecrets: ps.status?.syncedPushSecrets,
+      });
+      assert.deepEqual(status(ofCustos), status(ofEso), 'PushSecret status');
+      if (c.fails) assert.match(readyOf(ofCustos as never)?.message ?? '', /not managed by external-secrets/);
+      for (const key of c.remoteKeys) {
+        const remoteOf = async (side: 'eso' | 'custos') => {
+          const data = (await bao('GET', `push-${side}/data/${key}`)).data as { data: unknown };
+          const meta = (await bao('GET', `push-${side}/metadata/${key}`)).data as Record<string, unknown>;
+          return { data: data.data, custom_metadata: meta.custom_metadata, versions: meta.current_version };
+        };
+        assert.deepEqual(await remoteOf('custos'), await remoteOf('eso'), `the Vault secret ${key}`);
+      }
+    });
+  }
 });

@@ -189,6 +189,11 @@ export class KubeClient {
     this.#onRequestDone = options.onRequestDone;
   }
 
+  /** The credentials this client uses (for code that must make its own requests, e.g. a TokenRequest). */
+  get kubeConfig(): KubeConfigSource {
+    return this.#kc;
+  }
+
   // ----- typed helpers -------------------------------------------------------------------------------------
 
   get<T extends KubeObject = KubeObject>(

@@ -249,7 +249,8 @@ export function builtinControllers(options: OperatorOptions): OperatorController
         events: ctx.events,
         metrics: ctx.metrics,
         logger: ctx.logger.child({ controller: 'externalsecret' }),
-        // Generators (Password, UUID, Fake, SSHKey, MFA, Webhook, GithubAccessToken, ClusterGenerator) run in-process unless a runner is given.
+        // Generators (Password, UUID, Fake, SSHKey, MFA, Webhook, GithubAccessToken, VaultDynamicSecret, ClusterGenerator)
+        // run in-process unless a runner is given.
         generators:
           options.generators ??
           ((ref, namespace) => resolveGenerator(ctx.client, namespace, ref, { controllerClass: ctx.controllerClass })),

@@ -916,6 +916,27 @@ export interface GithubSecretRef {
   secretRef: SecretKeySelector;
 }
 
+export interface VaultDynamicSecretSpec {
+  /** Controller class that runs this generator. */
+  controller?: string;
+  /** Vault API method: GET (default), LIST, DELETE, or any other for a write. */
+  method?: string;
+  /** Body of a write (methods other than GET, LIST and DELETE). */
+  parameters?: unknown;
+  /** What becomes the data: the answer's data, its auth section (e.g. auth/token/create), or all of it. */
+  resultType?: 'Data' | 'Auth' | 'Raw';
+  retrySettings?: {
+    maxRetries?: number;
+    retryInterval?: string;
+  };
+  /** HashiCorp Vault or OpenBao KV engine. */
+  provider: VaultProvider;
+  /** Vault path of the dynamic secret, e.g. database/creds/app. */
+  path: string;
+  /** An empty answer gives no data instead of an error. */
+  allowEmptyResponse?: boolean;
+}
+
 export interface ClusterGeneratorSpec {
   /** Kind of the generator in spec.generator. */
   kind:
@@ -967,8 +988,7 @@ export interface GeneratorSpec {
   stsSessionTokenSpec?: Record<string, unknown>;
   /** UUID has no settings. */
   uuidSpec?: UUIDSpec;
-  /** Not implemented by Custos; kept as written. */
-  vaultDynamicSecretSpec?: Record<string, unknown>;
+  vaultDynamicSecretSpec?: VaultDynamicSecretSpec;
   webhookSpec?: WebhookSpec;
 }
 
@@ -1081,6 +1101,14 @@ export interface GithubAccessToken {
   kind: 'GithubAccessToken';
   metadata: V1ObjectMeta;
   spec?: GithubAccessTokenSpec;
+}
+
+/** VaultDynamicSecret reads or writes a Vault path (e.g. database/creds/app) and returns the answer. */
+export interface VaultDynamicSecret {
+  apiVersion: 'generators.external-secrets.io/v1alpha1';
+  kind: 'VaultDynamicSecret';
+  metadata: V1ObjectMeta;
+  spec?: VaultDynamicSecretSpec;
 }
 
 /** ClusterGenerator is a generator usable from every namespace. */

@@ -6,6 +6,7 @@ import {
   bool,
   dateTime,
   duration,
+  anyJson,
   exactlyOne,
   int,
   map,
@@ -17,6 +18,7 @@ import {
   str,
 } from './dsl.js';
 import { clusterGeneratorKey, GENERATOR_KINDS, type GeneratorKind } from './generator-kinds.js';
+import { vault } from './providers.js';
 
 export const passwordSpec = named(
   'PasswordSpec',
@@ -136,6 +138,27 @@ export const githubAccessTokenSpec = named(
   ),
 );
 
+export const vaultDynamicSecretSpec = named(
+  'VaultDynamicSecretSpec',
+  obj(
+    {
+      controller: str({ description: 'Controller class that runs this generator.' }),
+      method: str({ description: 'Vault API method: GET (default), LIST, DELETE, or any other for a write.' }),
+      parameters: anyJson('Body of a write (methods other than GET, LIST and DELETE).'),
+      resultType: str({
+        enum: ['Data', 'Auth', 'Raw'],
+        default: 'Data',
+        description: 'What becomes the data: the answer\'s data, its auth section (e.g. auth/token/create), or all of it.',
+      }),
+      retrySettings: obj({ maxRetries: int({ format: 'int32' }), retryInterval: str() }),
+      provider: vault,
+      path: str({ description: 'Vault path of the dynamic secret, e.g. database/creds/app.' }),
+      allowEmptyResponse: bool({ default: false, description: 'An empty answer gives no data instead of an error.' }),
+    },
+    { required: ['provider', 'path'] },
+  ),
+);
+
 /** The generators Custos models; every other kind is kept verbatim inside ClusterGenerator. */
 export const GENERATOR_SPECS: Partial<Record<GeneratorKind, Schema>> = {
   Password: passwordSpec,
@@ -145,6 +168,7 @@ export const GENERATOR_SPECS: Partial<Record<GeneratorKind, Schema>> = {
   MFA: mfaSpec,
   Webhook: webhookSpec,
   GithubAccessToken: githubAccessTokenSpec,
+  VaultDynamicSecret: vaultDynamicSecretSpec,
 };
 
 export const clusterGeneratorSpec = named(

@@ -156,7 +156,7 @@ const vaultAuth = named(
   ),
 );
 
-const vault = named(
+export const vault = named(
   'VaultProvider',
   obj(
     {

@@ -1,5 +1,5 @@
 // Generators (generators.external-secrets.io/v1alpha1): Password, UUID, Fake, SSHKey, MFA, Webhook,
-// GithubAccessToken and ClusterGenerator, plus the resolver that turns a generatorRef into generated data.
+// GithubAccessToken, VaultDynamicSecret and ClusterGenerator, plus the resolver that turns a generatorRef into generated data.
 export { base32, encodeBytes, PASSWORD_ENCODINGS, type PasswordEncoding } from './encoding.js';
 export { GeneratorError, type GeneratorErrorCode, isForeignGenerator } from './errors.js';
 export { generateFake } from './fake.js';
@@ -28,4 +28,5 @@ export {
 } from './resolve.js';
 export { generateSSHKey, SSH_KEY_TYPES, type SshKeyType } from './sshkey.js';
 export { generateUUID, uuidV4 } from './uuid.js';
+export { generateVaultDynamicSecret } from './vault.js';
 export { generateWebhook, webhookResultMap } from './webhook.js';

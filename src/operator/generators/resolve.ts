@@ -3,7 +3,7 @@
 // namespace; a ClusterGenerator is cluster-scoped and carries the real kind in spec.kind with its settings under
 // spec.generator.<kind>Spec. Output keys follow ESO: Password -> secretKeys (default `password`), UUID -> `uuid`,
 // Fake -> the keys of spec.data, SSHKey -> `privateKey` and `publicKey`, MFA -> `token` and `timeLeft`, Webhook ->
-// the keys of the JSON object it answers, GithubAccessToken -> `token`. MFA's seed and Webhook's Secrets are read from the referencing object's
+// the keys of the JSON object it answers, GithubAccessToken -> `token`, VaultDynamicSecret -> the keys of Vault's answer. MFA's seed and Webhook's Secrets are read from the referencing object's
 // namespace, also through a ClusterGenerator (as ESO does).
 import type {
   ClusterGeneratorSpec,
@@ -14,6 +14,7 @@ import type {
   MFASpec,
   PasswordSpec,
   SSHKeySpec,
+  VaultDynamicSecretSpec,
   WebhookSpec,
 } from '../../api/generated/types.js';
 import { clusterGeneratorKey, GENERATOR_KINDS, type GeneratorKind } from '../../api/schema/generator-kinds.js';
@@ -27,6 +28,7 @@ import { generatePassword } from './password.js';
 import { cryptoRandom, type RandomSource } from './random.js';
 import { generateSSHKey } from './sshkey.js';
 import { generateUUID } from './uuid.js';
+import { generateVaultDynamicSecret } from './vault.js';
 import { generateWebhook } from './webhook.js';
 
 export const GENERATORS_API_VERSION = 'generators.external-secrets.io/v1alpha1';
@@ -40,10 +42,14 @@ export const SUPPORTED_GENERATOR_KINDS = [
   'MFA',
   'Webhook',
   'GithubAccessToken',
+  'VaultDynamicSecret',
 ] as const;
 export type SupportedGeneratorKind = (typeof SUPPORTED_GENERATOR_KINDS)[number];
 /** The kinds that need nothing but their spec (the others read Secrets or call out). */
-export type SelfContainedGeneratorKind = Exclude<SupportedGeneratorKind, 'MFA' | 'Webhook' | 'GithubAccessToken'>;
+export type SelfContainedGeneratorKind = Exclude<
+  SupportedGeneratorKind,
+  'MFA' | 'Webhook' | 'GithubAccessToken' | 'VaultDynamicSecret'
+>;
 
 function generatorType(plural: string, kind: string, namespaced: boolean): ResourceType {
   return { group: 'generators.external-secrets.io', version: 'v1alpha1', plural, namespaced, kind };
@@ -57,6 +63,7 @@ export const GeneratorResources = {
   MFA: generatorType('mfas', 'MFA', true),
   Webhook: generatorType('webhooks', 'Webhook', true),
   GithubAccessToken: generatorType('githubaccesstokens', 'GithubAccessToken', true),
+  VaultDynamicSecret: generatorType('vaultdynamicsecrets', 'VaultDynamicSecret', true),
   ClusterGenerator: generatorType('clustergenerators', 'ClusterGenerator', false),
 } as const satisfies Record<SupportedGeneratorKind | 'ClusterGenerator', ResourceType>;
 
@@ -112,6 +119,9 @@ async function runGeneratorWithInputs(
 ): Promise<Record<string, Uint8Array>> {
   if (kind === 'Webhook') {
     return generateWebhook(client, namespace, spec as Partial<WebhookSpec> | undefined, options.signal);
+  }
+  if (kind === 'VaultDynamicSecret') {
+    return generateVaultDynamicSecret(client, namespace, spec as Partial<VaultDynamicSecretSpec> | undefined);
   }
   if (kind === 'GithubAccessToken') {
     const github = spec as Partial<GithubAccessTokenSpec> | undefined;

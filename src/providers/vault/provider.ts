@@ -1,17 +1,14 @@
 // The `vault` provider (and `openBao`, the same API under its own key): HashiCorp Vault or OpenBao KV engines,
 // configured with ESO's `spec.provider.vault` fields.
-import type { SecretKeySelector, SecretStoreSpec, VaultProvider } from '../../api/generated/types.js';
-import { parseDuration } from '../../template/functions/dates-duration.js';
-import { decodeCaBundle, readCaProvider } from '../ca-bundle.js';
+import type { VaultProvider } from '../../api/generated/types.js';
 import type { NewClientOptions, Provider, SecretsClient, StoreObject, StoreValidationResult } from '../contract.js';
 import { ProviderConfigError } from '../errors.js';
-import { operatorTransport, readSecretKey } from '../kubernetes/own-cluster.js';
 import { referentStoreClient } from '../referent.js';
 import { type Clock, TokenCache } from '../token-cache.js';
-import { type AuthContext, isReferentSpec, resolveLogin } from './auth.js';
+import { isReferentSpec } from './auth.js';
 import { VaultSecretsClient } from './client.js';
-import { DEFAULT_MAX_RETRIES, DEFAULT_RETRY_WAIT_MS, type VaultEndpoint } from './http.js';
-import { TOKEN_EXPIRY_MARGIN_MS, VaultSession } from './session.js';
+import { connectVault, serverOf } from './connect.js';
+import { TOKEN_EXPIRY_MARGIN_MS } from './session.js';
 
 export type VaultProviderKey = 'vault' | 'openBao';
 
@@ -20,35 +17,6 @@ export interface VaultProviderOptions {
   now?: Clock;
   /** Where the operator's own service account token is mounted (tests point elsewhere). */
   mountedTokenFile?: string;
-}
-
-function serverOf(spec: VaultProvider, field: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(spec.server);
-  } catch {
-    throw new ProviderConfigError(`${field}.server "${spec.server}" is not a URL; use e.g. https://vault.example:8200`);
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new ProviderConfigError(`${field}.server must start with https:// (or http://)`);
-  }
-  return spec.server.replace(/\/+$/, '');
-}
-
-/** ESO: without retrySettings Vault's client retries twice; with them, maxRetries (default 0) every retryInterval. */
-function retriesOf(settings: SecretStoreSpec['retrySettings']): { maxRetries: number; retryWaitMs: number } {
-  if (!settings) return { maxRetries: DEFAULT_MAX_RETRIES, retryWaitMs: DEFAULT_RETRY_WAIT_MS };
-  let retryWaitMs = DEFAULT_RETRY_WAIT_MS;
-  if (settings.retryInterval) {
-    try {
-      retryWaitMs = Number(parseDuration(settings.retryInterval)) / 1e6;
-    } catch {
-      throw new ProviderConfigError(
-        `spec.retrySettings.retryInterval "${settings.retryInterval}" is not a duration; use e.g. "10s"`,
-      );
-    }
-  }
-  return { maxRetries: Math.max(0, settings.maxRetries ?? 0), retryWaitMs };
 }
 
 export class VaultSecretsProvider implements Provider {
@@ -81,65 +49,25 @@ export class VaultSecretsProvider implements Provider {
 
   async newClient({ store, namespace, kube, apiCalls }: NewClientOptions): Promise<SecretsClient> {
     const spec = this.#specOf(store);
-    const field = this.#field;
-    const server = serverOf(spec, field);
     // A SecretStore is only ever used from its own namespace.
     const using = store.kind === 'SecretStore' ? (store.namespace ?? namespace) : namespace;
     if (store.kind === 'ClusterSecretStore' && isReferentSpec(spec) && !using) return referentStoreClient();
-    const operator = operatorTransport(kube.kubeConfig);
-    const ctx: AuthContext = {
+    const session = await connectVault({
       spec,
-      field,
+      field: this.#field,
       storeKind: store.kind,
       namespace: using,
-      operator,
-      mountedTokenFile: this.#options.mountedTokenFile,
-    };
-    let ca: Buffer | undefined;
-    if (spec.caBundle) ca = decodeCaBundle(spec.caBundle, `${field}.caBundle`);
-    else if (spec.caProvider) ca = await readCaProvider(ctx, spec.caProvider, `${field}.caProvider`);
-    const login = await resolveLogin(ctx);
-    const endpoint: VaultEndpoint = {
-      server,
-      ca,
-      // Certificate auth proves the identity with the connection itself (ESO puts it on the transport).
-      clientCert: login?.clientCert ?? (await this.#clientTls(ctx)),
-      headers: spec.headers ?? {},
-      readYourWrites: !!(spec.readYourWrites || spec.forwardInconsistent),
-      forwardInconsistent: !!spec.forwardInconsistent,
-      ...retriesOf(store.spec.retrySettings),
-      apiCalls,
-    };
-    const session = new VaultSession({
-      endpoint,
-      login,
+      kubeConfig: kube.kubeConfig,
+      retrySettings: store.spec.retrySettings,
       tokens: this.#tokens,
       now: this.#now,
-      namespace: spec.namespace,
-      authNamespace: spec.auth?.namespace ?? spec.namespace,
-      field,
+      mountedTokenFile: this.#options.mountedTokenFile,
+      apiCalls,
     });
-    // Log in now: a store that cannot log in fails when its client is made, with the reason.
-    await session.ensureToken();
     return new VaultSecretsClient(session, {
       layout: { mount: spec.path?.replace(/^\/+|\/+$/g, '') || undefined, version: spec.version ?? 'v2' },
       checkAndSet: spec.checkAndSet?.required === true,
     });
-  }
-
-  /** `tls`: a client certificate for mutual TLS (keys default to tls.crt / tls.key, as ESO's). */
-  async #clientTls(ctx: AuthContext): Promise<{ cert: Buffer; key: Buffer } | undefined> {
-    const tls = ctx.spec.tls;
-    if (!tls?.certSecretRef || !tls.keySecretRef) return undefined;
-    const read = (ref: SecretKeySelector, key: string, what: string) => {
-      if (!ref.name) throw new ProviderConfigError(`${ctx.field}.tls.${what}.name is required`);
-      const namespace = ctx.storeKind === 'ClusterSecretStore' && ref.namespace ? ref.namespace : ctx.namespace;
-      return readSecretKey(ctx.operator, namespace, ref.name, ref.key || key, `reading ${ctx.field}.tls.${what}`);
-    };
-    return {
-      cert: await read(tls.certSecretRef, 'tls.crt', 'certSecretRef'),
-      key: await read(tls.keySecretRef, 'tls.key', 'keySecretRef'),
-    };
   }
 
   /** ESO's webhook checks (providers/v1/vault/validate.go), with messages that say what to fix. */

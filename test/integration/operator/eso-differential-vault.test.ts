@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { PushSecretSpec } from '../../../src/api/generated/types.js';
 import { type KubeObject, Resources } from '../../../src/kube/index.js';
+import { GeneratorResources } from '../../../src/operator/generators/index.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
 import {
   PushSecretResources,
@@ -122,6 +123,24 @@ describe(`differential: the vault provider, Custos and the real ESO ${esoVersion
       },
     },
     {
+      name: 'vault-generator-read',
+      setup: (h, namespace) => createVaultGenerator(h, namespace, 'read-db', { path: 'secret/data/app/db' }),
+      spec: { dataFrom: [{ sourceRef: { generatorRef: { kind: 'VaultDynamicSecret', name: 'read-db' } } }] },
+    },
+    {
+      name: 'vault-generator-token',
+      setup: (h, namespace) =>
+        createVaultGenerator(h, namespace, 'token', {
+          method: 'POST',
+          path: 'auth/token/create',
+          parameters: { policies: ['default'], ttl: '10m', meta: { team: 'payments' } },
+          resultType: 'Auth',
+        }),
+      spec: { dataFrom: [{ sourceRef: { generatorRef: { kind: 'VaultDynamicSecret', name: 'token' } } }] },
+      // A new token each time: compared by shape (the settings, which are the same, are compared as they are).
+      shape: (value) => (/^hvs\.|^[A-Za-z0-9]{24}$/.test(value) ? 'generated' : value),
+    },
+    {
       name: 'vault-missing-key',
       fails: true,
       failureMessages: missingKey,
@@ -140,6 +159,18 @@ describe(`differential: the vault provider, Custos and the real ESO ${esoVersion
       },
     },
   ];
+
+  async function createVaultGenerator(h: Harness, namespace: string, name: string, spec: Record<string, unknown>) {
+    await h.client.create(GeneratorResources.VaultDynamicSecret, {
+      apiVersion: 'generators.external-secrets.io/v1alpha1',
+      kind: 'VaultDynamicSecret',
+      metadata: { name, namespace },
+      spec: {
+        provider: { server: vault.address, auth: { tokenSecretRef: { name: 'vault-auth', key: 'token' } } },
+        ...spec,
+      },
+    });
+  }
 
   async function bao(method: string, path: string, body?: unknown): Promise<void> {
     const res = await vault.request(method, path, body);

@@ -31,7 +31,7 @@ function specOf(name: string, version?: string): Schema {
 }
 
 describe('CRD definitions', () => {
-  it('cover the ESO kinds and the Password, Fake, UUID, SSHKey, MFA, Webhook, GithubAccessToken and ClusterGenerator generators', () => {
+  it('cover the ESO kinds and the Password, Fake, UUID, SSHKey, MFA, Webhook, GithubAccessToken, VaultDynamicSecret and ClusterGenerator generators', () => {
     assert.deepEqual(crds.map((c) => c.metadata.name).sort(), [
       'clusterexternalsecrets.external-secrets.io',
       'clustergenerators.generators.external-secrets.io',
@@ -46,6 +46,7 @@ describe('CRD definitions', () => {
       'secretstores.external-secrets.io',
       'sshkeys.generators.external-secrets.io',
       'uuids.generators.external-secrets.io',
+      'vaultdynamicsecrets.generators.external-secrets.io',
       'webhooks.generators.external-secrets.io',
     ]);
   });

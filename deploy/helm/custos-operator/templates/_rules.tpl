@@ -48,6 +48,7 @@
     - mfas
     - webhooks
     - githubaccesstokens
+    - vaultdynamicsecrets
   verbs:
     - get
     - list

@@ -7,11 +7,11 @@ import {
   clusterGeneratorSpec,
   fakeSpec,
   githubAccessTokenSpec,
-  vaultDynamicSecretSpec,
   mfaSpec,
   passwordSpec,
   sshKeySpec,
   uuidSpec,
+  vaultDynamicSecretSpec,
   webhookSpec,
 } from './schema/generators.js';
 import {

@@ -2,11 +2,11 @@
 // More generator kinds are added by writing their spec here and listing them in GENERATOR_SPECS.
 import { caBundle, caProvider, secretKeySelector } from './common.js';
 import {
+  anyJson,
   arr,
   bool,
   dateTime,
   duration,
-  anyJson,
   exactlyOne,
   int,
   map,
@@ -148,7 +148,8 @@ export const vaultDynamicSecretSpec = named(
       resultType: str({
         enum: ['Data', 'Auth', 'Raw'],
         default: 'Data',
-        description: 'What becomes the data: the answer\'s data, its auth section (e.g. auth/token/create), or all of it.',
+        description:
+          "What becomes the data: the answer's data, its auth section (e.g. auth/token/create), or all of it.",
       }),
       retrySettings: obj({ maxRetries: int({ format: 'int32' }), retryInterval: str() }),
       provider: vault,

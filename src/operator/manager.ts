@@ -578,6 +578,7 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
       });
       for (const r of running) await r.runtime.close?.().catch(() => undefined);
       await context.providerClients.close();
+      await context.providers.shutdown();
       await http?.close();
       renewal?.stop();
       await webhook?.close();

@@ -224,6 +224,11 @@ export interface Provider {
   /** Its clients have `watch` (a change feed); the operator builds change-feed clients for these providers only. */
   readonly hasChangeFeed?: boolean;
   newClient(options: NewClientOptions): Promise<SecretsClient>;
+  /**
+   * Called once when the operator stops, after its clients are closed: releases what outlives a client (vault:
+   * the login tokens it kept are revoked, so restarts do not leave tokens behind).
+   */
+  shutdown?(): Promise<void>;
   /** Static checks of the store spec, without network access. */
   validateStore(store: Omit<StoreObject, 'name'> & { name?: string }): StoreValidationResult;
 }

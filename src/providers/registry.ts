@@ -15,6 +15,11 @@ export class ProviderRegistry {
     this.providers.set(provider.key, provider);
   }
 
+  /** Lets every provider release what outlives its clients (Provider.shutdown); failures are ignored. */
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.providers.values()].map((p) => p.shutdown?.().catch(() => undefined)));
+  }
+
   /** The supported keys, sorted. */
   keys(): string[] {
     return [...this.providers.keys()].sort();

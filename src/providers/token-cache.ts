@@ -59,6 +59,16 @@ export class TokenCache {
     return this.entries.size;
   }
 
+  /** Empties the cache and returns the tokens it held that have not expired, by key (to revoke them). */
+  drain(): Map<string, string> {
+    const now = this.now();
+    const out = new Map<string, string>();
+    for (const [key, entry] of this.entries)
+      if (entry.issued && entry.issued.expiresAt > now) out.set(key, entry.issued.token);
+    this.entries.clear();
+    return out;
+  }
+
   /** Drops a token the server refused, so the next call logs in again. */
   forget(key: string, token: string): void {
     if (this.entries.get(key)?.issued?.token === token) this.entries.delete(key);

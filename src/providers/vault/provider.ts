@@ -8,7 +8,7 @@ import { type Clock, TokenCache } from '../token-cache.js';
 import { isReferentSpec } from './auth.js';
 import { VaultSecretsClient } from './client.js';
 import { connectVault, serverOf } from './connect.js';
-import { TOKEN_EXPIRY_MARGIN_MS } from './session.js';
+import { TOKEN_EXPIRY_MARGIN_MS, type VaultSession } from './session.js';
 
 export type VaultProviderKey = 'vault' | 'openBao';
 
@@ -27,6 +27,8 @@ export class VaultSecretsProvider implements Provider {
   readonly #options: VaultProviderOptions;
   readonly #now: Clock;
   readonly #tokens: TokenCache;
+  /** A session per login identity, to revoke that identity's cached token at shutdown. */
+  readonly #sessions = new Map<string, VaultSession>();
 
   constructor(
     readonly key: VaultProviderKey = 'vault',
@@ -64,10 +66,23 @@ export class VaultSecretsProvider implements Provider {
       mountedTokenFile: this.#options.mountedTokenFile,
       apiCalls,
     });
+    if (session.cacheKey) this.#sessions.set(session.cacheKey, session);
     return new VaultSecretsClient(session, {
       layout: { mount: spec.path?.replace(/^\/+|\/+$/g, '') || undefined, version: spec.version ?? 'v2' },
       checkAndSet: spec.checkAndSet?.required === true,
     });
+  }
+
+  /** Revokes the login tokens this provider kept (at most 5 s): a restarted operator leaves none behind. */
+  async shutdown(): Promise<void> {
+    const revocations = [...this.#tokens.drain()].map(([key, token]) =>
+      this.#sessions
+        .get(key)
+        ?.revoke(token)
+        .catch(() => undefined),
+    );
+    this.#sessions.clear();
+    await Promise.race([Promise.all(revocations), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
   }
 
   /** ESO's webhook checks (providers/v1/vault/validate.go), with messages that say what to fix. */

@@ -43,6 +43,27 @@ export class VaultSession {
     return this.#options.endpoint.server;
   }
 
+  /** The token cache key of this session's login; undefined for a static token or no auth. */
+  get cacheKey(): string | undefined {
+    const login = this.#options.login;
+    return login && login.staticToken === undefined ? login.cacheKey : undefined;
+  }
+
+  /** POST auth/token/revoke-self with a token this session's login made (when the operator stops). */
+  async revoke(token: string): Promise<void> {
+    await vaultCall(
+      this.#options.endpoint,
+      {
+        method: 'POST',
+        path: 'auth/token/revoke-self',
+        token,
+        namespace: this.#options.authNamespace,
+        call: 'RevokeSelf',
+      },
+      this.#consistency,
+    );
+  }
+
   async #login(): Promise<IssuedLoginToken> {
     const { login, endpoint, authNamespace, field } = this.#options;
     if (!login?.request) throw new ProviderError('this store has no login method');

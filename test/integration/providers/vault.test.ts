@@ -279,6 +279,40 @@ describe('vault provider against a real Vault and control plane', { skip }, () =
       assert.deepEqual(calls, ['ReadSecretData error', 'LookupSelf error', 'Login', 'ReadSecretData']);
     });
 
+    it('shutdown revokes the login tokens the provider kept, never a static token', async () => {
+      const own = new VaultSecretsProvider();
+      const userpass = {
+        userPass: { path: 'userpass', username: 'reader', secretRef: { name: 'userpass', key: 'password' } },
+      };
+      const make = (auth: Partial<VaultProvider>['auth']) =>
+        own.newClient({
+          store: {
+            kind: 'SecretStore',
+            name: 'v',
+            namespace: ns,
+            spec: { provider: { vault: { server: vault.address, path: 'secret', auth } } },
+          },
+          namespace: ns,
+          kube: { kubeConfig: kc },
+        });
+      const userpassTokens = async () => {
+        const accessors = ((await bao('GET', 'auth/token/accessors?list=true')).data as { keys: string[] }).keys;
+        let count = 0;
+        for (const accessor of accessors) {
+          const info = (await bao('POST', 'auth/token/lookup-accessor', { accessor })).data as { path: string };
+          if (info.path.startsWith('auth/userpass/')) count++;
+        }
+        return count;
+      };
+      const before = await userpassTokens();
+      await (await make(userpass)).getSecret({ key: 'other' });
+      await (await make(rootAuth)).getSecret({ key: 'other' });
+      assert.equal(await userpassTokens(), before + 1);
+      await own.shutdown();
+      assert.equal(await userpassTokens(), before);
+      assert.equal((await vault.request('GET', 'auth/token/lookup-self')).status, 200, 'the root token still works');
+    });
+
     it('a refused login says which method failed and what to check, without the password', async () => {
       const spec = {
         auth: { userPass: { path: 'userpass', username: 'reader', secretRef: { name: 'userpass', key: 'wrong' } } },

@@ -10,12 +10,13 @@ import type { AkeylessProvider, SecretKeySelector } from '../../api/generated/ty
 import type { StoreKind } from '../contract.js';
 import { ProviderConfigError } from '../errors.js';
 import type { KubeTransport } from '../kubernetes/http.js';
-import { readSecretKey, requestServiceAccountToken } from '../kubernetes/own-cluster.js';
-
-/** Where a pod finds its own service account token. */
-export const MOUNTED_TOKEN_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/token';
-/** ESO requests 10-minute ServiceAccount tokens for Akeyless Kubernetes auth. */
-export const SA_TOKEN_SECONDS = 600;
+import {
+  MOUNTED_TOKEN_FILE,
+  readSecretKey,
+  referenceNamespace,
+  requestServiceAccountToken,
+  SA_TOKEN_SECONDS,
+} from '../kubernetes/own-cluster.js';
 
 export interface CredentialContext {
   spec: AkeylessProvider;
@@ -42,16 +43,11 @@ function hash(parts: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
-/** ESO resolvers: a SecretStore reads in the using namespace; a ClusterSecretStore honours the ref's namespace. */
-function refNamespace(ctx: CredentialContext, ref: { namespace?: string }): string {
-  return ctx.storeKind === 'ClusterSecretStore' && ref.namespace ? ref.namespace : ctx.namespace;
-}
-
 async function secretText(ctx: CredentialContext, ref: SecretKeySelector | undefined, field: string): Promise<string> {
   if (!ref?.name || !ref.key) throw new ProviderConfigError(`${FIELD}.${field} needs both name and key`);
   const bytes = await readSecretKey(
     ctx.operator,
-    refNamespace(ctx, ref),
+    referenceNamespace(ctx, ref),
     ref.name,
     ref.key,
     `reading ${FIELD}.${field}`,
@@ -108,7 +104,7 @@ async function kubernetesAuthCredentials(ctx: CredentialContext, baseUrl: string
   const { accessID, k8sConfName } = k8s;
   const sa = k8s.serviceAccountRef;
   if (sa) {
-    const namespace = refNamespace(ctx, sa);
+    const namespace = referenceNamespace(ctx, sa);
     return {
       accessId: accessID,
       cacheKey: hash([baseUrl, 'k8s-sa', accessID, k8sConfName, namespace, sa.name, sa.audiences ?? []]),

@@ -6,11 +6,16 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { CustosAuth, CustosProvider, SecretKeySelector } from '../../api/generated/types.js';
-import { MOUNTED_TOKEN_FILE, SA_TOKEN_SECONDS } from '../akeyless/credentials.js';
 import type { StoreKind } from '../contract.js';
 import { ProviderConfigError } from '../errors.js';
 import type { KubeTransport } from '../kubernetes/http.js';
-import { readSecretKey, requestServiceAccountToken } from '../kubernetes/own-cluster.js';
+import {
+  MOUNTED_TOKEN_FILE,
+  readSecretKey,
+  referenceNamespace,
+  requestServiceAccountToken,
+  SA_TOKEN_SECONDS,
+} from '../kubernetes/own-cluster.js';
 
 const FIELD = 'spec.provider.custos.auth';
 
@@ -41,11 +46,6 @@ export interface Credentials {
 
 const hash = (parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 
-/** ESO's rule: a SecretStore reads in the using namespace; a ClusterSecretStore honours the ref's namespace. */
-function refNamespace(ctx: CredentialContext, ref: { namespace?: string }): string {
-  return ctx.storeKind === 'ClusterSecretStore' && ref.namespace ? ref.namespace : ctx.namespace;
-}
-
 /** True when a ClusterSecretStore resolves its credentials in the namespace of each ExternalSecret. */
 export function isReferentAuth(auth: CustosAuth | undefined): boolean {
   if (auth?.kubernetes?.serviceAccountRef) return !auth.kubernetes.serviceAccountRef.namespace;
@@ -55,7 +55,7 @@ export function isReferentAuth(auth: CustosAuth | undefined): boolean {
 
 async function secretText(ctx: CredentialContext, ref: SecretKeySelector | undefined, field: string): Promise<string> {
   if (!ref?.name || !ref.key) throw new ProviderConfigError(`${FIELD}.${field} needs both name and key`);
-  const namespace = refNamespace(ctx, ref);
+  const namespace = referenceNamespace(ctx, ref);
   const bytes = await readSecretKey(ctx.operator, namespace, ref.name, ref.key, `reading ${FIELD}.${field}`);
   const text = bytes.toString('utf8').trim();
   if (!text) throw new ProviderConfigError(`${FIELD}.${field} points at an empty value (${namespace}/${ref.name})`);
@@ -104,7 +104,7 @@ function kubernetesCredentials(ctx: CredentialContext, baseUrl: string): Credent
     };
   }
   if (!sa.name) throw new ProviderConfigError(`${FIELD}.kubernetes.serviceAccountRef.name is required`);
-  const namespace = refNamespace(ctx, sa);
+  const namespace = referenceNamespace(ctx, sa);
   const audiences = [...new Set([...(k8s.audiences ?? []), ...(sa.audiences ?? [])])];
   return {
     cacheKey: hash([baseUrl, 'k8s-sa', accessId, namespace, sa.name, audiences]),

@@ -11,7 +11,7 @@ import { decodeCaBundle, readCaProvider } from '../ca-bundle.js';
 import type { StoreKind } from '../contract.js';
 import { ProviderConfigError } from '../errors.js';
 import type { KubeTransport } from './http.js';
-import { type IssuedToken, readSecretKey, requestServiceAccountToken } from './own-cluster.js';
+import { type IssuedToken, readSecretKey, referenceNamespace, requestServiceAccountToken } from './own-cluster.js';
 
 /** Lifetime ESO requests for service account tokens. */
 export const TOKEN_EXPIRATION_SECONDS = 3600;
@@ -54,16 +54,11 @@ export interface AuthContext {
 // runs outside the cluster (development, tests) where these names do not resolve.
 const IN_CLUSTER = /^(https:\/\/)?kubernetes\.default(\.svc(\.cluster\.local)?)?(:443)?\/?$/;
 
-/** ESO resolvers: a SecretStore reads in the using namespace; a ClusterSecretStore honours the ref's namespace. */
-function refNamespace(ctx: AuthContext, ref: { namespace?: string }): string {
-  return ctx.storeKind === 'ClusterSecretStore' && ref.namespace ? ref.namespace : ctx.namespace;
-}
-
 async function secretKey(ctx: AuthContext, ref: SecretKeySelector | undefined, field: string): Promise<Buffer> {
   if (!ref?.name || !ref.key) {
     throw new ProviderConfigError(`spec.provider.kubernetes.${field} needs both name and key`);
   }
-  return readSecretKey(ctx.operator, refNamespace(ctx, ref), ref.name, ref.key, `reading ${field}`);
+  return readSecretKey(ctx.operator, referenceNamespace(ctx, ref), ref.name, ref.key, `reading ${field}`);
 }
 
 async function resolveCa(ctx: AuthContext): Promise<Buffer | undefined> {
@@ -170,7 +165,7 @@ export async function resolveRemoteAccess(ctx: AuthContext): Promise<RemoteAcces
   if (ctx.spec.authRef) {
     const ref = ctx.spec.authRef;
     const kubeconfig = await secretKey(ctx, ref, 'authRef');
-    const source = `Secret "${refNamespace(ctx, ref)}/${ref.name}" key "${ref.key}"`;
+    const source = `Secret "${referenceNamespace(ctx, ref)}/${ref.name}" key "${ref.key}"`;
     return { transport: transportFromKubeconfig(kubeconfig.toString('utf8'), source), onUnauthorized: nothing };
   }
 
@@ -184,12 +179,12 @@ export async function resolveRemoteAccess(ctx: AuthContext): Promise<RemoteAcces
   if (auth?.token) {
     const ref = auth.token.bearerToken;
     const token = (await secretKey(ctx, ref, 'auth.token.bearerToken')).toString('utf8').trim();
-    const describe = `the bearer token in Secret "${refNamespace(ctx, ref ?? {})}/${ref?.name}"`;
+    const describe = `the bearer token in Secret "${referenceNamespace(ctx, ref ?? {})}/${ref?.name}"`;
     return { transport: staticTransport(server, describe, base, async () => token), onUnauthorized: nothing };
   }
   if (auth?.serviceAccount) {
     const sa = auth.serviceAccount;
-    const namespace = refNamespace(ctx, sa);
+    const namespace = referenceNamespace(ctx, sa);
     const key = `${namespace}/${sa.name}/${(sa.audiences ?? []).join(',')}`;
     const token = await ctx.tokens.get(key, () =>
       requestServiceAccountToken(ctx.operator, namespace, sa.name, sa.audiences, TOKEN_EXPIRATION_SECONDS),
@@ -203,7 +198,7 @@ export async function resolveRemoteAccess(ctx: AuthContext): Promise<RemoteAcces
     const cert = await secretKey(ctx, auth.cert.clientCert, 'auth.cert.clientCert');
     const key = await secretKey(ctx, auth.cert.clientKey, 'auth.cert.clientKey');
     const ref = auth.cert.clientCert ?? {};
-    const describe = `the client certificate in Secret "${refNamespace(ctx, ref)}/${ref.name}"`;
+    const describe = `the client certificate in Secret "${referenceNamespace(ctx, ref)}/${ref.name}"`;
     return { transport: staticTransport(server, describe, { ...base, cert, key }), onUnauthorized: nothing };
   }
   return {

@@ -3,8 +3,25 @@
 // remote Secrets themselves, which always go through the store's own identity.
 import type { RequestOptions } from 'node:https';
 import type { KubeConfigSource } from '../../kube/kubeconfig/source.js';
+import type { StoreKind } from '../contract.js';
 import { ProviderConfigError, ProviderError } from '../errors.js';
 import { type KubeTransport, kubeCall, responseError } from './http.js';
+
+/** Where a pod finds its own service account token. */
+export const MOUNTED_TOKEN_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+/** ESO requests 10-minute ServiceAccount tokens for provider logins. */
+export const SA_TOKEN_SECONDS = 600;
+
+/**
+ * Where a reference to a Secret (or ServiceAccount) of the store's auth is read, by ESO's resolvers: a SecretStore
+ * reads in the namespace of the object using it; a ClusterSecretStore honours the reference's namespace.
+ */
+export function referenceNamespace(
+  ctx: { storeKind: StoreKind; namespace: string },
+  ref: { namespace?: string },
+): string {
+  return ctx.storeKind === 'ClusterSecretStore' && ref.namespace ? ref.namespace : ctx.namespace;
+}
 
 export function operatorTransport(kubeConfig: KubeConfigSource): KubeTransport {
   const server = kubeConfig.getCurrentCluster()?.server;

@@ -9,12 +9,13 @@ import type { SecretKeySelector, ServiceAccountSelector, VaultProvider } from '.
 import type { StoreKind } from '../contract.js';
 import { ProviderConfigError } from '../errors.js';
 import type { KubeTransport } from '../kubernetes/http.js';
-import { readSecretKey, requestServiceAccountToken } from '../kubernetes/own-cluster.js';
-
-/** Where a pod finds its own service account token. */
-export const MOUNTED_TOKEN_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/token';
-/** ESO requests 10-minute ServiceAccount tokens for Vault logins. */
-export const SA_TOKEN_SECONDS = 600;
+import {
+  MOUNTED_TOKEN_FILE,
+  readSecretKey,
+  referenceNamespace,
+  requestServiceAccountToken,
+  SA_TOKEN_SECONDS,
+} from '../kubernetes/own-cluster.js';
 
 export interface AuthContext {
   spec: VaultProvider;
@@ -51,14 +52,15 @@ function hash(parts: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
-/** ESO resolvers: a SecretStore reads in the using namespace; a ClusterSecretStore honours the ref's namespace. */
-function refNamespace(ctx: AuthContext, ref: { namespace?: string }): string {
-  return ctx.storeKind === 'ClusterSecretStore' && ref.namespace ? ref.namespace : ctx.namespace;
-}
-
 async function secretBytes(ctx: AuthContext, ref: SecretKeySelector | undefined, field: string): Promise<Buffer> {
   if (!ref?.name || !ref.key) throw new ProviderConfigError(`${ctx.field}.auth.${field} needs both name and key`);
-  return readSecretKey(ctx.operator, refNamespace(ctx, ref), ref.name, ref.key, `reading ${ctx.field}.auth.${field}`);
+  return readSecretKey(
+    ctx.operator,
+    referenceNamespace(ctx, ref),
+    ref.name,
+    ref.key,
+    `reading ${ctx.field}.auth.${field}`,
+  );
 }
 
 async function secretText(ctx: AuthContext, ref: SecretKeySelector | undefined, field: string): Promise<string> {
@@ -71,7 +73,13 @@ async function serviceAccountToken(
   audiences: string[] | undefined,
   seconds: number,
 ): Promise<string> {
-  const issued = await requestServiceAccountToken(ctx.operator, refNamespace(ctx, ref), ref.name, audiences, seconds);
+  const issued = await requestServiceAccountToken(
+    ctx.operator,
+    referenceNamespace(ctx, ref),
+    ref.name,
+    audiences,
+    seconds,
+  );
   return issued.token;
 }
 
@@ -122,7 +130,7 @@ async function kubernetesLogin(ctx: AuthContext): Promise<VaultLogin> {
     const sa = k8s.serviceAccountRef;
     return {
       describe,
-      cacheKey: identity(ctx, 'k8s-sa', mount, role, refNamespace(ctx, sa), sa.name, sa.audiences ?? []),
+      cacheKey: identity(ctx, 'k8s-sa', mount, role, referenceNamespace(ctx, sa), sa.name, sa.audiences ?? []),
       request: async () => login(await serviceAccountToken(ctx, sa, sa.audiences, SA_TOKEN_SECONDS)),
     };
   }
@@ -162,7 +170,7 @@ async function jwtLogin(ctx: AuthContext): Promise<VaultLogin> {
   const seconds = sat.expirationSeconds ?? SA_TOKEN_SECONDS;
   return {
     describe,
-    cacheKey: identity(ctx, 'jwt-sa', mount, role, refNamespace(ctx, sa), sa.name, audiences, seconds),
+    cacheKey: identity(ctx, 'jwt-sa', mount, role, referenceNamespace(ctx, sa), sa.name, audiences, seconds),
     request: async () => login(await serviceAccountToken(ctx, sa, audiences, seconds)),
   };
 }

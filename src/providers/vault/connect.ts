@@ -6,7 +6,7 @@ import { parseDuration } from '../../template/functions/dates-duration.js';
 import { decodeCaBundle, readCaProvider } from '../ca-bundle.js';
 import type { StoreKind } from '../contract.js';
 import { ProviderConfigError } from '../errors.js';
-import { operatorTransport, readSecretKey } from '../kubernetes/own-cluster.js';
+import { operatorTransport, readSecretKey, referenceNamespace } from '../kubernetes/own-cluster.js';
 import type { Clock, TokenCache } from '../token-cache.js';
 import { type AuthContext, resolveLogin } from './auth.js';
 import { DEFAULT_MAX_RETRIES, DEFAULT_RETRY_WAIT_MS, type VaultEndpoint } from './http.js';
@@ -63,8 +63,13 @@ async function clientTls(ctx: AuthContext): Promise<{ cert: Buffer; key: Buffer 
   if (!tls?.certSecretRef || !tls.keySecretRef) return undefined;
   const read = (ref: SecretKeySelector, key: string, what: string) => {
     if (!ref.name) throw new ProviderConfigError(`${ctx.field}.tls.${what}.name is required`);
-    const namespace = ctx.storeKind === 'ClusterSecretStore' && ref.namespace ? ref.namespace : ctx.namespace;
-    return readSecretKey(ctx.operator, namespace, ref.name, ref.key || key, `reading ${ctx.field}.tls.${what}`);
+    return readSecretKey(
+      ctx.operator,
+      referenceNamespace(ctx, ref),
+      ref.name,
+      ref.key || key,
+      `reading ${ctx.field}.tls.${what}`,
+    );
   };
   return {
     cert: await read(tls.certSecretRef, 'tls.crt', 'certSecretRef'),

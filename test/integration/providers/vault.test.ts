@@ -156,6 +156,22 @@ describe('vault provider against a real Vault and control plane', { skip }, () =
       await assert.rejects(v1.getSecret({ key: 'legacy', metadataPolicy: 'Fetch' }), /kv version v1/);
     });
 
+    it('a ClusterSecretStore without namespaces in its refs reads them where it is used (referent)', async () => {
+      const referent = (namespace: string) =>
+        provider.newClient({
+          store: {
+            kind: 'ClusterSecretStore',
+            name: 'v',
+            spec: { provider: { vault: { server: vault.address, path: 'secret', auth: rootAuth } } },
+          },
+          namespace,
+          kube: { kubeConfig: kc },
+        });
+      assert.equal((await (await referent('')).validate()).result, 'Unknown');
+      assert.equal(text(await (await referent(ns)).getSecret({ key: 'other', property: 'k' })), 'v');
+      await assert.rejects(referent('default'), /Secret "default\/vault-token" does not exist/);
+    });
+
     it('validates: Ready with a good token, Error naming the cause with a bad one', async () => {
       assert.deepEqual(await c.validate(), { result: 'Ready' });
       await secret('bad-token', { token: 'hvs.not-a-token' });

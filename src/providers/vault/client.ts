@@ -37,6 +37,11 @@ export interface VaultClientOptions {
   checkAndSet: boolean;
 }
 
+interface KeyMetadata {
+  tags: Record<string, string>;
+  currentVersion?: number;
+}
+
 interface ReadSecret {
   data: SecretData;
   /** KV v2: the version that was read. */
@@ -155,11 +160,18 @@ export class VaultSecretsClient implements SecretsClient {
   }
 
   /** A key's custom_metadata (KV v2: from its metadata; KV v1: the `custom_metadata` field ESO writes into the data). */
-  async #readMetadata(key: string): Promise<{ tags: Record<string, string>; currentVersion?: number }> {
+  async #readMetadata(key: string): Promise<KeyMetadata> {
+    const metadata = await this.#readMetadataIfAny(key);
+    // ESO's words; a plain error, not "does not exist".
+    if (!metadata) throw new ProviderError(`secret not found: ${metadataPath(this.#layout, key)}`);
+    return metadata;
+  }
+
+  /** As #readMetadata, undefined when the key has no metadata at all. */
+  async #readMetadataIfAny(key: string): Promise<KeyMetadata | undefined> {
     const path = metadataPath(this.#layout, key);
     const res = await this.#session.call({ method: 'GET', path, call: 'ReadSecretData' });
-    // ESO's words; a plain error, not "does not exist".
-    if (res.status === 404) throw new ProviderError(`secret not found: ${path}`);
+    if (res.status === 404) return undefined;
     if (res.status !== 200) throw failure(res, `cannot read secret metadata from Vault at ${path}`);
     const data = member(parseAnswer(res, `cannot read secret metadata from Vault at ${path}`), 'data');
     const tags: Record<string, string> = Object.create(null);
@@ -335,12 +347,7 @@ export class VaultSecretsClient implements SecretsClient {
 
   /** current_version from the metadata (0 when the key has none): what a check-and-set write must name. */
   async #currentVersion(key: string): Promise<number> {
-    try {
-      return (await this.#readMetadata(key)).currentVersion ?? 0;
-    } catch (error) {
-      if (error instanceof ProviderError && error.message.startsWith('secret not found')) return 0;
-      throw error;
-    }
+    return (await this.#readMetadataIfAny(key))?.currentVersion ?? 0;
   }
 
   async #write(path: string, json: string, call: string): Promise<void> {

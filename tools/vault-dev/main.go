@@ -129,7 +129,12 @@ func run(listen, rootToken, tlsCert, tlsKey, logLevel string) error {
 			return err
 		}
 		scheme = "https"
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		// Ask for (not require) a client certificate, as Vault's own listener does: cert auth reads it.
+		ln = tls.NewListener(ln, &tls.Config{
+			Certificates: []tls.Certificate{cert},
+			MinVersion:   tls.VersionTLS12,
+			ClientAuth:   tls.RequestClientCert,
+		})
 	}
 	address := fmt.Sprintf("%s://%s", scheme, ln.Addr())
 

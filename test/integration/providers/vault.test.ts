@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CoreV1Api, type KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import type { SecretStoreSpec, VaultProvider } from '../../../src/api/generated/types.js';
+import { createControlPlanePki } from '../../../src/kube/controlplane/pki.js';
 import type { SecretsClient, StoreKind } from '../../../src/providers/contract.js';
 import { NoSecretError, ProviderConfigError, ProviderError } from '../../../src/providers/errors.js';
 import { VaultSecretsProvider } from '../../../src/providers/vault/index.js';
@@ -470,6 +471,56 @@ describe('vault provider against a real Vault and control plane', { skip }, () =
 
     it('an unsupported auth method says which ones Custos has', async () => {
       await assert.rejects(client({ auth: { iam: {} } }), /auth\.iam is not supported by Custos; use kubernetes, jwt/);
+    });
+  });
+  describe('over TLS', () => {
+    let tlsVault: VaultServer;
+    let caBundle: string;
+
+    before(async () => {
+      const pki = await createControlPlanePki();
+      tlsVault = await startVault({
+        binary: vaultBuild.binary,
+        tls: { cert: pki.apiServer.certPem, key: pki.apiServer.keyPem, ca: pki.ca.certPem },
+      });
+      caBundle = Buffer.from(pki.ca.certPem).toString('base64');
+      const call = async (method: string, path: string, body?: unknown) =>
+        assert.ok((await tlsVault.request(method, path, body)).status < 300, `${method} ${path}`);
+      await call('PUT', 'sys/policies/acl/reader', { policy: 'path "secret/data/*" { capabilities = ["read"] }' });
+      await call('POST', 'secret/data/tls', { data: { k: 'over-tls' } });
+      await call('POST', 'sys/auth/cert', { type: 'cert' });
+      // Client certificates signed by this CA log in with the reader policy.
+      await call('POST', 'auth/cert/certs/clients', { certificate: pki.ca.certPem, token_policies: ['reader'] });
+      await secret('client-cert', { 'tls.crt': pki.admin.certPem, 'tls.key': pki.admin.keyPem });
+    });
+
+    after(async () => {
+      await tlsVault?.stop();
+    });
+
+    const certAuth = {
+      cert: { clientCert: { name: 'client-cert', key: 'tls.crt' }, secretRef: { name: 'client-cert', key: 'tls.key' } },
+    };
+
+    it('trusts the CA of caBundle and logs in with a client certificate (cert auth)', async () => {
+      calls = [];
+      const c = await client({ server: tlsVault.address, caBundle, auth: certAuth });
+      assert.equal(text(await c.getSecret({ key: 'tls', property: 'k' })), 'over-tls');
+      assert.deepEqual(calls, ['Login', 'ReadSecretData']);
+    });
+
+    it('a server certificate it does not trust is a configuration error that names caBundle', async () => {
+      await assert.rejects(
+        client({ server: tlsVault.address, auth: rootAuth }).then((c) => c.getSecret({ key: 'tls' })),
+        (error: Error) => {
+          assert.ok(error instanceof ProviderConfigError, error.message);
+          assert.match(
+            error.message,
+            /cannot reach Vault at https:\/\/127\.0\.0\.1:\d+: .*\(check server, caBundle \/ caProvider and tls\)/,
+          );
+          return true;
+        },
+      );
     });
   });
 });

@@ -56,7 +56,7 @@ function failure(res: VaultResponse, what: string): ProviderError {
 }
 
 function member(node: JsonNode | undefined, key: string): JsonNode | undefined {
-  return node?.kind === 'object' ? field({ text: '', node }, key) : undefined;
+  return node?.kind === 'object' ? field(node, key) : undefined;
 }
 
 function parseAnswer(res: VaultResponse, what: string): JsonNode {
@@ -296,7 +296,7 @@ export class VaultSecretsClient implements SecretsClient {
     if (equalBytes(utf8(currentJson), value)) return;
     let entries: Map<string, string>;
     if (property) {
-      const old = existing && current ? field({ text: existing.read.data.text, node: current }, property) : undefined;
+      const old = current ? field(current, property) : undefined;
       if (old && old.kind !== 'string') {
         throw new ProviderError(
           `property "${property}" of Vault secret "${remoteKey}" is not a string; it cannot be replaced by a pushed value`,
@@ -391,7 +391,7 @@ export class VaultSecretsClient implements SecretsClient {
       throw error;
     }
     if (!ref.property) return true;
-    const exact = field(read.data, ref.property);
+    const exact = field(read.data.node, ref.property);
     if (exact) return exact.kind !== 'null';
     try {
       pickValue(read.data, ref.property);

@@ -17,9 +17,9 @@ export interface SecretData {
 }
 
 /** The last value of a top-level key (Go's map decode keeps the last of repeated keys). */
-export function field(data: SecretData, key: string): JsonNode | undefined {
+export function field(object: ObjectNode, key: string): JsonNode | undefined {
   let found: JsonNode | undefined;
-  for (const [k, node] of data.node.entries) if (k === key) found = node;
+  for (const [k, node] of object.entries) if (k === key) found = node;
   return found;
 }
 
@@ -27,7 +27,7 @@ export function field(data: SecretData, key: string): JsonNode | undefined {
 export function pickValue(data: SecretData, property: string | undefined): Uint8Array {
   const whole = goMarshalNode(data.text, data.node);
   if (!property) return utf8(whole);
-  const exact = field(data, property);
+  const exact = field(data.node, property);
   if (exact) return goByteValueOfNode(data.text, exact);
   let result: ReturnType<typeof gjsonGet>;
   try {

@@ -16,6 +16,7 @@ import type { SecretsClient, StoreKind } from '../../../src/providers/contract.j
 import { NoSecretError, ProviderConfigError, ProviderError } from '../../../src/providers/errors.js';
 import { VaultSecretsProvider } from '../../../src/providers/vault/index.js';
 import { integration, uniqueName } from '../../helpers/cluster.js';
+import { type LdapServer, ldapSkipReason, startLdap } from '../../helpers/ldap-server.js';
 import { startVault, type VaultServer, vaultBuildOrSkip } from '../../helpers/vault-server.js';
 
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
@@ -23,7 +24,8 @@ const texts = (map: Record<string, Uint8Array>) =>
   Object.fromEntries(Object.entries(map).map(([k, v]) => [k, text(v)]));
 
 const PASSWORD = 'userpass-Pw-7731';
-const SECRET_VALUES = ['s3cr3t-db-pass', 'cache-pw-99', PASSWORD, 'approle-secret-id'];
+const LDAP_PASSWORD = 'ldap-Pw-5519';
+const SECRET_VALUES = ['s3cr3t-db-pass', 'cache-pw-99', PASSWORD, 'approle-secret-id', LDAP_PASSWORD];
 
 function assertNoSecretValues(message: string): void {
   for (const value of SECRET_VALUES) assert.ok(!message.includes(value), `message leaks "${value}": ${message}`);
@@ -31,6 +33,7 @@ function assertNoSecretValues(message: string): void {
 
 const vaultBuild = integration.skipReason ? {} : vaultBuildOrSkip();
 const skip = integration.skipReason ?? vaultBuild.skip;
+const ldapSkip = skip ? undefined : ldapSkipReason();
 
 describe('vault provider against a real Vault and control plane', { skip }, () => {
   let vault: VaultServer;
@@ -468,6 +471,50 @@ describe('vault provider against a real Vault and control plane', { skip }, () =
       });
       assert.equal(text(await c.getSecret({ key: 'app/db', property: 'user' })), 'admin');
     });
+
+    it(
+      'LDAP auth against a real OpenLDAP server; a wrong password is refused without the password',
+      {
+        skip: ldapSkip,
+      },
+      async () => {
+        let ldap: LdapServer | undefined;
+        try {
+          ldap = await startLdap();
+          await ldap.addUser('reader', LDAP_PASSWORD);
+          await bao('POST', 'sys/auth/ldap', { type: 'ldap' });
+          await bao('POST', 'auth/ldap/config', {
+            url: ldap.url,
+            userdn: ldap.usersDn,
+            userattr: 'uid',
+            binddn: ldap.bindDn,
+            bindpass: ldap.bindPassword,
+            groupdn: ldap.baseDn,
+            groupfilter: '(&(objectClass=groupOfNames)(member={{.UserDN}}))',
+            groupattr: 'cn',
+          });
+          await bao('POST', 'auth/ldap/users/reader', { policies: 'reader' });
+          await secret('ldap', { password: LDAP_PASSWORD, wrong: 'not-the-ldap-password' });
+          const auth = (key: string) => ({
+            ldap: { path: 'ldap', username: 'reader', secretRef: { name: 'ldap', key } },
+          });
+          calls = [];
+          const c = await client({ auth: auth('password') });
+          assert.equal(text(await c.getSecret({ key: 'app/db', property: 'user' })), 'admin');
+          assert.deepEqual(calls, ['Login', 'ReadSecretData']);
+
+          await assert.rejects(client({ auth: auth('wrong') }), (error: Error) => {
+            assert.ok(error instanceof ProviderConfigError, error.message);
+            assert.match(error.message, /ldap auth \(mount "ldap", user "reader"\) failed/);
+            assertNoSecretValues(error.message);
+            assert.ok(!error.message.includes('not-the-ldap-password'), error.message);
+            return true;
+          });
+        } finally {
+          await ldap?.stop();
+        }
+      },
+    );
 
     it('an unsupported auth method says which ones Custos has', async () => {
       await assert.rejects(client({ auth: { iam: {} } }), /auth\.iam is not supported by Custos; use kubernetes, jwt/);

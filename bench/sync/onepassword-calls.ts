@@ -13,15 +13,14 @@
 // Run: npx tsx bench/sync/onepassword-calls.ts [--readers 20] [--missing 20] [--extractors 0] [--refresh 1m]
 //        [--concurrency 5] [--modes custos,eso]
 import { parseArgs } from 'node:util';
-import pino from 'pino';
 import { installCrds } from '../../src/api/install.js';
 import { startControlPlane } from '../../src/kube/controlplane/index.js';
 import { KubeClient, type KubeObject, Resources } from '../../src/kube/index.js';
 import { parseGoDuration } from '../../src/operator/duration.js';
-import { startOperator } from '../../src/operator/index.js';
 import { OperatorResources } from '../../src/operator/resources.js';
-import { buildEso, esoVersion, startEso } from '../../test/helpers/eso-oracle.js';
+import { buildEso } from '../../test/helpers/eso-oracle.js';
 import { ConnectDouble } from '../../test/helpers/onepassword-connect-double.js';
+import { startModeOperator } from './mode-operator.js';
 import { isReady } from './workload.js';
 
 const { values: args } = parseArgs({
@@ -154,26 +153,14 @@ async function main(): Promise<void> {
       });
       await connect.start();
       const namespace = await setUp(client, mode, connect);
-      const eso =
-        mode === 'eso' && esoBuild
-          ? await startEso(esoBuild, {
-              kubeconfigPath: plane.kubeconfigPath,
-              kc,
-              controllerClass: mode,
-              concurrent: CONCURRENCY,
-              namespace,
-              clusterScoped: false,
-            })
-          : undefined;
-      const op = eso
-        ? undefined
-        : await startOperator({
-            kubeConfig: kc,
-            logger: pino({ level: 'error' }, pino.destination(2)),
-            namespace,
-            concurrency: CONCURRENCY,
-            controllerClass: mode,
-          });
+      const operator = await startModeOperator({
+        mode,
+        esoBuild,
+        kubeconfigPath: plane.kubeconfigPath,
+        kc,
+        namespace,
+        concurrency: CONCURRENCY,
+      });
       const t0 = performance.now();
       await createWorkload(client, namespace);
       const readersReady = async () => {
@@ -181,7 +168,7 @@ async function main(): Promise<void> {
         return list.items.filter((es) => es.metadata?.name?.startsWith('reader-') && isReady(es)).length;
       };
       while ((await readersReady()) < READERS + EXTRACTORS) {
-        eso?.assertRunning();
+        operator.assertRunning();
         await sleep(200);
       }
       const readyMs = performance.now() - t0;
@@ -191,14 +178,13 @@ async function main(): Promise<void> {
       const atEnd = countRequests(connect, extracted.id);
       process.stderr.write(`${mode}: ${atEnd.total} Connect requests in ${Math.round(runMs / 1000)} s\n`);
       results[mode] = {
-        ...(eso ? { operator: `External Secrets Operator ${esoVersion}` } : {}),
+        ...(operator.label ? { operator: operator.label } : {}),
         readersReadyMs: Math.round(readyMs),
         requestsUntilReadersReady: atReady,
         runSeconds: Math.round(runMs / 1000),
         requestsInRun: atEnd,
       };
-      await op?.stop();
-      await eso?.stop();
+      await operator.stop();
       await connect.stop();
     }
   } finally {

@@ -17,15 +17,14 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import pino from 'pino';
 import { installCrds } from '../../src/api/install.js';
 import { startControlPlane } from '../../src/kube/controlplane/index.js';
 import { KubeClient, type KubeObject, Resources } from '../../src/kube/index.js';
 import { parseGoDuration } from '../../src/operator/duration.js';
-import { startOperator } from '../../src/operator/index.js';
 import { OperatorResources } from '../../src/operator/resources.js';
-import { buildEso, esoVersion, startEso } from '../../test/helpers/eso-oracle.js';
+import { buildEso } from '../../test/helpers/eso-oracle.js';
 import { buildVault, startVault, type VaultServer, vaultVersion } from '../../test/helpers/vault-server.js';
+import { startModeOperator } from './mode-operator.js';
 import { isReady } from './workload.js';
 
 const { values: args } = parseArgs({
@@ -268,26 +267,14 @@ async function main(): Promise<void> {
       const proxy = new CountingProxy(vault.address);
       await proxy.start();
       const namespace = await setUp(client, mode, proxy.url, username);
-      const eso =
-        mode === 'eso' && esoBuild
-          ? await startEso(esoBuild, {
-              kubeconfigPath: plane.kubeconfigPath,
-              kc,
-              controllerClass: mode,
-              concurrent: CONCURRENCY,
-              namespace,
-              clusterScoped: false,
-            })
-          : undefined;
-      const op = eso
-        ? undefined
-        : await startOperator({
-            kubeConfig: kc,
-            logger: pino({ level: 'error' }, pino.destination(2)),
-            namespace,
-            concurrency: CONCURRENCY,
-            controllerClass: mode,
-          });
+      const operator = await startModeOperator({
+        mode,
+        esoBuild,
+        kubeconfigPath: plane.kubeconfigPath,
+        kc,
+        namespace,
+        concurrency: CONCURRENCY,
+      });
       const t0 = performance.now();
       await createWorkload(client, namespace);
       const readersReady = async () => {
@@ -295,7 +282,7 @@ async function main(): Promise<void> {
         return list.items.filter((es) => es.metadata?.name?.startsWith('reader-') && isReady(es)).length;
       };
       while ((await readersReady()) < READERS) {
-        eso?.assertRunning();
+        operator.assertRunning();
         await sleep(200);
       }
       const readyMs = performance.now() - t0;
@@ -304,15 +291,14 @@ async function main(): Promise<void> {
       const runMs = performance.now() - t0;
       const atEnd = proxy.count();
       const liveAtEnd = await liveTokens(vault, username);
-      await op?.stop();
-      await eso?.stop();
+      await operator.stop();
       const atStop = proxy.count();
       const liveAfterStop = await liveTokens(vault, username);
       process.stderr.write(
         `${mode}: ${atEnd.total} Vault requests (${atEnd.logins} logins) in ${Math.round(runMs / 1000)} s\n`,
       );
       results[mode] = {
-        ...(eso ? { operator: `External Secrets Operator ${esoVersion}` } : {}),
+        ...(operator.label ? { operator: operator.label } : {}),
         readersReadyMs: Math.round(readyMs),
         untilReadersReady: atReady,
         runSeconds: Math.round(runMs / 1000),

@@ -25,13 +25,13 @@ export function field(object: ObjectNode, key: string): JsonNode | undefined {
 
 /** getSecretValue: the whole data as JSON, an exact top-level key, or a gjson path. */
 export function pickValue(data: SecretData, property: string | undefined): Uint8Array {
-  const whole = goMarshalNode(data.text, data.node);
-  if (!property) return utf8(whole);
+  if (!property) return utf8(goMarshalNode(data.text, data.node));
+  // An exact key needs only its own value; the whole secret is written out for a gjson path alone.
   const exact = field(data.node, property);
   if (exact) return goByteValueOfNode(data.text, exact);
   let result: ReturnType<typeof gjsonGet>;
   try {
-    result = gjsonGet(whole, property);
+    result = gjsonGet(goMarshalNode(data.text, data.node), property);
   } catch (error) {
     if (error instanceof GjsonPathError) throw new ProviderConfigError(error.message);
     throw error;

@@ -5,11 +5,13 @@ import type { Schema } from './schema/dsl.js';
 import { externalSecretSpec, externalSecretStatus } from './schema/externalsecret.js';
 import {
   clusterGeneratorSpec,
+  ecrAuthorizationTokenSpec,
   fakeSpec,
   githubAccessTokenSpec,
   mfaSpec,
   passwordSpec,
   sshKeySpec,
+  stsSessionTokenSpec,
   uuidSpec,
   vaultDynamicSecretSpec,
   webhookSpec,
@@ -262,6 +264,29 @@ export const KINDS: readonly KindDefinition[] = [
     storageVersion: 'v1alpha1',
     spec: vaultDynamicSecretSpec,
     description: 'VaultDynamicSecret reads or writes a Vault path (e.g. database/creds/app) and returns the answer.',
+  },
+  {
+    group: GENERATORS_GROUP,
+    kind: 'ECRAuthorizationToken',
+    plural: 'ecrauthorizationtokens',
+    singular: 'ecrauthorizationtoken',
+    scope: 'Namespaced',
+    categories: generatorCategories,
+    storageVersion: 'v1alpha1',
+    spec: ecrAuthorizationTokenSpec,
+    description:
+      'ECRAuthorizationToken gets a docker login for Amazon ECR (private or public) with GetAuthorizationToken.',
+  },
+  {
+    group: GENERATORS_GROUP,
+    kind: 'STSSessionToken',
+    plural: 'stssessiontokens',
+    singular: 'stssessiontoken',
+    scope: 'Namespaced',
+    categories: generatorCategories,
+    storageVersion: 'v1alpha1',
+    spec: stsSessionTokenSpec,
+    description: 'STSSessionToken gets temporary AWS credentials with sts:GetSessionToken.',
   },
   {
     group: GENERATORS_GROUP,

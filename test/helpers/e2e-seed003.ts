@@ -1,17 +1,13 @@
 // Helpers for the seed 003 end-to-end test (Akeyless + ESO usage doc): the manifests extracted from the seed,
 // `custos` CLI calls with their own config dir (so a login never touches the user's profiles), and a throw-away
 // TLS certificate for the certificate item.
-// @peculiar/x509 relies on tsyringe, which needs the Reflect metadata polyfill loaded first.
-import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
 import { parse } from 'yaml';
 import type { KubeObject } from '../../src/kube/index.js';
 import type { ProcessGroup } from './e2e-processes.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+export { selfSignedPair } from './self-signed.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'seeds');
 
@@ -57,24 +53,4 @@ export async function runCli(
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers, checked field by field by the tests
 export function jsonOf(output: string): any {
   return JSON.parse(output.slice(output.indexOf('{'), output.lastIndexOf('}') + 1));
-}
-
-/** A self-signed ECDSA certificate and its PKCS#8 key, both PEM: what an Akeyless certificate item holds. */
-export async function selfSignedPair(commonName: string): Promise<{ certificatePem: string; privateKeyPem: string }> {
-  const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(8)))
-      .toString('hex')
-      .replace(/^[89a-f]/, '1'),
-    name: `CN=${commonName}`,
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + 24 * 3600 * 1000),
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-    keys,
-    extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: commonName }])],
-  });
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  return { certificatePem: cert.toString('pem'), privateKeyPem: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY') };
 }

@@ -937,6 +937,56 @@ export interface VaultDynamicSecretSpec {
   allowEmptyResponse?: boolean;
 }
 
+export interface ECRAuthorizationTokenSpec {
+  /** AWS region, e.g. eu-west-1. */
+  region: string;
+  /** How to get AWS credentials; neither secretRef nor jwt means the operator's own credentials. */
+  auth?: AWSAuth;
+  /** IAM role ARN to assume (sts:AssumeRole) with the credentials of auth. */
+  role?: string;
+  /** private (default): the account registry of the region; public: ECR Public. */
+  scope?: string;
+}
+
+/** How to get AWS credentials; neither secretRef nor jwt means the operator's own credentials. */
+export interface AWSAuth {
+  secretRef?: AWSAuthSecretRef;
+  jwt?: AWSJWTAuth;
+}
+
+export interface AWSAuthSecretRef {
+  /** A key of a Secret (namespace only honoured for ClusterSecretStore). */
+  accessKeyIDSecretRef?: SecretKeySelector;
+  /** A key of a Secret (namespace only honoured for ClusterSecretStore). */
+  secretAccessKeySecretRef?: SecretKeySelector;
+  /** A key of a Secret (namespace only honoured for ClusterSecretStore). */
+  sessionTokenSecretRef?: SecretKeySelector;
+}
+
+export interface AWSJWTAuth {
+  /** A ServiceAccount whose token is requested (with audiences). */
+  serviceAccountRef?: ServiceAccountSelector;
+}
+
+export interface STSSessionTokenSpec {
+  /** AWS region, e.g. eu-west-1. */
+  region: string;
+  /** How to get AWS credentials; neither secretRef nor jwt means the operator's own credentials. */
+  auth?: AWSAuth;
+  /** IAM role ARN to assume (sts:AssumeRole) with the credentials of auth. */
+  role?: string;
+  requestParameters?: STSRequestParameters;
+}
+
+export interface STSRequestParameters {
+  /** Lifetime in seconds (900 to 129,600; AWS default 43,200). */
+  sessionDuration?: number;
+  /** MFA device serial number or ARN. */
+  serialNumber?: string;
+  /** Code from the MFA device. */
+  tokenCode?: string;
+}
+
 export interface ClusterGeneratorSpec {
   /** Kind of the generator in spec.generator. */
   kind:
@@ -969,8 +1019,7 @@ export interface GeneratorSpec {
   beyondtrustWorkloadCredentialsDynamicSecretSpec?: Record<string, unknown>;
   /** Not implemented by Custos; kept as written. */
   cloudsmithAccessTokenSpec?: Record<string, unknown>;
-  /** Not implemented by Custos; kept as written. */
-  ecrAuthorizationTokenSpec?: Record<string, unknown>;
+  ecrAuthorizationTokenSpec?: ECRAuthorizationTokenSpec;
   fakeSpec?: FakeGeneratorSpec;
   /** Not implemented by Custos; kept as written. */
   gcrAccessTokenSpec?: Record<string, unknown>;
@@ -984,8 +1033,7 @@ export interface GeneratorSpec {
   /** Not implemented by Custos; kept as written. */
   quayAccessTokenSpec?: Record<string, unknown>;
   sshKeySpec?: SSHKeySpec;
-  /** Not implemented by Custos; kept as written. */
-  stsSessionTokenSpec?: Record<string, unknown>;
+  stsSessionTokenSpec?: STSSessionTokenSpec;
   /** UUID has no settings. */
   uuidSpec?: UUIDSpec;
   vaultDynamicSecretSpec?: VaultDynamicSecretSpec;
@@ -1109,6 +1157,22 @@ export interface VaultDynamicSecret {
   kind: 'VaultDynamicSecret';
   metadata: V1ObjectMeta;
   spec?: VaultDynamicSecretSpec;
+}
+
+/** ECRAuthorizationToken gets a docker login for Amazon ECR (private or public) with GetAuthorizationToken. */
+export interface ECRAuthorizationToken {
+  apiVersion: 'generators.external-secrets.io/v1alpha1';
+  kind: 'ECRAuthorizationToken';
+  metadata: V1ObjectMeta;
+  spec?: ECRAuthorizationTokenSpec;
+}
+
+/** STSSessionToken gets temporary AWS credentials with sts:GetSessionToken. */
+export interface STSSessionToken {
+  apiVersion: 'generators.external-secrets.io/v1alpha1';
+  kind: 'STSSessionToken';
+  metadata: V1ObjectMeta;
+  spec?: STSSessionTokenSpec;
 }
 
 /** ClusterGenerator is a generator usable from every namespace. */

@@ -1,6 +1,6 @@
 // generators.external-secrets.io/v1alpha1: Password, Fake, UUID, SSHKey, MFA and ClusterGenerator (reference/eso.md 1.6).
 // More generator kinds are added by writing their spec here and listing them in GENERATOR_SPECS.
-import { caBundle, caProvider, secretKeySelector } from './common.js';
+import { caBundle, caProvider, secretKeySelector, serviceAccountSelector } from './common.js';
 import {
   anyJson,
   arr,
@@ -160,6 +160,65 @@ export const vaultDynamicSecretSpec = named(
   ),
 );
 
+// AWS credentials of the ECRAuthorizationToken and STSSessionToken generators: a Secret with keys, a service
+// account's web identity (IRSA), or, with neither, the operator's own credentials (the SDK's default chain).
+const awsAuth = named(
+  'AWSAuth',
+  obj(
+    {
+      secretRef: named(
+        'AWSAuthSecretRef',
+        obj({
+          accessKeyIDSecretRef: secretKeySelector,
+          secretAccessKeySecretRef: secretKeySelector,
+          sessionTokenSecretRef: secretKeySelector,
+        }),
+      ),
+      jwt: named('AWSJWTAuth', obj({ serviceAccountRef: serviceAccountSelector })),
+    },
+    { description: "How to get AWS credentials; neither secretRef nor jwt means the operator's own credentials." },
+  ),
+);
+
+const awsRegion = () => str({ description: 'AWS region, e.g. eu-west-1.' });
+const awsRole = () => str({ description: 'IAM role ARN to assume (sts:AssumeRole) with the credentials of auth.' });
+
+export const ecrAuthorizationTokenSpec = named(
+  'ECRAuthorizationTokenSpec',
+  obj(
+    {
+      region: awsRegion(),
+      auth: awsAuth,
+      role: awsRole(),
+      scope: str({ description: 'private (default): the account registry of the region; public: ECR Public.' }),
+    },
+    { required: ['region'] },
+  ),
+);
+
+export const stsSessionTokenSpec = named(
+  'STSSessionTokenSpec',
+  obj(
+    {
+      region: awsRegion(),
+      auth: awsAuth,
+      role: awsRole(),
+      requestParameters: named(
+        'STSRequestParameters',
+        obj({
+          sessionDuration: int({
+            format: 'int64',
+            description: 'Lifetime in seconds (900 to 129,600; AWS default 43,200).',
+          }),
+          serialNumber: str({ description: 'MFA device serial number or ARN.' }),
+          tokenCode: str({ description: 'Code from the MFA device.' }),
+        }),
+      ),
+    },
+    { required: ['region'] },
+  ),
+);
+
 /** The generators Custos models; every other kind is kept verbatim inside ClusterGenerator. */
 export const GENERATOR_SPECS: Partial<Record<GeneratorKind, Schema>> = {
   Password: passwordSpec,
@@ -170,6 +229,8 @@ export const GENERATOR_SPECS: Partial<Record<GeneratorKind, Schema>> = {
   Webhook: webhookSpec,
   GithubAccessToken: githubAccessTokenSpec,
   VaultDynamicSecret: vaultDynamicSecretSpec,
+  ECRAuthorizationToken: ecrAuthorizationTokenSpec,
+  STSSessionToken: stsSessionTokenSpec,
 };
 
 export const clusterGeneratorSpec = named(

@@ -1,5 +1,7 @@
 // Generators (generators.external-secrets.io/v1alpha1): Password, UUID, Fake, SSHKey, MFA, Webhook,
-// GithubAccessToken, VaultDynamicSecret and ClusterGenerator, plus the resolver that turns a generatorRef into generated data.
+// GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken and ClusterGenerator, plus the resolver that turns a generatorRef into generated data.
+export { awsCredentials, ROLE_ARN_ANNOTATION } from './aws-session.js';
+export { ECR_PUBLIC_REGION, generateECRAuthorizationToken } from './ecr.js';
 export { base32, encodeBytes, PASSWORD_ENCODINGS, type PasswordEncoding } from './encoding.js';
 export { GeneratorError, type GeneratorErrorCode, isForeignGenerator } from './errors.js';
 export { generateFake } from './fake.js';
@@ -27,6 +29,7 @@ export {
   unwrapClusterGenerator,
 } from './resolve.js';
 export { generateSSHKey, SSH_KEY_TYPES, type SshKeyType } from './sshkey.js';
+export { generateSTSSessionToken } from './sts.js';
 export { generateUUID, uuidV4 } from './uuid.js';
 export { generateVaultDynamicSecret } from './vault.js';
 export { generateWebhook, webhookResultMap } from './webhook.js';

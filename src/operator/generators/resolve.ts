@@ -3,10 +3,12 @@
 // namespace; a ClusterGenerator is cluster-scoped and carries the real kind in spec.kind with its settings under
 // spec.generator.<kind>Spec. Output keys follow ESO: Password -> secretKeys (default `password`), UUID -> `uuid`,
 // Fake -> the keys of spec.data, SSHKey -> `privateKey` and `publicKey`, MFA -> `token` and `timeLeft`, Webhook ->
-// the keys of the JSON object it answers, GithubAccessToken -> `token`, VaultDynamicSecret -> the keys of Vault's answer. MFA's seed and Webhook's Secrets are read from the referencing object's
+// the keys of the JSON object it answers, GithubAccessToken -> `token`, VaultDynamicSecret -> the keys of Vault's answer, ECRAuthorizationToken -> `username`,
+// `password`, `proxy_endpoint`, `expires_at`, STSSessionToken -> `access_key_id`, `secret_access_key`, `session_token`, `expiration`. MFA's seed and Webhook's Secrets are read from the referencing object's
 // namespace, also through a ClusterGenerator (as ESO does).
 import type {
   ClusterGeneratorSpec,
+  ECRAuthorizationTokenSpec,
   FakeGeneratorSpec,
   GeneratorRef,
   GeneratorSpec,
@@ -14,11 +16,13 @@ import type {
   MFASpec,
   PasswordSpec,
   SSHKeySpec,
+  STSSessionTokenSpec,
   VaultDynamicSecretSpec,
   WebhookSpec,
 } from '../../api/generated/types.js';
 import { clusterGeneratorKey, GENERATOR_KINDS, type GeneratorKind } from '../../api/schema/generator-kinds.js';
 import { isNotFound, type KubeClient, type KubeObject, type ResourceType } from '../../kube/index.js';
+import { generateECRAuthorizationToken } from './ecr.js';
 import { GeneratorError } from './errors.js';
 import { generateFake } from './fake.js';
 import { generateGithubAccessToken } from './github.js';
@@ -27,6 +31,7 @@ import { generateMFA } from './mfa.js';
 import { generatePassword } from './password.js';
 import { cryptoRandom, type RandomSource } from './random.js';
 import { generateSSHKey } from './sshkey.js';
+import { generateSTSSessionToken } from './sts.js';
 import { generateUUID } from './uuid.js';
 import { generateVaultDynamicSecret } from './vault.js';
 import { generateWebhook } from './webhook.js';
@@ -43,12 +48,14 @@ export const SUPPORTED_GENERATOR_KINDS = [
   'Webhook',
   'GithubAccessToken',
   'VaultDynamicSecret',
+  'ECRAuthorizationToken',
+  'STSSessionToken',
 ] as const;
 export type SupportedGeneratorKind = (typeof SUPPORTED_GENERATOR_KINDS)[number];
 /** The kinds that need nothing but their spec (the others read Secrets or call out). */
 export type SelfContainedGeneratorKind = Exclude<
   SupportedGeneratorKind,
-  'MFA' | 'Webhook' | 'GithubAccessToken' | 'VaultDynamicSecret'
+  'MFA' | 'Webhook' | 'GithubAccessToken' | 'VaultDynamicSecret' | 'ECRAuthorizationToken' | 'STSSessionToken'
 >;
 
 function generatorType(plural: string, kind: string, namespaced: boolean): ResourceType {
@@ -64,6 +71,8 @@ export const GeneratorResources = {
   Webhook: generatorType('webhooks', 'Webhook', true),
   GithubAccessToken: generatorType('githubaccesstokens', 'GithubAccessToken', true),
   VaultDynamicSecret: generatorType('vaultdynamicsecrets', 'VaultDynamicSecret', true),
+  ECRAuthorizationToken: generatorType('ecrauthorizationtokens', 'ECRAuthorizationToken', true),
+  STSSessionToken: generatorType('stssessiontokens', 'STSSessionToken', true),
   ClusterGenerator: generatorType('clustergenerators', 'ClusterGenerator', false),
 } as const satisfies Record<SupportedGeneratorKind | 'ClusterGenerator', ResourceType>;
 
@@ -122,6 +131,13 @@ async function runGeneratorWithInputs(
   }
   if (kind === 'VaultDynamicSecret') {
     return generateVaultDynamicSecret(client, namespace, spec as Partial<VaultDynamicSecretSpec> | undefined);
+  }
+  if (kind === 'ECRAuthorizationToken') {
+    const ecr = spec as Partial<ECRAuthorizationTokenSpec> | undefined;
+    return generateECRAuthorizationToken(client, namespace, ecr, options.signal);
+  }
+  if (kind === 'STSSessionToken') {
+    return generateSTSSessionToken(client, namespace, spec as Partial<STSSessionTokenSpec> | undefined, options.signal);
   }
   if (kind === 'GithubAccessToken') {
     const github = spec as Partial<GithubAccessTokenSpec> | undefined;

@@ -41,6 +41,8 @@ export function namespacedRules(): PolicyRule[] {
     { apiGroups: [''], resources: ['configmaps'], verbs: READ },
     // kubernetes provider `auth.serviceAccount` and Akeyless Kubernetes auth: a token for the named account.
     { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
+    // AWS generators' `auth.jwt`: the IAM role is the service account's eks.amazonaws.com/role-arn annotation.
+    { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get'] },
     ...eventRules(),
   ];
 }

@@ -31,12 +31,13 @@ function specOf(name: string, version?: string): Schema {
 }
 
 describe('CRD definitions', () => {
-  it('cover the ESO kinds and the Password, Fake, UUID, SSHKey, MFA, Webhook, GithubAccessToken, VaultDynamicSecret and ClusterGenerator generators', () => {
+  it('cover the ESO kinds and the Password, Fake, UUID, SSHKey, MFA, Webhook, GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken and ClusterGenerator generators', () => {
     assert.deepEqual(crds.map((c) => c.metadata.name).sort(), [
       'clusterexternalsecrets.external-secrets.io',
       'clustergenerators.generators.external-secrets.io',
       'clusterpushsecrets.external-secrets.io',
       'clustersecretstores.external-secrets.io',
+      'ecrauthorizationtokens.generators.external-secrets.io',
       'externalsecrets.external-secrets.io',
       'fakes.generators.external-secrets.io',
       'githubaccesstokens.generators.external-secrets.io',
@@ -45,6 +46,7 @@ describe('CRD definitions', () => {
       'pushsecrets.external-secrets.io',
       'secretstores.external-secrets.io',
       'sshkeys.generators.external-secrets.io',
+      'stssessiontokens.generators.external-secrets.io',
       'uuids.generators.external-secrets.io',
       'vaultdynamicsecrets.generators.external-secrets.io',
       'webhooks.generators.external-secrets.io',

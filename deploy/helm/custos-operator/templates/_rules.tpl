@@ -49,6 +49,8 @@
     - webhooks
     - githubaccesstokens
     - vaultdynamicsecrets
+    - ecrauthorizationtokens
+    - stssessiontokens
   verbs:
     - get
     - list
@@ -79,6 +81,12 @@
     - serviceaccounts/token
   verbs:
     - create
+- apiGroups:
+    - ""
+  resources:
+    - serviceaccounts
+  verbs:
+    - get
 - apiGroups:
     - ""
   resources:

@@ -184,7 +184,9 @@ describe('resolveGenerator on a real API server', { skip: integration.skipReason
       (e: unknown) =>
         e instanceof GeneratorError &&
         e.code === 'Unsupported' &&
-        /supported: Password, UUID, Fake, SSHKey, MFA, Webhook, GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken/.test(e.message),
+        /supported: Password, UUID, Fake, SSHKey, MFA, Webhook, GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken/.test(
+          e.message,
+        ),
     );
     await assert.rejects(
       resolveGenerator(client, namespace, {

@@ -987,6 +987,36 @@ export interface STSRequestParameters {
   tokenCode?: string;
 }
 
+export interface GCRAccessTokenSpec {
+  /** Google credentials; neither means the operator's own (Application Default Credentials). */
+  auth: GCPSMAuth;
+  /** Google Cloud project ID. */
+  projectID: string;
+}
+
+/** Google credentials; neither means the operator's own (Application Default Credentials). */
+export interface GCPSMAuth {
+  /** A service account key (JSON). */
+  secretRef?: GCPSMAuthSecretRef;
+  /** GKE workload identity (not implemented by Custos). */
+  workloadIdentity?: GCPWorkloadIdentity;
+}
+
+/** A service account key (JSON). */
+export interface GCPSMAuthSecretRef {
+  /** A key of a Secret (namespace only honoured for ClusterSecretStore). */
+  secretAccessKeySecretRef?: SecretKeySelector;
+}
+
+/** GKE workload identity (not implemented by Custos). */
+export interface GCPWorkloadIdentity {
+  /** A ServiceAccount whose token is requested (with audiences). */
+  serviceAccountRef: ServiceAccountSelector;
+  clusterLocation?: string;
+  clusterName?: string;
+  clusterProjectID?: string;
+}
+
 export interface ClusterGeneratorSpec {
   /** Kind of the generator in spec.generator. */
   kind:
@@ -1021,8 +1051,7 @@ export interface GeneratorSpec {
   cloudsmithAccessTokenSpec?: Record<string, unknown>;
   ecrAuthorizationTokenSpec?: ECRAuthorizationTokenSpec;
   fakeSpec?: FakeGeneratorSpec;
-  /** Not implemented by Custos; kept as written. */
-  gcrAccessTokenSpec?: Record<string, unknown>;
+  gcrAccessTokenSpec?: GCRAccessTokenSpec;
   githubAccessTokenSpec?: GithubAccessTokenSpec;
   /** Not implemented by Custos; kept as written. */
   gitlabDeployTokenSpec?: Record<string, unknown>;
@@ -1173,6 +1202,14 @@ export interface STSSessionToken {
   kind: 'STSSessionToken';
   metadata: V1ObjectMeta;
   spec?: STSSessionTokenSpec;
+}
+
+/** GCRAccessToken gets an OAuth access token for Google Container Registry and Artifact Registry. */
+export interface GCRAccessToken {
+  apiVersion: 'generators.external-secrets.io/v1alpha1';
+  kind: 'GCRAccessToken';
+  metadata: V1ObjectMeta;
+  spec?: GCRAccessTokenSpec;
 }
 
 /** ClusterGenerator is a generator usable from every namespace. */

@@ -219,6 +219,40 @@ export const stsSessionTokenSpec = named(
   ),
 );
 
+export const gcrAccessTokenSpec = named(
+  'GCRAccessTokenSpec',
+  obj(
+    {
+      auth: named(
+        'GCPSMAuth',
+        obj(
+          {
+            secretRef: named(
+              'GCPSMAuthSecretRef',
+              obj({ secretAccessKeySecretRef: secretKeySelector }, { description: 'A service account key (JSON).' }),
+            ),
+            workloadIdentity: named(
+              'GCPWorkloadIdentity',
+              obj(
+                {
+                  serviceAccountRef: serviceAccountSelector,
+                  clusterLocation: str(),
+                  clusterName: str(),
+                  clusterProjectID: str(),
+                },
+                { required: ['serviceAccountRef'], description: 'GKE workload identity (not implemented by Custos).' },
+              ),
+            ),
+          },
+          { description: "Google credentials; neither means the operator's own (Application Default Credentials)." },
+        ),
+      ),
+      projectID: str({ description: 'Google Cloud project ID.' }),
+    },
+    { required: ['auth', 'projectID'] },
+  ),
+);
+
 /** The generators Custos models; every other kind is kept verbatim inside ClusterGenerator. */
 export const GENERATOR_SPECS: Partial<Record<GeneratorKind, Schema>> = {
   Password: passwordSpec,
@@ -231,6 +265,7 @@ export const GENERATOR_SPECS: Partial<Record<GeneratorKind, Schema>> = {
   VaultDynamicSecret: vaultDynamicSecretSpec,
   ECRAuthorizationToken: ecrAuthorizationTokenSpec,
   STSSessionToken: stsSessionTokenSpec,
+  GCRAccessToken: gcrAccessTokenSpec,
 };
 
 export const clusterGeneratorSpec = named(

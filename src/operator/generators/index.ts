@@ -1,10 +1,11 @@
 // Generators (generators.external-secrets.io/v1alpha1): Password, UUID, Fake, SSHKey, MFA, Webhook,
-// GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken and ClusterGenerator, plus the resolver that turns a generatorRef into generated data.
+// GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken, GCRAccessToken and ClusterGenerator, plus the resolver that turns a generatorRef into generated data.
 export { awsCredentials, ROLE_ARN_ANNOTATION } from './aws-session.js';
 export { ECR_PUBLIC_REGION, generateECRAuthorizationToken } from './ecr.js';
 export { base32, encodeBytes, PASSWORD_ENCODINGS, type PasswordEncoding } from './encoding.js';
 export { GeneratorError, type GeneratorErrorCode, isForeignGenerator } from './errors.js';
 export { generateFake } from './fake.js';
+export { GCR_USERNAME, generateGCRAccessToken, jwtBearerAssertion } from './gcr.js';
 export { DEFAULT_GITHUB_API, generateGithubAccessToken, githubAppJwt } from './github.js';
 export { decodeBase32Seed, generateMFA, MFA_ALGORITHMS, type MfaAlgorithm, mfaSettings, totp } from './mfa.js';
 export {

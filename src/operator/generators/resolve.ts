@@ -4,12 +4,14 @@
 // spec.generator.<kind>Spec. Output keys follow ESO: Password -> secretKeys (default `password`), UUID -> `uuid`,
 // Fake -> the keys of spec.data, SSHKey -> `privateKey` and `publicKey`, MFA -> `token` and `timeLeft`, Webhook ->
 // the keys of the JSON object it answers, GithubAccessToken -> `token`, VaultDynamicSecret -> the keys of Vault's answer, ECRAuthorizationToken -> `username`,
-// `password`, `proxy_endpoint`, `expires_at`, STSSessionToken -> `access_key_id`, `secret_access_key`, `session_token`, `expiration`. MFA's seed and Webhook's Secrets are read from the referencing object's
+// `password`, `proxy_endpoint`, `expires_at`, STSSessionToken -> `access_key_id`, `secret_access_key`, `session_token`, `expiration`,
+// GCRAccessToken -> `username`, `password`, `expiry`. MFA's seed and Webhook's Secrets are read from the referencing object's
 // namespace, also through a ClusterGenerator (as ESO does).
 import type {
   ClusterGeneratorSpec,
   ECRAuthorizationTokenSpec,
   FakeGeneratorSpec,
+  GCRAccessTokenSpec,
   GeneratorRef,
   GeneratorSpec,
   GithubAccessTokenSpec,
@@ -25,6 +27,7 @@ import { isNotFound, type KubeClient, type KubeObject, type ResourceType } from 
 import { generateECRAuthorizationToken } from './ecr.js';
 import { GeneratorError } from './errors.js';
 import { generateFake } from './fake.js';
+import { generateGCRAccessToken } from './gcr.js';
 import { generateGithubAccessToken } from './github.js';
 import { readSecretKey } from './inputs.js';
 import { generateMFA } from './mfa.js';
@@ -50,12 +53,19 @@ export const SUPPORTED_GENERATOR_KINDS = [
   'VaultDynamicSecret',
   'ECRAuthorizationToken',
   'STSSessionToken',
+  'GCRAccessToken',
 ] as const;
 export type SupportedGeneratorKind = (typeof SUPPORTED_GENERATOR_KINDS)[number];
 /** The kinds that need nothing but their spec (the others read Secrets or call out). */
 export type SelfContainedGeneratorKind = Exclude<
   SupportedGeneratorKind,
-  'MFA' | 'Webhook' | 'GithubAccessToken' | 'VaultDynamicSecret' | 'ECRAuthorizationToken' | 'STSSessionToken'
+  | 'MFA'
+  | 'Webhook'
+  | 'GithubAccessToken'
+  | 'VaultDynamicSecret'
+  | 'ECRAuthorizationToken'
+  | 'STSSessionToken'
+  | 'GCRAccessToken'
 >;
 
 function generatorType(plural: string, kind: string, namespaced: boolean): ResourceType {
@@ -73,6 +83,7 @@ export const GeneratorResources = {
   VaultDynamicSecret: generatorType('vaultdynamicsecrets', 'VaultDynamicSecret', true),
   ECRAuthorizationToken: generatorType('ecrauthorizationtokens', 'ECRAuthorizationToken', true),
   STSSessionToken: generatorType('stssessiontokens', 'STSSessionToken', true),
+  GCRAccessToken: generatorType('gcraccesstokens', 'GCRAccessToken', true),
   ClusterGenerator: generatorType('clustergenerators', 'ClusterGenerator', false),
 } as const satisfies Record<SupportedGeneratorKind | 'ClusterGenerator', ResourceType>;
 
@@ -138,6 +149,9 @@ async function runGeneratorWithInputs(
   }
   if (kind === 'STSSessionToken') {
     return generateSTSSessionToken(client, namespace, spec as Partial<STSSessionTokenSpec> | undefined, options.signal);
+  }
+  if (kind === 'GCRAccessToken') {
+    return generateGCRAccessToken(client, namespace, spec as Partial<GCRAccessTokenSpec> | undefined, options.signal);
   }
   if (kind === 'GithubAccessToken') {
     const github = spec as Partial<GithubAccessTokenSpec> | undefined;

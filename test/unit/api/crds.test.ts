@@ -31,7 +31,7 @@ function specOf(name: string, version?: string): Schema {
 }
 
 describe('CRD definitions', () => {
-  it('cover the ESO kinds and the Password, Fake, UUID, SSHKey, MFA, Webhook, GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken and ClusterGenerator generators', () => {
+  it('cover the ESO kinds and the Password, Fake, UUID, SSHKey, MFA, Webhook, GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken, GCRAccessToken and ClusterGenerator generators', () => {
     assert.deepEqual(crds.map((c) => c.metadata.name).sort(), [
       'clusterexternalsecrets.external-secrets.io',
       'clustergenerators.generators.external-secrets.io',
@@ -40,6 +40,7 @@ describe('CRD definitions', () => {
       'ecrauthorizationtokens.generators.external-secrets.io',
       'externalsecrets.external-secrets.io',
       'fakes.generators.external-secrets.io',
+      'gcraccesstokens.generators.external-secrets.io',
       'githubaccesstokens.generators.external-secrets.io',
       'mfas.generators.external-secrets.io',
       'passwords.generators.external-secrets.io',

@@ -51,6 +51,7 @@
     - vaultdynamicsecrets
     - ecrauthorizationtokens
     - stssessiontokens
+    - gcraccesstokens
   verbs:
     - get
     - list

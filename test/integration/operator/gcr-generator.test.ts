@@ -1,0 +1,196 @@
+// GCRAccessToken generator on the real control plane against a Google double (test/helpers/google-double.ts, which
+// checks the JWT bearer grant's signature, audience, scope and lifetime): a service account key from a Secret, the
+// operator's own credentials (a key file at GOOGLE_APPLICATION_CREDENTIALS, else the metadata server), and the
+// failures a user meets (a revoked key, a Secret that holds no key, workload identity), each saying what to fix.
+// Finally an ExternalSecret turns the token into a kubernetes.io/dockerconfigjson Secret through the operator.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Resources } from '../../../src/kube/index.js';
+import { GeneratorError, GeneratorResources, resolveGenerator } from '../../../src/operator/generators/index.js';
+import type { OperatorHandle } from '../../../src/operator/index.js';
+import { integration } from '../../helpers/cluster.js';
+import { type GoogleDouble, startGoogleDouble, TOKEN_SECONDS } from '../../helpers/google-double.js';
+import {
+  createExternalSecret,
+  createNamespace,
+  decode,
+  getSecret,
+  type Harness,
+  harness,
+  startTestOperator,
+  waitFor,
+} from './harness.js';
+
+const apiVersion = 'generators.external-secrets.io/v1alpha1';
+const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
+const PULLER = 'puller@custos-test.iam.gserviceaccount.com';
+const NODE = 'node@custos-test.iam.gserviceaccount.com';
+const text = (map: Record<string, Uint8Array>) =>
+  Object.fromEntries(Object.entries(map).map(([k, v]) => [k, Buffer.from(v).toString('utf8')]));
+
+describe('GCRAccessToken generator', { skip: integration.skipReason }, () => {
+  let h: Harness;
+  let google: GoogleDouble;
+  let ns: string;
+  let op: OperatorHandle | undefined;
+  let dir: string;
+  const saved = { host: process.env.GCE_METADATA_HOST, file: process.env.GOOGLE_APPLICATION_CREDENTIALS };
+
+  const create = (name: string, auth: Record<string, unknown>) =>
+    h.client.create(GeneratorResources.GCRAccessToken, {
+      apiVersion,
+      kind: 'GCRAccessToken',
+      metadata: { name, namespace: ns },
+      spec: { projectID: 'custos-test', auth },
+    });
+  const generate = async (name: string) =>
+    text(await resolveGenerator(h.client, ns, { apiVersion, kind: 'GCRAccessToken', name }));
+  const failure = async (name: string) => {
+    try {
+      await generate(name);
+    } catch (error) {
+      assert.ok(error instanceof GeneratorError, String(error));
+      return error;
+    }
+    assert.fail(`GCRAccessToken ${name} generated data`);
+  };
+  const keyRef = (key: string) => ({ secretRef: { secretAccessKeySecretRef: { name: 'gcp-keys', key } } });
+  const expiryNear = (expiry: string | undefined, before: number) => {
+    const seconds = Number(expiry);
+    assert.ok(
+      seconds >= Math.floor(before / 1000) + TOKEN_SECONDS - 1 && seconds <= Date.now() / 1000 + TOKEN_SECONDS + 1,
+      `expiry ${expiry}`,
+    );
+  };
+
+  before(async () => {
+    [h, google] = await Promise.all([harness(), startGoogleDouble({ defaultAccount: NODE })]);
+    ns = await createNamespace(h, 'gcr-gen');
+    dir = mkdtempSync(join(tmpdir(), 'gcr-'));
+    const revoked = google.newKey(PULLER);
+    await h.client.create(Resources.secrets, {
+      metadata: { name: 'gcp-keys', namespace: ns },
+      stringData: {
+        'key.json': google.newKey(PULLER),
+        revoked,
+        notjson: 'this is not a key',
+        user: JSON.stringify({ type: 'authorized_user', client_id: 'x', refresh_token: 'y' }),
+      },
+    });
+    process.env.GCE_METADATA_HOST = google.metadataHost;
+    delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+  });
+
+  after(async () => {
+    await op?.stop();
+    await google?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    for (const [k, v] of [
+      ['GCE_METADATA_HOST', saved.host],
+      ['GOOGLE_APPLICATION_CREDENTIALS', saved.file],
+    ] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
+  it('a service account key from a Secret: a docker login for the registry, valid as long as Google says', async () => {
+    await create('key', keyRef('key.json'));
+    const start = Date.now();
+    const calls = google.calls.length;
+    const out = await generate('key');
+    assert.deepEqual(Object.keys(out).sort(), ['expiry', 'password', 'username']);
+    assert.equal(out.username, 'oauth2accesstoken');
+    assert.equal(out.password, google.accessToken(PULLER, SCOPE));
+    expiryNear(out.expiry, start);
+    assert.deepEqual(
+      google.calls.slice(calls).map((c) => `${c.endpoint} ${c.account} ${c.status}`),
+      [`token ${PULLER} 200`],
+    );
+  });
+
+  it('a key Google no longer knows, a Secret without a key and another kind of credentials are refused clearly', async () => {
+    await create('revoked', keyRef('revoked'));
+    const revoked = await failure('revoked');
+    assert.equal(revoked.code, 'Invalid');
+    assert.match(
+      revoked.message,
+      /token endpoint http:\/\/127\.0\.0\.1:\d+ for puller@.* answered 400: invalid_grant: Invalid JWT Signature\./,
+    );
+    await create('notjson', keyRef('notjson'));
+    assert.match(
+      (await failure('notjson')).message,
+      /Secret "gcp-keys" key "notjson" is not a service account key \(JSON\)/,
+    );
+    await create('user', keyRef('user'));
+    assert.match(
+      (await failure('user')).message,
+      /holds credentials of type "authorized_user"; a service account key is needed/,
+    );
+    await create('missing', keyRef('nope'));
+    assert.match((await failure('missing')).message, /Secret "gcp-keys" has no key "nope"/);
+    for (const error of [revoked]) assert.ok(!error.message.includes('PRIVATE KEY'));
+  });
+
+  it('no auth: the operator`s own credentials, the metadata server or GOOGLE_APPLICATION_CREDENTIALS', async () => {
+    await create('own', {});
+    const start = Date.now();
+    const fromMetadata = await generate('own');
+    assert.equal(fromMetadata.password, google.accessToken(NODE, SCOPE));
+    expiryNear(fromMetadata.expiry, start);
+
+    const file = join(dir, 'key.json');
+    writeFileSync(file, google.newKey('file@custos-test.iam.gserviceaccount.com'));
+    process.env.GOOGLE_APPLICATION_CREDENTIALS = file;
+    try {
+      assert.equal(
+        (await generate('own')).password,
+        google.accessToken('file@custos-test.iam.gserviceaccount.com', SCOPE),
+      );
+    } finally {
+      delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+    }
+  });
+
+  it('workload identity says it is not implemented and what to use instead', async () => {
+    await create('wi', {
+      workloadIdentity: {
+        serviceAccountRef: { name: 'puller' },
+        clusterName: 'c',
+        clusterLocation: 'l',
+        clusterProjectID: 'p',
+      },
+    });
+    const error = await failure('wi');
+    assert.equal(error.code, 'Unsupported');
+    assert.match(error.message, /workloadIdentity is not implemented by Custos yet; use spec\.auth\.secretRef/);
+  });
+
+  it('through the operator: a dockerconfigjson Secret for Artifact Registry, and no token in the log', async () => {
+    op = await startTestOperator(h, { namespace: ns });
+    await createExternalSecret(h, ns, 'registry', {
+      refreshInterval: '30m',
+      target: {
+        name: 'registry',
+        template: {
+          type: 'kubernetes.io/dockerconfigjson',
+          data: {
+            '.dockerconfigjson':
+              '{"auths":{"europe-docker.pkg.dev":{"auth":"{{ printf "%s:%s" .username .password | b64enc }}"}}}',
+          },
+        },
+      },
+      dataFrom: [{ sourceRef: { generatorRef: { apiVersion, kind: 'GCRAccessToken', name: 'key' } } }],
+    });
+    const secret = await waitFor('registry', () => getSecret(h, ns, 'registry'));
+    assert.equal(secret.type, 'kubernetes.io/dockerconfigjson');
+    const token = google.accessToken(PULLER, SCOPE);
+    assert.deepEqual(JSON.parse(decode(secret.data)['.dockerconfigjson'] ?? '{}'), {
+      auths: { 'europe-docker.pkg.dev': { auth: Buffer.from(`oauth2accesstoken:${token}`).toString('base64') } },
+    });
+    assert.ok(!h.logs.join('\n').includes(token), 'the access token reached the operator log');
+  });
+});

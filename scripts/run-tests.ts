@@ -3,7 +3,7 @@
 // Node 20's --test takes no globs, so this finds the files, starts one shared real control plane for the
 // integration tests, runs node:test once over all files (one summary at the end) and tears the plane down.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import {
@@ -12,6 +12,7 @@ import {
   ensureControlPlaneBinaries,
   startControlPlane,
 } from '../src/kube/controlplane/index.js';
+import { createTestCa } from '../test/helpers/self-signed.js';
 
 const root = join(import.meta.dirname, '..');
 const mode = process.argv[2] ?? 'all';
@@ -66,6 +67,19 @@ if (needsCluster) {
   }
 }
 
+// One CA per run for the HTTPS doubles (test/helpers/test-ca.ts): trusted by the test processes as a public CA is,
+// on top of any CA file already named by NODE_EXTRA_CA_CERTS.
+const caDir = mkdtempSync(join(tmpdir(), 'custos-test-ca-'));
+{
+  const ca = await createTestCa();
+  const extra = process.env.NODE_EXTRA_CA_CERTS ? readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8') : '';
+  writeFileSync(join(caDir, 'ca.pem'), ca.caPem);
+  writeFileSync(join(caDir, 'ca-key.pem'), ca.caKeyPem, { mode: 0o600 });
+  writeFileSync(join(caDir, 'trusted.pem'), `${extra.trim()}\n${ca.caPem}`.trim());
+  env.CUSTOS_TEST_CA_DIR = caDir;
+  env.NODE_EXTRA_CA_CERTS = join(caDir, 'trusted.pem');
+}
+
 const concurrency = process.env.CUSTOS_TEST_CONCURRENCY ?? '2';
 // TAP to stdout as node:test would print it, plus a list of the failures written to a file and printed last.
 const summaryDir = mkdtempSync(join(tmpdir(), 'custos-test-summary-'));
@@ -92,6 +106,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 const code: number = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));
 await stopPlane();
+rmSync(caDir, { recursive: true, force: true });
 printFailureSummary();
 process.exit(code);
 

@@ -1017,6 +1017,15 @@ export interface GCPWorkloadIdentity {
   clusterProjectID?: string;
 }
 
+export interface QuayAccessTokenSpec {
+  /** Quay host; default quay.io. */
+  url?: string;
+  /** Robot account to federate with, e.g. myorg+puller. */
+  robotAccount: string;
+  /** A ServiceAccount whose token is requested (with audiences). */
+  serviceAccountRef: ServiceAccountSelector;
+}
+
 export interface ClusterGeneratorSpec {
   /** Kind of the generator in spec.generator. */
   kind:
@@ -1059,8 +1068,7 @@ export interface GeneratorSpec {
   grafanaSpec?: Record<string, unknown>;
   mfaSpec?: MFASpec;
   passwordSpec?: PasswordSpec;
-  /** Not implemented by Custos; kept as written. */
-  quayAccessTokenSpec?: Record<string, unknown>;
+  quayAccessTokenSpec?: QuayAccessTokenSpec;
   sshKeySpec?: SSHKeySpec;
   stsSessionTokenSpec?: STSSessionTokenSpec;
   /** UUID has no settings. */
@@ -1210,6 +1218,14 @@ export interface GCRAccessToken {
   kind: 'GCRAccessToken';
   metadata: V1ObjectMeta;
   spec?: GCRAccessTokenSpec;
+}
+
+/** QuayAccessToken gets a Quay robot token by OIDC federation with a service account token. */
+export interface QuayAccessToken {
+  apiVersion: 'generators.external-secrets.io/v1alpha1';
+  kind: 'QuayAccessToken';
+  metadata: V1ObjectMeta;
+  spec?: QuayAccessTokenSpec;
 }
 
 /** ClusterGenerator is a generator usable from every namespace. */

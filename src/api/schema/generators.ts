@@ -253,6 +253,18 @@ export const gcrAccessTokenSpec = named(
   ),
 );
 
+export const quayAccessTokenSpec = named(
+  'QuayAccessTokenSpec',
+  obj(
+    {
+      url: str({ description: 'Quay host; default quay.io.' }),
+      robotAccount: str({ description: 'Robot account to federate with, e.g. myorg+puller.' }),
+      serviceAccountRef: serviceAccountSelector,
+    },
+    { required: ['robotAccount', 'serviceAccountRef'] },
+  ),
+);
+
 /** The generators Custos models; every other kind is kept verbatim inside ClusterGenerator. */
 export const GENERATOR_SPECS: Partial<Record<GeneratorKind, Schema>> = {
   Password: passwordSpec,
@@ -266,6 +278,7 @@ export const GENERATOR_SPECS: Partial<Record<GeneratorKind, Schema>> = {
   ECRAuthorizationToken: ecrAuthorizationTokenSpec,
   STSSessionToken: stsSessionTokenSpec,
   GCRAccessToken: gcrAccessTokenSpec,
+  QuayAccessToken: quayAccessTokenSpec,
 };
 
 export const clusterGeneratorSpec = named(

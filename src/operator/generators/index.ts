@@ -1,5 +1,5 @@
 // Generators (generators.external-secrets.io/v1alpha1): Password, UUID, Fake, SSHKey, MFA, Webhook,
-// GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken, GCRAccessToken and ClusterGenerator, plus the resolver that turns a generatorRef into generated data.
+// GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken, GCRAccessToken, QuayAccessToken and ClusterGenerator, plus the resolver that turns a generatorRef into generated data.
 export { awsCredentials, ROLE_ARN_ANNOTATION } from './aws-session.js';
 export { ECR_PUBLIC_REGION, generateECRAuthorizationToken } from './ecr.js';
 export { base32, encodeBytes, PASSWORD_ENCODINGS, type PasswordEncoding } from './encoding.js';
@@ -17,6 +17,7 @@ export {
   type PasswordSettings,
   passwordSettings,
 } from './password.js';
+export { DEFAULT_QUAY_URL, generateQuayAccessToken } from './quay.js';
 export { cryptoRandom, type RandomSource } from './random.js';
 export {
   GENERATORS_API_VERSION,

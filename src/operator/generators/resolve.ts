@@ -5,7 +5,7 @@
 // Fake -> the keys of spec.data, SSHKey -> `privateKey` and `publicKey`, MFA -> `token` and `timeLeft`, Webhook ->
 // the keys of the JSON object it answers, GithubAccessToken -> `token`, VaultDynamicSecret -> the keys of Vault's answer, ECRAuthorizationToken -> `username`,
 // `password`, `proxy_endpoint`, `expires_at`, STSSessionToken -> `access_key_id`, `secret_access_key`, `session_token`, `expiration`,
-// GCRAccessToken -> `username`, `password`, `expiry`. MFA's seed and Webhook's Secrets are read from the referencing object's
+// GCRAccessToken -> `username`, `password`, `expiry`, QuayAccessToken -> `registry`, `auth`, `expiry`. MFA's seed and Webhook's Secrets are read from the referencing object's
 // namespace, also through a ClusterGenerator (as ESO does).
 import type {
   ClusterGeneratorSpec,
@@ -17,6 +17,7 @@ import type {
   GithubAccessTokenSpec,
   MFASpec,
   PasswordSpec,
+  QuayAccessTokenSpec,
   SSHKeySpec,
   STSSessionTokenSpec,
   VaultDynamicSecretSpec,
@@ -32,6 +33,7 @@ import { generateGithubAccessToken } from './github.js';
 import { readSecretKey } from './inputs.js';
 import { generateMFA } from './mfa.js';
 import { generatePassword } from './password.js';
+import { generateQuayAccessToken } from './quay.js';
 import { cryptoRandom, type RandomSource } from './random.js';
 import { generateSSHKey } from './sshkey.js';
 import { generateSTSSessionToken } from './sts.js';
@@ -54,6 +56,7 @@ export const SUPPORTED_GENERATOR_KINDS = [
   'ECRAuthorizationToken',
   'STSSessionToken',
   'GCRAccessToken',
+  'QuayAccessToken',
 ] as const;
 export type SupportedGeneratorKind = (typeof SUPPORTED_GENERATOR_KINDS)[number];
 /** The kinds that need nothing but their spec (the others read Secrets or call out). */
@@ -66,6 +69,7 @@ export type SelfContainedGeneratorKind = Exclude<
   | 'ECRAuthorizationToken'
   | 'STSSessionToken'
   | 'GCRAccessToken'
+  | 'QuayAccessToken'
 >;
 
 function generatorType(plural: string, kind: string, namespaced: boolean): ResourceType {
@@ -84,6 +88,7 @@ export const GeneratorResources = {
   ECRAuthorizationToken: generatorType('ecrauthorizationtokens', 'ECRAuthorizationToken', true),
   STSSessionToken: generatorType('stssessiontokens', 'STSSessionToken', true),
   GCRAccessToken: generatorType('gcraccesstokens', 'GCRAccessToken', true),
+  QuayAccessToken: generatorType('quayaccesstokens', 'QuayAccessToken', true),
   ClusterGenerator: generatorType('clustergenerators', 'ClusterGenerator', false),
 } as const satisfies Record<SupportedGeneratorKind | 'ClusterGenerator', ResourceType>;
 
@@ -152,6 +157,9 @@ async function runGeneratorWithInputs(
   }
   if (kind === 'GCRAccessToken') {
     return generateGCRAccessToken(client, namespace, spec as Partial<GCRAccessTokenSpec> | undefined, options.signal);
+  }
+  if (kind === 'QuayAccessToken') {
+    return generateQuayAccessToken(client, namespace, spec as Partial<QuayAccessTokenSpec> | undefined, options.signal);
   }
   if (kind === 'GithubAccessToken') {
     const github = spec as Partial<GithubAccessTokenSpec> | undefined;

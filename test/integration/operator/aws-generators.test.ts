@@ -21,6 +21,7 @@ import {
   type Harness,
   harness,
   readyOf,
+  reviewToken,
   startTestOperator,
   waitFor,
 } from './harness.js';
@@ -82,24 +83,7 @@ describe('ECRAuthorizationToken and STSSessionToken generators', { skip: integra
         { name: 'ecr-reader', trust: { users: ['ci'] } },
         { name: 'irsa', trust: { serviceAccounts: [] } },
       ],
-      verifyWebIdentity: async (token) => {
-        const review = await h.client.create(
-          {
-            group: 'authentication.k8s.io',
-            version: 'v1',
-            plural: 'tokenreviews',
-            namespaced: false,
-            kind: 'TokenReview',
-          },
-          {
-            apiVersion: 'authentication.k8s.io/v1',
-            kind: 'TokenReview',
-            spec: { token, audiences: ['sts.amazonaws.com'] },
-          },
-        );
-        const status = (review as { status?: { authenticated?: boolean; user?: { username?: string } } }).status;
-        return status?.authenticated ? status.user?.username : undefined;
-      },
+      verifyWebIdentity: (token) => reviewToken(h, token, ['sts.amazonaws.com']),
     });
     ns = await createNamespace(h, 'aws-gen');
     process.env.AWS_ENDPOINT_URL = aws.url;

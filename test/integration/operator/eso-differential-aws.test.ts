@@ -18,7 +18,7 @@ import { type AwsDouble, startAwsDouble } from '../../helpers/aws-double.js';
 import { integration } from '../../helpers/cluster.js';
 import { type EsoProcess, esoVersion } from '../../helpers/eso-oracle.js';
 import { compareCase, type DiffCase, skip, startBoth, stopBoth } from './eso-differential-harness.js';
-import { createNamespace, type Harness, harness } from './harness.js';
+import { createNamespace, type Harness, harness, reviewToken } from './harness.js';
 
 const USER = {
   name: 'ci',
@@ -177,24 +177,7 @@ describe(
           { name: 'irsa', trust: {} },
         ],
         proxyRegions: ['eu-west-1', 'us-east-1'],
-        verifyWebIdentity: async (token) => {
-          const review = await h.client.create(
-            {
-              group: 'authentication.k8s.io',
-              version: 'v1',
-              plural: 'tokenreviews',
-              namespaced: false,
-              kind: 'TokenReview',
-            },
-            {
-              apiVersion: 'authentication.k8s.io/v1',
-              kind: 'TokenReview',
-              spec: { token, audiences: ['sts.amazonaws.com'] },
-            },
-          );
-          const status = (review as { status?: { authenticated?: boolean; user?: { username?: string } } }).status;
-          return status?.authenticated ? status.user?.username : undefined;
-        },
+        verifyWebIdentity: (token) => reviewToken(h, token, ['sts.amazonaws.com']),
       });
       nsEso = await createNamespace(h, 'diff-aws-eso');
       nsCustos = await createNamespace(h, 'diff-aws-custos');

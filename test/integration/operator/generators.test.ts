@@ -180,11 +180,11 @@ describe('resolveGenerator on a real API server', { skip: integration.skipReason
 
   it('rejects kinds and apiVersions Custos does not implement before calling the server', async () => {
     await assert.rejects(
-      resolveGenerator(client, namespace, { kind: 'QuayAccessToken', name: 'x' }),
+      resolveGenerator(client, namespace, { kind: 'Grafana', name: 'x' }),
       (e: unknown) =>
         e instanceof GeneratorError &&
         e.code === 'Unsupported' &&
-        /supported: Password, UUID, Fake, SSHKey, MFA, Webhook, GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken, GCRAccessToken/.test(
+        /supported: Password, UUID, Fake, SSHKey, MFA, Webhook, GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken, GCRAccessToken, QuayAccessToken/.test(
           e.message,
         ),
     );

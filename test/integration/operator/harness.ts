@@ -181,3 +181,16 @@ export async function grantSecretAccess(
     },
   );
 }
+
+/**
+ * The API server's TokenReview of a service account token for `audiences` (what an external service such as Vault,
+ * AWS STS or Quay does with the tokens it is given): the account's user name, or undefined if the token is refused.
+ */
+export async function reviewToken(h: Harness, token: string, audiences: string[]): Promise<string | undefined> {
+  const review = await h.client.create(
+    { group: 'authentication.k8s.io', version: 'v1', plural: 'tokenreviews', namespaced: false, kind: 'TokenReview' },
+    { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token, audiences } },
+  );
+  const status = (review as { status?: { authenticated?: boolean; user?: { username?: string } } }).status;
+  return status?.authenticated ? status.user?.username : undefined;
+}

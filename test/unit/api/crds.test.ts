@@ -31,7 +31,7 @@ function specOf(name: string, version?: string): Schema {
 }
 
 describe('CRD definitions', () => {
-  it('cover the ESO kinds and the Password, Fake, UUID, SSHKey, MFA, Webhook, GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken, GCRAccessToken and ClusterGenerator generators', () => {
+  it('cover the ESO kinds and the Password, Fake, UUID, SSHKey, MFA, Webhook, GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken, GCRAccessToken, QuayAccessToken and ClusterGenerator generators', () => {
     assert.deepEqual(crds.map((c) => c.metadata.name).sort(), [
       'clusterexternalsecrets.external-secrets.io',
       'clustergenerators.generators.external-secrets.io',
@@ -45,6 +45,7 @@ describe('CRD definitions', () => {
       'mfas.generators.external-secrets.io',
       'passwords.generators.external-secrets.io',
       'pushsecrets.external-secrets.io',
+      'quayaccesstokens.generators.external-secrets.io',
       'secretstores.external-secrets.io',
       'sshkeys.generators.external-secrets.io',
       'stssessiontokens.generators.external-secrets.io',

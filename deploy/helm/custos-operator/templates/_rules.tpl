@@ -52,6 +52,7 @@
     - ecrauthorizationtokens
     - stssessiontokens
     - gcraccesstokens
+    - quayaccesstokens
   verbs:
     - get
     - list

@@ -4,6 +4,7 @@ import { clusterExternalSecretSpec, clusterExternalSecretStatus } from './schema
 import type { Schema } from './schema/dsl.js';
 import { externalSecretSpec, externalSecretStatus } from './schema/externalsecret.js';
 import {
+  acrAccessTokenSpec,
   clusterGeneratorSpec,
   ecrAuthorizationTokenSpec,
   fakeSpec,
@@ -311,6 +312,17 @@ export const KINDS: readonly KindDefinition[] = [
     storageVersion: 'v1alpha1',
     spec: quayAccessTokenSpec,
     description: 'QuayAccessToken gets a Quay robot token by OIDC federation with a service account token.',
+  },
+  {
+    group: GENERATORS_GROUP,
+    kind: 'ACRAccessToken',
+    plural: 'acraccesstokens',
+    singular: 'acraccesstoken',
+    scope: 'Namespaced',
+    categories: generatorCategories,
+    storageVersion: 'v1alpha1',
+    spec: acrAccessTokenSpec,
+    description: 'ACRAccessToken gets a token for Azure Container Registry with Azure AD credentials.',
   },
   {
     group: GENERATORS_GROUP,

@@ -1026,6 +1026,45 @@ export interface QuayAccessTokenSpec {
   serviceAccountRef: ServiceAccountSelector;
 }
 
+export interface ACRAccessTokenSpec {
+  auth: ACRAuth;
+  /** Azure AD tenant of the registry (and of the service principal). */
+  tenantId?: string;
+  /** Registry host, e.g. myregistry.azurecr.io. */
+  registry: string;
+  /** Narrow the token to a scope, e.g. repository:app:pull; default a refresh token. */
+  scope?: string;
+  /** Azure cloud. */
+  environmentType?: 'PublicCloud' | 'USGovernmentCloud' | 'ChinaCloud' | 'GermanCloud';
+}
+
+export interface ACRAuth {
+  servicePrincipal?: AzureACRServicePrincipalAuth;
+  managedIdentity?: AzureACRManagedIdentityAuth;
+  workloadIdentity?: AzureACRWorkloadIdentityAuth;
+}
+
+export interface AzureACRServicePrincipalAuth {
+  secretRef: AzureACRServicePrincipalAuthSecretRef;
+}
+
+export interface AzureACRServicePrincipalAuthSecretRef {
+  /** A key of a Secret (namespace only honoured for ClusterSecretStore). */
+  clientId?: SecretKeySelector;
+  /** A key of a Secret (namespace only honoured for ClusterSecretStore). */
+  clientSecret?: SecretKeySelector;
+}
+
+export interface AzureACRManagedIdentityAuth {
+  /** Client ID or resource ID of a user-assigned identity. */
+  identityId?: string;
+}
+
+export interface AzureACRWorkloadIdentityAuth {
+  /** A ServiceAccount whose token is requested (with audiences). */
+  serviceAccountRef?: ServiceAccountSelector;
+}
+
 export interface ClusterGeneratorSpec {
   /** Kind of the generator in spec.generator. */
   kind:
@@ -1052,8 +1091,7 @@ export interface ClusterGeneratorSpec {
 
 /** The generator settings, under <kind>Spec. */
 export interface GeneratorSpec {
-  /** Not implemented by Custos; kept as written. */
-  acrAccessTokenSpec?: Record<string, unknown>;
+  acrAccessTokenSpec?: ACRAccessTokenSpec;
   /** Not implemented by Custos; kept as written. */
   beyondtrustWorkloadCredentialsDynamicSecretSpec?: Record<string, unknown>;
   /** Not implemented by Custos; kept as written. */
@@ -1226,6 +1264,14 @@ export interface QuayAccessToken {
   kind: 'QuayAccessToken';
   metadata: V1ObjectMeta;
   spec?: QuayAccessTokenSpec;
+}
+
+/** ACRAccessToken gets a token for Azure Container Registry with Azure AD credentials. */
+export interface ACRAccessToken {
+  apiVersion: 'generators.external-secrets.io/v1alpha1';
+  kind: 'ACRAccessToken';
+  metadata: V1ObjectMeta;
+  spec?: ACRAccessTokenSpec;
 }
 
 /** ClusterGenerator is a generator usable from every namespace. */

@@ -265,6 +265,45 @@ export const quayAccessTokenSpec = named(
   ),
 );
 
+export const acrAccessTokenSpec = named(
+  'ACRAccessTokenSpec',
+  obj(
+    {
+      auth: named(
+        'ACRAuth',
+        obj({
+          servicePrincipal: named(
+            'AzureACRServicePrincipalAuth',
+            obj(
+              {
+                secretRef: named(
+                  'AzureACRServicePrincipalAuthSecretRef',
+                  obj({ clientId: secretKeySelector, clientSecret: secretKeySelector }),
+                ),
+              },
+              { required: ['secretRef'] },
+            ),
+          ),
+          managedIdentity: named(
+            'AzureACRManagedIdentityAuth',
+            obj({ identityId: str({ description: 'Client ID or resource ID of a user-assigned identity.' }) }),
+          ),
+          workloadIdentity: named('AzureACRWorkloadIdentityAuth', obj({ serviceAccountRef: serviceAccountSelector })),
+        }),
+      ),
+      tenantId: str({ description: 'Azure AD tenant of the registry (and of the service principal).' }),
+      registry: str({ description: 'Registry host, e.g. myregistry.azurecr.io.' }),
+      scope: str({ description: 'Narrow the token to a scope, e.g. repository:app:pull; default a refresh token.' }),
+      environmentType: str({
+        enum: ['PublicCloud', 'USGovernmentCloud', 'ChinaCloud', 'GermanCloud'],
+        default: 'PublicCloud',
+        description: 'Azure cloud.',
+      }),
+    },
+    { required: ['auth', 'registry'] },
+  ),
+);
+
 /** The generators Custos models; every other kind is kept verbatim inside ClusterGenerator. */
 export const GENERATOR_SPECS: Partial<Record<GeneratorKind, Schema>> = {
   Password: passwordSpec,
@@ -279,6 +318,7 @@ export const GENERATOR_SPECS: Partial<Record<GeneratorKind, Schema>> = {
   STSSessionToken: stsSessionTokenSpec,
   GCRAccessToken: gcrAccessTokenSpec,
   QuayAccessToken: quayAccessTokenSpec,
+  ACRAccessToken: acrAccessTokenSpec,
 };
 
 export const clusterGeneratorSpec = named(

@@ -1,5 +1,6 @@
 // Generators (generators.external-secrets.io/v1alpha1): Password, UUID, Fake, SSHKey, MFA, Webhook,
-// GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken, GCRAccessToken, QuayAccessToken and ClusterGenerator, plus the resolver that turns a generatorRef into generated data.
+// GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken, GCRAccessToken, QuayAccessToken, ACRAccessToken and ClusterGenerator, plus the resolver that turns a generatorRef into generated data.
+export { ACR_USERNAME, generateACRAccessToken } from './acr.js';
 export { awsCredentials, ROLE_ARN_ANNOTATION } from './aws-session.js';
 export { ECR_PUBLIC_REGION, generateECRAuthorizationToken } from './ecr.js';
 export { base32, encodeBytes, PASSWORD_ENCODINGS, type PasswordEncoding } from './encoding.js';

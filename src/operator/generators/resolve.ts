@@ -5,9 +5,11 @@
 // Fake -> the keys of spec.data, SSHKey -> `privateKey` and `publicKey`, MFA -> `token` and `timeLeft`, Webhook ->
 // the keys of the JSON object it answers, GithubAccessToken -> `token`, VaultDynamicSecret -> the keys of Vault's answer, ECRAuthorizationToken -> `username`,
 // `password`, `proxy_endpoint`, `expires_at`, STSSessionToken -> `access_key_id`, `secret_access_key`, `session_token`, `expiration`,
-// GCRAccessToken -> `username`, `password`, `expiry`, QuayAccessToken -> `registry`, `auth`, `expiry`. MFA's seed and Webhook's Secrets are read from the referencing object's
+// GCRAccessToken -> `username`, `password`, `expiry`, QuayAccessToken -> `registry`, `auth`, `expiry`,
+// ACRAccessToken -> `username`, `password`. MFA's seed and Webhook's Secrets are read from the referencing object's
 // namespace, also through a ClusterGenerator (as ESO does).
 import type {
+  ACRAccessTokenSpec,
   ClusterGeneratorSpec,
   ECRAuthorizationTokenSpec,
   FakeGeneratorSpec,
@@ -25,6 +27,7 @@ import type {
 } from '../../api/generated/types.js';
 import { clusterGeneratorKey, GENERATOR_KINDS, type GeneratorKind } from '../../api/schema/generator-kinds.js';
 import { isNotFound, type KubeClient, type KubeObject, type ResourceType } from '../../kube/index.js';
+import { generateACRAccessToken } from './acr.js';
 import { generateECRAuthorizationToken } from './ecr.js';
 import { GeneratorError } from './errors.js';
 import { generateFake } from './fake.js';
@@ -57,20 +60,11 @@ export const SUPPORTED_GENERATOR_KINDS = [
   'STSSessionToken',
   'GCRAccessToken',
   'QuayAccessToken',
+  'ACRAccessToken',
 ] as const;
 export type SupportedGeneratorKind = (typeof SUPPORTED_GENERATOR_KINDS)[number];
 /** The kinds that need nothing but their spec (the others read Secrets or call out). */
-export type SelfContainedGeneratorKind = Exclude<
-  SupportedGeneratorKind,
-  | 'MFA'
-  | 'Webhook'
-  | 'GithubAccessToken'
-  | 'VaultDynamicSecret'
-  | 'ECRAuthorizationToken'
-  | 'STSSessionToken'
-  | 'GCRAccessToken'
-  | 'QuayAccessToken'
->;
+export type SelfContainedGeneratorKind = Extract<SupportedGeneratorKind, 'Password' | 'UUID' | 'Fake' | 'SSHKey'>;
 
 function generatorType(plural: string, kind: string, namespaced: boolean): ResourceType {
   return { group: 'generators.external-secrets.io', version: 'v1alpha1', plural, namespaced, kind };
@@ -89,6 +83,7 @@ export const GeneratorResources = {
   STSSessionToken: generatorType('stssessiontokens', 'STSSessionToken', true),
   GCRAccessToken: generatorType('gcraccesstokens', 'GCRAccessToken', true),
   QuayAccessToken: generatorType('quayaccesstokens', 'QuayAccessToken', true),
+  ACRAccessToken: generatorType('acraccesstokens', 'ACRAccessToken', true),
   ClusterGenerator: generatorType('clustergenerators', 'ClusterGenerator', false),
 } as const satisfies Record<SupportedGeneratorKind | 'ClusterGenerator', ResourceType>;
 
@@ -157,6 +152,9 @@ async function runGeneratorWithInputs(
   }
   if (kind === 'GCRAccessToken') {
     return generateGCRAccessToken(client, namespace, spec as Partial<GCRAccessTokenSpec> | undefined, options.signal);
+  }
+  if (kind === 'ACRAccessToken') {
+    return generateACRAccessToken(client, namespace, spec as Partial<ACRAccessTokenSpec> | undefined, options.signal);
   }
   if (kind === 'QuayAccessToken') {
     return generateQuayAccessToken(client, namespace, spec as Partial<QuayAccessTokenSpec> | undefined, options.signal);

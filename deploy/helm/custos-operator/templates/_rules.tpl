@@ -53,6 +53,7 @@
     - stssessiontokens
     - gcraccesstokens
     - quayaccesstokens
+    - acraccesstokens
   verbs:
     - get
     - list

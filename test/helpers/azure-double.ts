@@ -95,7 +95,7 @@ export async function startAzureDouble(options: AzureDoubleOptions): Promise<Azu
       call.what = 'imds';
       if (req.headers.metadata !== 'true')
         return json(400, { error: 'invalid_request', error_description: 'Required metadata header not specified' });
-      const wanted = url.searchParams.get('client_id') ?? url.searchParams.get('mi_res_id');
+      const wanted = url.searchParams.get('client_id') ?? url.searchParams.get('msi_res_id');
       const identity = wanted
         ? options.managedIdentities.find((m) => m.clientId === wanted || m.resourceId === wanted)
         : options.managedIdentities[0];

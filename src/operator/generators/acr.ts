@@ -176,8 +176,8 @@ async function managedIdentityToken(spec: ACRAccessTokenSpec, signal?: AbortSign
   const host = (process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST || DEFAULT_IMDS).replace(/\/+$/, '');
   const query = new URLSearchParams({ 'api-version': '2018-02-01', resource: cloud.arm });
   const id = spec.auth.managedIdentity?.identityId;
-  // A resource ID contains slashes; anything else is a client ID (as ESO decides).
-  if (id) query.set(id.includes('/') ? 'mi_res_id' : 'client_id', id);
+  // A resource ID contains slashes; anything else is a client ID (as ESO decides). IMDS names them so.
+  if (id) query.set(id.includes('/') ? 'msi_res_id' : 'client_id', id);
   return tokenCall(
     `the instance metadata service (${host}) for ${id ? `managed identity ${id}` : 'the managed identity of the node'}`,
     `${host}/metadata/identity/oauth2/token?${query}`,

@@ -4,6 +4,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { ProviderConfigError, ProviderUnavailableError } from './errors.js';
+import { proxyAgentFor } from './proxy.js';
 
 export interface JsonResponse {
   status: number;
@@ -45,7 +46,8 @@ export function sendJson(
 ): Promise<JsonResponse> {
   const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
   return new Promise<JsonResponse>((resolve, reject) => {
-    const call = send(url, { ...options, timeout: context.timeoutMs }, (res) => {
+    const agent = proxyAgentFor(url);
+    const call = send(url, { ...options, ...(agent ? { agent } : {}), timeout: context.timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);

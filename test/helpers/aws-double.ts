@@ -7,12 +7,13 @@
 // Answers are deterministic per identity, so two clients (Custos and ESO) asking as the same identity get the same
 // values. Plain HTTP for clients given an endpoint (AWS_ENDPOINT_URL); for clients that cannot be given one (ESO's
 // AWS SDK for Go v1 has no ECR endpoint setting) it is also an HTTPS proxy: CONNECT to any host is answered with
-// TLS under a certificate for *.amazonaws.com names from a throw-away CA, and the request is served here.
+// TLS under a certificate for *.amazonaws.com names from the test run's CA (trusted by Custos's test processes), and the request is served here.
 import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createSecureContext, TLSSocket } from 'node:tls';
-import { caSignedPair } from './self-signed.js';
+import { caFile, trustedServerCert } from './test-ca.js';
 
 export interface AwsUser {
   name: string;
@@ -62,7 +63,7 @@ interface Identity {
 export interface AwsDouble {
   /** http://127.0.0.1:<port>, for AWS_ENDPOINT_URL and as the HTTPS proxy URL. */
   url: string;
-  /** PEM of the CA of the proxy's certificate (for AWS_CA_BUNDLE / SSL_CERT_FILE). */
+  /** PEM of the CA of the proxy's certificate, the test run's CA (for AWS_CA_BUNDLE). */
   certificatePem: string;
   account: string;
   calls: AwsCall[];
@@ -376,7 +377,7 @@ export async function startAwsDouble(options: AwsDoubleOptions): Promise<AwsDoub
     'sts.amazonaws.com',
     ...regions.flatMap((r) => [`*.${r}.amazonaws.com`, `*.ecr.${r}.amazonaws.com`, `*.ecr-public.${r}.amazonaws.com`]),
   ];
-  const pair = await caSignedPair(hosts);
+  const pair = await trustedServerCert({ dns: hosts });
   const secureContext = createSecureContext({ cert: pair.certificatePem, key: pair.privateKeyPem });
 
   const server: Server = createServer((req, res) => {
@@ -399,7 +400,7 @@ export async function startAwsDouble(options: AwsDoubleOptions): Promise<AwsDoub
 
   return {
     url: `http://127.0.0.1:${port}`,
-    certificatePem: pair.caPem,
+    certificatePem: readFileSync(caFile(), 'utf8'),
     account,
     calls,
     epochMs,

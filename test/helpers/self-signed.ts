@@ -103,14 +103,3 @@ export async function issueServerCert(
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
   return { certificatePem: cert.toString('pem'), privateKeyPem: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY') };
 }
-
-/**
- * A throw-away CA certificate (PEM) and one server certificate it signed for `altNames`: for clients that trust
- * only CA certificates (Go's crypto/x509 does not take a self-signed leaf as its own root).
- */
-export async function caSignedPair(
-  altNames: string[],
-): Promise<{ caPem: string; certificatePem: string; privateKeyPem: string }> {
-  const ca = await createTestCa();
-  return { caPem: ca.caPem, ...(await issueServerCert(ca, { dns: altNames })) };
-}

@@ -8,6 +8,7 @@ import type { AWSAuth, SecretKeySelector } from '../../api/generated/types.js';
 import { isNotFound, type KubeClient, Resources } from '../../kube/index.js';
 import { ProviderConfigError } from '../../providers/errors.js';
 import { operatorTransport, requestServiceAccountToken } from '../../providers/kubernetes/own-cluster.js';
+import { proxyRoutingAgent } from '../../providers/proxy.js';
 import { GeneratorError } from './errors.js';
 import { readSecretKey } from './inputs.js';
 
@@ -38,6 +39,16 @@ export interface AwsCredentialsRequest {
  */
 export function stsEndpoint(): string | undefined {
   return process.env.AWS_STS_ENDPOINT || undefined;
+}
+
+/** Settings every AWS client of a generator shares: the region and, with HTTPS_PROXY set, the proxy. */
+export function awsClientConfig(region: string, endpoint?: string) {
+  const agent = proxyRoutingAgent();
+  return {
+    region,
+    ...(endpoint ? { endpoint } : {}),
+    ...(agent ? { requestHandler: { httpsAgent: agent, httpAgent: agent } } : {}),
+  };
 }
 
 async function secretValue(
@@ -111,7 +122,7 @@ async function webIdentityCredentials(
     roleArn,
     webIdentityToken: token,
     roleSessionName: ROLE_SESSION_NAME,
-    clientConfig: { region: request.region, endpoint: stsEndpoint() },
+    clientConfig: awsClientConfig(request.region, stsEndpoint()),
   });
 }
 
@@ -143,14 +154,14 @@ export async function awsCredentials(
     base = await webIdentityCredentials(client, request);
     source = `sts:AssumeRoleWithWebIdentity for service account "${request.namespace}/${request.auth.jwt.serviceAccountRef?.name}"`;
   } else {
-    base = providers.fromNodeProviderChain({ clientConfig: { region: request.region } });
+    base = providers.fromNodeProviderChain({ clientConfig: awsClientConfig(request.region) });
     source = "the operator's default AWS credential chain";
   }
   if (!request.role) return resolved(request, base, source);
   const assumed = providers.fromTemporaryCredentials({
     masterCredentials: base,
     params: { RoleArn: request.role, RoleSessionName: ROLE_SESSION_NAME },
-    clientConfig: { region: request.region, endpoint: stsEndpoint() },
+    clientConfig: awsClientConfig(request.region, stsEndpoint()),
   });
   return resolved(request, assumed, `sts:AssumeRole of ${request.role} with ${source}`);
 }

@@ -4,7 +4,7 @@
 // (ESO calls the spec's region, which fails for any other region). Credentials: aws-session.ts.
 import type { ECRAuthorizationTokenSpec } from '../../api/generated/types.js';
 import type { KubeClient } from '../../kube/index.js';
-import { awsCallError, awsCredentials } from './aws-session.js';
+import { awsCallError, awsClientConfig, awsCredentials } from './aws-session.js';
 import { GeneratorError } from './errors.js';
 
 const WHERE = 'ECRAuthorizationToken generator';
@@ -46,7 +46,7 @@ export async function generateECRAuthorizationToken(
   });
   if (scope === 'public') {
     const { ECRPUBLICClient, GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr-public');
-    const ecr = new ECRPUBLICClient({ region, credentials });
+    const ecr = new ECRPUBLICClient({ ...awsClientConfig(region), credentials });
     try {
       const out = await ecr.send(new GetAuthorizationTokenCommand({}), { abortSignal: signal });
       const data = out.authorizationData;
@@ -59,7 +59,7 @@ export async function generateECRAuthorizationToken(
     }
   }
   const { ECRClient, GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr');
-  const ecr = new ECRClient({ region, credentials });
+  const ecr = new ECRClient({ ...awsClientConfig(region), credentials });
   try {
     const out = await ecr.send(new GetAuthorizationTokenCommand({}), { abortSignal: signal });
     const all = out.authorizationData ?? [];

@@ -3,7 +3,7 @@
 // `session_token` and `expiration` (Unix seconds). Credentials: aws-session.ts.
 import type { STSSessionTokenSpec } from '../../api/generated/types.js';
 import type { KubeClient } from '../../kube/index.js';
-import { awsCallError, awsCredentials, stsEndpoint } from './aws-session.js';
+import { awsCallError, awsClientConfig, awsCredentials, stsEndpoint } from './aws-session.js';
 import { GeneratorError } from './errors.js';
 
 const WHERE = 'STSSessionToken generator';
@@ -27,7 +27,7 @@ export async function generateSTSSessionToken(
     signal,
   });
   const { GetSessionTokenCommand, STSClient } = await import('@aws-sdk/client-sts');
-  const sts = new STSClient({ region, credentials, endpoint: stsEndpoint() });
+  const sts = new STSClient({ ...awsClientConfig(region, stsEndpoint()), credentials });
   const parameters = spec.requestParameters ?? {};
   try {
     const out = await sts.send(

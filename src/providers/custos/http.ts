@@ -6,6 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { ProviderConfigError, ProviderUnavailableError } from '../errors.js';
+import { proxyAgentFor } from '../proxy.js';
 
 /** A request that gets no answer within this time fails (the change feed has no such limit). */
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -69,6 +70,8 @@ export function openRequest(
   const options: RequestOptions = { method: req.method, headers, minVersion: 'TLSv1.2' };
   // A custom CA is added to the public roots, so a gateway behind a public certificate keeps working.
   if (endpoint.ca) options.ca = [...rootCertificates, endpoint.ca.toString('utf8')];
+  const agent = proxyAgentFor(url);
+  if (agent) options.agent = agent;
   const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
   return new Promise((resolve, reject) => {
     const call = send(url, options, (response) => resolve({ response, abort: () => call.destroy() }));

@@ -6,6 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { fromJsonData, renderTemplate, TemplateError } from '../../template/index.js';
 import { isTlsTrustError } from '../json-http.js';
+import { proxyAgentFor } from '../proxy.js';
 
 export type WebhookErrorKind = 'config' | 'unavailable';
 
@@ -74,6 +75,7 @@ export interface WebhookAnswer {
 export function callWebhook(call: WebhookRequest): Promise<WebhookAnswer> {
   const requestFn = call.url.protocol === 'https:' ? httpsRequest : httpRequest;
   const where = `${call.method} ${call.url.origin}`;
+  const agent = proxyAgentFor(call.url);
   return new Promise((resolve, reject) => {
     const req = requestFn(
       call.url,
@@ -83,6 +85,7 @@ export function callWebhook(call: WebhookRequest): Promise<WebhookAnswer> {
         timeout: call.timeoutMs,
         signal: call.signal,
         ...(call.ca ? { ca: call.ca } : {}),
+        ...(agent ? { agent } : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];

@@ -37,6 +37,7 @@ const USER = {
 };
 const MFA = { serialNumber: 'arn:aws:iam::123456789012:mfa/ci', code: '123456' };
 const ENV_KEYS = [
+  'HTTPS_PROXY',
   'AWS_ENDPOINT_URL',
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
@@ -79,6 +80,7 @@ describe('ECRAuthorizationToken and STSSessionToken generators', { skip: integra
     h = await harness();
     aws = await startAwsDouble({
       users: [{ ...USER, mfa: MFA }],
+      proxyRegions: ['eu-west-1', 'us-east-1'],
       roles: [
         { name: 'ecr-reader', trust: { users: ['ci'] } },
         { name: 'irsa', trust: { serviceAccounts: [] } },
@@ -298,6 +300,23 @@ describe('ECRAuthorizationToken and STSSessionToken generators', { skip: integra
     const throttled = await failure('ECRAuthorizationToken', 'ecr');
     assert.equal(throttled.code, 'Unavailable');
     assert.match(throttled.message, /ThrottlingException: Rate exceeded/);
+  });
+
+  it('through HTTPS_PROXY: no endpoint setting, the calls go to AWS`s own hosts through the proxy', async () => {
+    delete process.env.AWS_ENDPOINT_URL;
+    process.env.HTTPS_PROXY = aws.url;
+    try {
+      const start = aws.calls.length;
+      const out = await generate('ECRAuthorizationToken', 'ecr-role');
+      assert.equal(out.password, aws.ecrPassword(aws.roleArn('ecr-reader'), 'eu-west-1'));
+      assert.deepEqual(
+        aws.calls.slice(start).map((c) => `${c.host} ${c.action} ${c.proxied}`),
+        ['sts.eu-west-1.amazonaws.com AssumeRole true', 'api.ecr.eu-west-1.amazonaws.com GetAuthorizationToken true'],
+      );
+    } finally {
+      delete process.env.HTTPS_PROXY;
+      process.env.AWS_ENDPOINT_URL = aws.url;
+    }
   });
 
   it('through the operator: an ECR token becomes a dockerconfigjson Secret, and no password reaches the log', async () => {

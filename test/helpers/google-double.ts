@@ -1,15 +1,20 @@
 // A stand-in for Google's OAuth token endpoint and a node's metadata server (Google Cloud is a closed service): the
 // JWT bearer grant (RFC 7523) a service account key makes, checked against that account's public key (signature,
 // issuer, audience = the endpoint's own URL, scope, lifetime), and the metadata server's token of the node's
-// default account (only with the Metadata-Flavor: Google header, as the real one). Tokens are deterministic per
-// account and scope, so two clients asking as one account get the same token.
+// default account (only with the Metadata-Flavor: Google header, as the real one). For GKE workload identity it
+// also serves, over HTTPS under the test run's CA and reached as an HTTPS proxy (CONNECT), the Security Token
+// Service's identitybindingtoken (the Kubernetes token checked by the caller's `verifySubject`, e.g. a TokenReview
+// for the pool's audience) and IAM Credentials' generateAccessToken (only for the Google accounts a subject may
+// impersonate). Tokens are deterministic per account and scope, so two clients asking as one account get the same.
 import { createHash, createPublicKey, createVerify, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { trustedServerCert } from './test-ca.js';
 
 export interface GoogleCall {
-  /** 'token' (JWT bearer grant) or 'metadata'. */
-  endpoint: 'token' | 'metadata' | 'other';
+  /** 'token' (JWT bearer grant), 'metadata', 'sts' (identitybindingtoken) or 'iam' (generateAccessToken). */
+  endpoint: 'token' | 'metadata' | 'sts' | 'iam' | 'other';
   /** The account that asked, or '' when refused before knowing it. */
   account: string;
   status: number;
@@ -17,7 +22,7 @@ export interface GoogleCall {
 }
 
 export interface GoogleDouble {
-  /** http://127.0.0.1:<port> */
+  /** http://127.0.0.1:<port>; also an HTTPS proxy (CONNECT) for the Google API hosts. */
   url: string;
   /** host:port, for GCE_METADATA_HOST. */
   metadataHost: string;
@@ -26,6 +31,8 @@ export interface GoogleDouble {
   calls: GoogleCall[];
   /** A new service account key JSON (what `gcloud iam service-accounts keys create` writes), trusted by the double. */
   newKey(email: string): string;
+  /** The federated token the Security Token Service gives a Kubernetes subject. */
+  federatedToken(subject: string): string;
   /** The access token the double gives `account` for `scope`. */
   accessToken(account: string, scope: string): string;
   stop(): Promise<void>;
@@ -45,9 +52,18 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+export interface WorkloadIdentitySetup {
+  cluster: { location: string; name: string };
+  /** Checks a Kubernetes token for `audience` (the pool); the account's subject or undefined. */
+  verifySubject(token: string, audience: string): Promise<string | undefined>;
+  /** Google account -> the Kubernetes subjects (system:serviceaccount:<ns>:<name>) that may impersonate it. */
+  impersonation: Record<string, string[]>;
+}
+
 export async function startGoogleDouble(options: {
   defaultAccount: string;
   projectId?: string;
+  workloadIdentity?: WorkloadIdentitySetup;
 }): Promise<GoogleDouble> {
   const keys = new Map<string, { publicKey: KeyObject; keyId: string }>();
   const calls: GoogleCall[] = [];
@@ -78,6 +94,80 @@ export async function startGoogleDouble(options: {
     if (set.scope !== CLOUD_PLATFORM) throw new Error('invalid_scope: the double knows only the cloud-platform scope');
     return account;
   }
+
+  const project = options.projectId ?? 'custos-test';
+  const federatedToken = (subject: string) => `ya29.wi.${createHash('sha256').update(subject).digest('base64url')}`;
+  const pool = `${project}.svc.id.goog`;
+  /** Federated tokens from identitybindingtoken -> the Kubernetes subject. */
+  const federated = new Map<string, string>();
+
+  async function workloadIdentity(req: IncomingMessage, res: ServerResponse, call: GoogleCall): Promise<void> {
+    const json = (status: number, body: unknown) => {
+      call.status = status;
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    const wi = options.workloadIdentity;
+    const url = new URL(req.url ?? '/', 'https://x');
+    const body = JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>;
+    if (!wi) return json(404, { error: { status: 'NOT_FOUND', message: 'no workload identity here' } });
+    if (url.pathname === '/v1/identitybindingtoken') {
+      call.endpoint = 'sts';
+      const provider = `https://container.googleapis.com/v1/projects/${project}/locations/${wi.cluster.location}/clusters/${wi.cluster.name}`;
+      if (body.audience !== `identitynamespace:${pool}:${provider}`) {
+        return json(400, {
+          error: 'invalid_target',
+          error_description: `The target service indicated by the "audience" parameters is invalid: ${String(body.audience)}`,
+        });
+      }
+      const subject = await wi.verifySubject(String(body.subject_token ?? ''), pool);
+      if (!subject)
+        return json(400, { error: 'invalid_grant', error_description: 'The provided subject token is invalid.' });
+      call.account = subject;
+      const token = federatedToken(subject);
+      federated.set(token, subject);
+      return json(200, {
+        access_token: token,
+        issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        token_type: 'Bearer',
+        expires_in: TOKEN_SECONDS,
+      });
+    }
+    const generate = /^\/v1\/projects\/-\/serviceAccounts\/([^/:]+):generateAccessToken$/.exec(
+      decodeURIComponent(url.pathname),
+    );
+    if (generate) {
+      call.endpoint = 'iam';
+      const account = generate[1] ?? '';
+      const subject = federated.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+      if (!subject)
+        return json(401, {
+          error: { code: 401, status: 'UNAUTHENTICATED', message: 'Request had invalid authentication credentials.' },
+        });
+      if (!(wi.impersonation[account] ?? []).includes(subject)) {
+        return json(403, {
+          error: {
+            code: 403,
+            status: 'PERMISSION_DENIED',
+            message: `Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist).`,
+          },
+        });
+      }
+      call.account = account;
+      const scopes = Array.isArray(body.scope) ? body.scope.join(' ') : '';
+      return json(200, {
+        accessToken: accessToken(account, scopes),
+        expireTime: new Date(Date.now() + TOKEN_SECONDS * 1000).toISOString(),
+      });
+    }
+    return json(404, { error: { status: 'NOT_FOUND', message: url.pathname } });
+  }
+
+  const tls = await trustedServerCert({ dns: ['securetoken.googleapis.com', 'iamcredentials.googleapis.com'] });
+  const https = createHttpsServer({ cert: tls.certificatePem, key: tls.privateKeyPem }, (req, res) => {
+    const call: GoogleCall = { endpoint: 'other', account: '', status: 200, path: req.url ?? '' };
+    calls.push(call);
+    workloadIdentity(req, res, call).catch((error) => res.writeHead(500).end(String(error)));
+  });
 
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -128,7 +218,13 @@ export async function startGoogleDouble(options: {
           return;
         }
         const plain: Record<string, string> = {
-          'project/project-id': options.projectId ?? 'custos-test',
+          'project/project-id': project,
+          ...(options.workloadIdentity
+            ? {
+                'instance/attributes/cluster-name': options.workloadIdentity.cluster.name,
+                'instance/attributes/cluster-location': options.workloadIdentity.cluster.location,
+              }
+            : {}),
           'instance/service-accounts/default/email': options.defaultAccount,
           'universe/universe-domain': 'googleapis.com',
         };
@@ -151,6 +247,17 @@ export async function startGoogleDouble(options: {
       res.writeHead(404).end('not found');
     })().catch((error) => res.writeHead(500).end(String(error)));
   });
+  // CONNECT (HTTPS_PROXY): TLS to the Google API hosts is answered by the HTTPS server.
+  server.on('connect', (_req: IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (head.length > 0) socket.unshift(head);
+    https.emit('connection', socket);
+  });
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
@@ -162,6 +269,7 @@ export async function startGoogleDouble(options: {
     tokenUri,
     calls,
     accessToken,
+    federatedToken,
     newKey: (email) => {
       const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const keyId = createHash('sha1').update(email).digest('hex');
@@ -176,6 +284,10 @@ export async function startGoogleDouble(options: {
         token_uri: tokenUri,
       });
     },
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => https.close(() => resolve()));
+    },
   };
 }

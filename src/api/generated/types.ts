@@ -998,7 +998,7 @@ export interface GCRAccessTokenSpec {
 export interface GCPSMAuth {
   /** A service account key (JSON). */
   secretRef?: GCPSMAuthSecretRef;
-  /** GKE workload identity (not implemented by Custos). */
+  /** GKE workload identity: a Kubernetes service account of the cluster. */
   workloadIdentity?: GCPWorkloadIdentity;
 }
 
@@ -1008,7 +1008,7 @@ export interface GCPSMAuthSecretRef {
   secretAccessKeySecretRef?: SecretKeySelector;
 }
 
-/** GKE workload identity (not implemented by Custos). */
+/** GKE workload identity: a Kubernetes service account of the cluster. */
 export interface GCPWorkloadIdentity {
   /** A ServiceAccount whose token is requested (with audiences). */
   serviceAccountRef: ServiceAccountSelector;

@@ -240,7 +240,7 @@ export const gcrAccessTokenSpec = named(
                   clusterName: str(),
                   clusterProjectID: str(),
                 },
-                { required: ['serviceAccountRef'], description: 'GKE workload identity (not implemented by Custos).' },
+                { required: ['serviceAccountRef'], description: 'GKE workload identity: a Kubernetes service account of the cluster.' },
               ),
             ),
           },

@@ -6,8 +6,9 @@ export { ECR_PUBLIC_REGION, generateECRAuthorizationToken } from './ecr.js';
 export { base32, encodeBytes, PASSWORD_ENCODINGS, type PasswordEncoding } from './encoding.js';
 export { GeneratorError, type GeneratorErrorCode, isForeignGenerator } from './errors.js';
 export { generateFake } from './fake.js';
-export { GCR_USERNAME, generateGCRAccessToken, jwtBearerAssertion } from './gcr.js';
+export { GCR_USERNAME, generateGCRAccessToken } from './gcr.js';
 export { DEFAULT_GITHUB_API, generateGithubAccessToken, githubAppJwt } from './github.js';
+export { jwtBearerAssertion } from './google-auth.js';
 export { decodeBase32Seed, generateMFA, MFA_ALGORITHMS, type MfaAlgorithm, mfaSettings, totp } from './mfa.js';
 export {
   DEFAULT_PASSWORD_LENGTH,

@@ -1,9 +1,11 @@
 // Differential test of the GCRAccessToken generator: the real ESO v0.16.2 (its own generator and Go's oauth2/google,
 // linked into tools/eso-oracle) and Custos ask the same Google double (test/helpers/google-double.ts) as the same
 // service accounts and must write the same Secrets, status and events: a key from a Secret (the double is the key's
-// token_uri), the operator's own credentials from the metadata server (GCE_METADATA_HOST), a dockerconfigjson
-// template, and a key the double refuses. Tokens are deterministic per account, so passwords compare exactly; the
+// token_uri), the operator's own credentials from the metadata server (GCE_METADATA_HOST), GKE workload identity
+// (through the double as HTTPS proxy for Google's API hosts), a dockerconfigjson template, and a key the double
+// refuses. Tokens are deterministic per account, so passwords compare exactly; the
 // expiry is "now + lifetime" on each side and is compared by shape.
+import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Resources } from '../../../src/kube/index.js';
 import { GeneratorResources } from '../../../src/operator/generators/index.js';
@@ -11,8 +13,9 @@ import type { OperatorHandle } from '../../../src/operator/index.js';
 import { integration } from '../../helpers/cluster.js';
 import { type EsoProcess, esoVersion } from '../../helpers/eso-oracle.js';
 import { type GoogleDouble, startGoogleDouble } from '../../helpers/google-double.js';
+import { caFile } from '../../helpers/test-ca.js';
 import { compareCase, type DiffCase, skip, startBoth, stopBoth } from './eso-differential-harness.js';
-import { createNamespace, type Harness, harness } from './harness.js';
+import { createNamespace, decode, getSecret, type Harness, harness, reviewToken } from './harness.js';
 
 const apiVersion = 'generators.external-secrets.io/v1alpha1';
 const PULLER = 'puller@custos-test.iam.gserviceaccount.com';
@@ -29,7 +32,11 @@ describe(
     let nsCustos: string;
     let eso: EsoProcess | undefined;
     let op: OperatorHandle | undefined;
-    const saved = process.env.GCE_METADATA_HOST;
+    const saved = {
+      GCE_METADATA_HOST: process.env.GCE_METADATA_HOST,
+      HTTPS_PROXY: process.env.HTTPS_PROXY,
+      SSL_CERT_FILE: process.env.SSL_CERT_FILE,
+    };
 
     const generator = (name: string, auth: Record<string, unknown>) => async (hh: Harness, namespace: string) => {
       await hh.client.create(GeneratorResources.GCRAccessToken, {
@@ -62,6 +69,17 @@ describe(
           },
         },
       },
+      // GKE workload identity without the iam.gke.io annotation: the federated token is the password. Each side's
+      // service account has its own subject, hence its own token: compared by shape; the expiry on its own below.
+      {
+        name: 'gcr-workload-identity',
+        setup: async (hh, namespace) => {
+          await hh.client.create(Resources.serviceAccounts, { metadata: { name: 'puller', namespace } });
+          await generator('wi', { workloadIdentity: { serviceAccountRef: { name: 'puller' } } })(hh, namespace);
+        },
+        spec: fromGenerator('wi'),
+        shape: (value) => (/^ya29\.wi\./.test(value) ? 'federated' : /^-?\d+$/.test(value) ? 'integer' : value),
+      },
       {
         name: 'gcr-revoked-key',
         fails: true,
@@ -75,7 +93,15 @@ describe(
     ];
 
     before(async () => {
-      [h, google] = await Promise.all([harness(), startGoogleDouble({ defaultAccount: NODE })]);
+      h = await harness();
+      google = await startGoogleDouble({
+        defaultAccount: NODE,
+        workloadIdentity: {
+          cluster: { location: 'europe-west1', name: 'prod' },
+          verifySubject: (token, audience) => reviewToken(h, token, [audience]),
+          impersonation: {},
+        },
+      });
       nsEso = await createNamespace(h, 'diff-gcr-eso');
       nsCustos = await createNamespace(h, 'diff-gcr-custos');
       const revoked = google.newKey(PULLER);
@@ -86,8 +112,13 @@ describe(
           stringData: { 'key.json': key, revoked },
         });
       }
-      // ESO (a child process) and Custos both take the metadata server's address from here.
-      process.env.GCE_METADATA_HOST = google.metadataHost;
+      // ESO (a child process) and Custos both take the metadata server's address from here, and reach Google's API
+      // hosts through the double as their HTTPS proxy (ESO trusting the test run's CA).
+      Object.assign(process.env, {
+        GCE_METADATA_HOST: google.metadataHost,
+        HTTPS_PROXY: google.url,
+        SSL_CERT_FILE: caFile(),
+      });
       const { kubeconfigPath } = await integration.cluster();
       ({ eso, op } = await startBoth(h, kubeconfigPath, nsEso, nsCustos));
     });
@@ -95,12 +126,22 @@ describe(
     after(async () => {
       await stopBoth(eso, op);
       await google?.stop();
-      if (saved === undefined) delete process.env.GCE_METADATA_HOST;
-      else process.env.GCE_METADATA_HOST = saved;
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
     });
 
     for (const c of cases) {
       it(c.name, () => compareCase(h, c, nsEso, nsCustos, eso));
     }
+
+    it('workload identity: ESO writes Go`s zero time as the expiry, Custos the token`s', async () => {
+      const expiry = async (namespace: string) =>
+        decode((await getSecret(h, namespace, 'gcr-workload-identity'))?.data).expiry;
+      assert.equal(await expiry(nsEso), '-62135596800');
+      const custos = Number(await expiry(nsCustos));
+      assert.ok(custos > Date.now() / 1000 && custos <= Date.now() / 1000 + 3600, String(custos));
+    });
   },
 );

@@ -1,7 +1,8 @@
 // GCRAccessToken generator on the real control plane against a Google double (test/helpers/google-double.ts, which
 // checks the JWT bearer grant's signature, audience, scope and lifetime): a service account key from a Secret, the
-// operator's own credentials (a key file at GOOGLE_APPLICATION_CREDENTIALS, else the metadata server), and the
-// failures a user meets (a revoked key, a Secret that holds no key, workload identity), each saying what to fix.
+// operator's own credentials (a key file at GOOGLE_APPLICATION_CREDENTIALS, else the metadata server), GKE workload
+// identity (the service account's token checked by a real TokenReview for the pool, then impersonation), and the
+// failures a user meets (a revoked key, a Secret that holds no key, a denied impersonation, a wrong cluster).
 // Finally an ExternalSecret turns the token into a kubernetes.io/dockerconfigjson Secret through the operator.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import {
   getSecret,
   type Harness,
   harness,
+  reviewToken,
   startTestOperator,
   waitFor,
 } from './harness.js';
@@ -28,6 +30,7 @@ const apiVersion = 'generators.external-secrets.io/v1alpha1';
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 const PULLER = 'puller@custos-test.iam.gserviceaccount.com';
 const NODE = 'node@custos-test.iam.gserviceaccount.com';
+const GAR_READER = 'gar-reader@custos-test.iam.gserviceaccount.com';
 const text = (map: Record<string, Uint8Array>) =>
   Object.fromEntries(Object.entries(map).map(([k, v]) => [k, Buffer.from(v).toString('utf8')]));
 
@@ -37,7 +40,11 @@ describe('GCRAccessToken generator', { skip: integration.skipReason }, () => {
   let ns: string;
   let op: OperatorHandle | undefined;
   let dir: string;
-  const saved = { host: process.env.GCE_METADATA_HOST, file: process.env.GOOGLE_APPLICATION_CREDENTIALS };
+  const saved = {
+    host: process.env.GCE_METADATA_HOST,
+    file: process.env.GOOGLE_APPLICATION_CREDENTIALS,
+    proxy: process.env.HTTPS_PROXY,
+  };
 
   const create = (name: string, auth: Record<string, unknown>) =>
     h.client.create(GeneratorResources.GCRAccessToken, {
@@ -67,8 +74,23 @@ describe('GCRAccessToken generator', { skip: integration.skipReason }, () => {
   };
 
   before(async () => {
-    [h, google] = await Promise.all([harness(), startGoogleDouble({ defaultAccount: NODE })]);
+    h = await harness();
     ns = await createNamespace(h, 'gcr-gen');
+    google = await startGoogleDouble({
+      defaultAccount: NODE,
+      workloadIdentity: {
+        cluster: { location: 'europe-west1', name: 'prod' },
+        verifySubject: (token, audience) => reviewToken(h, token, [audience]),
+        impersonation: { [GAR_READER]: [`system:serviceaccount:${ns}:puller`] },
+      },
+    });
+    for (const [name, annotations] of [
+      ['puller', { 'iam.gke.io/gcp-service-account': GAR_READER }],
+      ['intruder', { 'iam.gke.io/gcp-service-account': GAR_READER }],
+      ['plain', {}],
+    ] as const) {
+      await h.client.create(Resources.serviceAccounts, { metadata: { name, namespace: ns, annotations } });
+    }
     dir = mkdtempSync(join(tmpdir(), 'gcr-'));
     const revoked = google.newKey(PULLER);
     await h.client.create(Resources.secrets, {
@@ -91,6 +113,7 @@ describe('GCRAccessToken generator', { skip: integration.skipReason }, () => {
     for (const [k, v] of [
       ['GCE_METADATA_HOST', saved.host],
       ['GOOGLE_APPLICATION_CREDENTIALS', saved.file],
+      ['HTTPS_PROXY', saved.proxy],
     ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
@@ -155,18 +178,55 @@ describe('GCRAccessToken generator', { skip: integration.skipReason }, () => {
     }
   });
 
-  it('workload identity says it is not implemented and what to use instead', async () => {
-    await create('wi', {
-      workloadIdentity: {
-        serviceAccountRef: { name: 'puller' },
-        clusterName: 'c',
-        clusterLocation: 'l',
-        clusterProjectID: 'p',
-      },
-    });
-    const error = await failure('wi');
-    assert.equal(error.code, 'Unsupported');
-    assert.match(error.message, /workloadIdentity is not implemented by Custos yet; use spec\.auth\.secretRef/);
+  it('GKE workload identity: the account`s token for the pool, federated, then impersonating its Google account', async () => {
+    process.env.HTTPS_PROXY = google.url; // the only way to Google's API hosts here
+    try {
+      await create('wi', { workloadIdentity: { serviceAccountRef: { name: 'puller' } } });
+      const start = Date.now();
+      const calls = google.calls.length;
+      const out = await generate('wi');
+      assert.equal(out.password, google.accessToken(GAR_READER, SCOPE));
+      expiryNear(out.expiry, start);
+      assert.deepEqual(
+        google.calls.slice(calls).map((c) => `${c.endpoint} ${c.path.split('?')[0]} ${c.status}`),
+        [
+          'metadata /computeMetadata/v1/project/project-id 200',
+          'metadata /computeMetadata/v1/instance/attributes/cluster-location 200',
+          'metadata /computeMetadata/v1/instance/attributes/cluster-name 200',
+          'sts /v1/identitybindingtoken 200',
+          `iam /v1/projects/-/serviceAccounts/${GAR_READER}:generateAccessToken 200`,
+        ],
+      );
+
+      // Without the iam.gke.io annotation the federated token itself is the password (ESO does the same).
+      await create('wi-plain', {
+        workloadIdentity: {
+          serviceAccountRef: { name: 'plain' },
+          clusterProjectID: 'custos-test',
+          clusterLocation: 'europe-west1',
+          clusterName: 'prod',
+        },
+      });
+      assert.equal((await generate('wi-plain')).password, google.federatedToken(`system:serviceaccount:${ns}:plain`));
+
+      await create('wi-denied', { workloadIdentity: { serviceAccountRef: { name: 'intruder' } } });
+      const denied = await failure('wi-denied');
+      assert.equal(denied.code, 'Invalid');
+      assert.match(
+        denied.message,
+        /IAM Credentials for gar-reader@.* \(service account ".*\/intruder" needs roles\/iam\.workloadIdentityUser on it\) answered 403: PERMISSION_DENIED/,
+      );
+
+      await create('wi-wrong-cluster', {
+        workloadIdentity: { serviceAccountRef: { name: 'puller' }, clusterName: 'staging' },
+      });
+      assert.match(
+        (await failure('wi-wrong-cluster')).message,
+        /Security Token Service .* answered 400: invalid_target/,
+      );
+    } finally {
+      delete process.env.HTTPS_PROXY;
+    }
   });
 
   it('through the operator: a dockerconfigjson Secret for Artifact Registry, and no token in the log', async () => {

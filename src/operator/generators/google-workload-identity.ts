@@ -1,0 +1,114 @@
+// GKE workload identity for the GCRAccessToken generator, as ESO does it: a token of the Kubernetes service account
+// (in the referencing namespace) for the cluster's identity pool `<project>.svc.id.goog` is exchanged at Google's
+// Security Token Service (securetoken.googleapis.com identitybindingtoken) for a federated access token; when the
+// account is annotated iam.gke.io/gcp-service-account, that token asks IAM Credentials (generateAccessToken) for a
+// token of the Google service account, else it is used as it is. The cluster's project, location and name come
+// from spec.auth.workloadIdentity or, where missing, from the node's metadata server.
+import type { GCPWorkloadIdentity } from '../../api/generated/types.js';
+import { isNotFound, type KubeClient, Resources } from '../../kube/index.js';
+import { ProviderConfigError } from '../../providers/errors.js';
+import { operatorTransport, requestServiceAccountToken } from '../../providers/kubernetes/own-cluster.js';
+import { webhookUrl } from '../../providers/webhook/call.js';
+import { GeneratorError } from './errors.js';
+import { CLOUD_PLATFORM_SCOPE, invalid, metadataHost, metadataValue, tokenCall, WHERE } from './google-auth.js';
+
+export const GCP_SA_ANNOTATION = 'iam.gke.io/gcp-service-account';
+const SECURE_TOKEN_URL = 'https://securetoken.googleapis.com/v1/identitybindingtoken';
+const IAM_CREDENTIALS_URL = 'https://iamcredentials.googleapis.com/v1';
+const SA_TOKEN_SECONDS = 3600;
+
+async function clusterSetting(value: string | undefined, path: string, field: string, signal?: AbortSignal) {
+  if (value) return value;
+  const found = await metadataValue(path, signal);
+  if (found) return found;
+  throw invalid(
+    `spec.auth.workloadIdentity.${field} is not set and the metadata server ${metadataHost()} does not tell it (${path}); set ${field}`,
+  );
+}
+
+async function serviceAccountAnnotations(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  signal?: AbortSignal,
+): Promise<Record<string, string>> {
+  try {
+    const sa = await client.get(Resources.serviceAccounts, name, { namespace, signal });
+    return sa.metadata?.annotations ?? {};
+  } catch (error) {
+    if (isNotFound(error)) {
+      throw new GeneratorError('NotFound', `${WHERE}: service account "${name}" not found in namespace "${namespace}"`);
+    }
+    throw error;
+  }
+}
+
+export async function workloadIdentityToken(
+  client: KubeClient,
+  namespace: string,
+  identity: GCPWorkloadIdentity,
+  signal?: AbortSignal,
+): Promise<{ token: string; expiresAt: number }> {
+  const name = identity.serviceAccountRef?.name;
+  if (!name) throw invalid('spec.auth.workloadIdentity.serviceAccountRef.name is required');
+  const annotations = await serviceAccountAnnotations(client, namespace, name, signal);
+  const project = await clusterSetting(identity.clusterProjectID, 'project/project-id', 'clusterProjectID', signal);
+  const location = await clusterSetting(
+    identity.clusterLocation,
+    'instance/attributes/cluster-location',
+    'clusterLocation',
+    signal,
+  );
+  const cluster = await clusterSetting(identity.clusterName, 'instance/attributes/cluster-name', 'clusterName', signal);
+  const idPool = `${project}.svc.id.goog`;
+  const idProvider = `https://container.googleapis.com/v1/projects/${project}/locations/${location}/clusters/${cluster}`;
+
+  let subjectToken: string;
+  try {
+    const audiences = [idPool, ...(identity.serviceAccountRef.audiences ?? [])];
+    const issued = await requestServiceAccountToken(
+      operatorTransport(client.kubeConfig),
+      namespace,
+      name,
+      audiences,
+      SA_TOKEN_SECONDS,
+    );
+    subjectToken = issued.token;
+  } catch (error) {
+    if (error instanceof ProviderConfigError) throw invalid(error.message);
+    throw error;
+  }
+  const federated = await tokenCall(
+    `Google's Security Token Service for service account "${namespace}/${name}" (pool ${idPool})`,
+    webhookUrl('the Security Token Service', SECURE_TOKEN_URL),
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+        requested_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        subject_token: subjectToken,
+        audience: `identitynamespace:${idPool}:${idProvider}`,
+        scope: CLOUD_PLATFORM_SCOPE,
+      }),
+    },
+    signal,
+  );
+  const googleAccount = annotations[GCP_SA_ANNOTATION];
+  if (!googleAccount) return federated;
+  return tokenCall(
+    `IAM Credentials for ${googleAccount} (service account "${namespace}/${name}" needs roles/iam.workloadIdentityUser on it)`,
+    webhookUrl(
+      'IAM Credentials',
+      `${IAM_CREDENTIALS_URL}/projects/-/serviceAccounts/${googleAccount}:generateAccessToken`,
+    ),
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${federated.token}` },
+      body: JSON.stringify({ scope: [CLOUD_PLATFORM_SCOPE] }),
+    },
+    signal,
+    { token: 'accessToken', expireTime: 'expireTime' },
+  );
+}

@@ -240,7 +240,10 @@ export const gcrAccessTokenSpec = named(
                   clusterName: str(),
                   clusterProjectID: str(),
                 },
-                { required: ['serviceAccountRef'], description: 'GKE workload identity: a Kubernetes service account of the cluster.' },
+                {
+                  required: ['serviceAccountRef'],
+                  description: 'GKE workload identity: a Kubernetes service account of the cluster.',
+                },
               ),
             ),
           },

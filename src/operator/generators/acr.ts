@@ -12,9 +12,10 @@ import type { ACRAccessTokenSpec, ServiceAccountSelector } from '../../api/gener
 import { isNotFound, type KubeClient, Resources } from '../../kube/index.js';
 import { ProviderConfigError } from '../../providers/errors.js';
 import { operatorTransport, requestServiceAccountToken } from '../../providers/kubernetes/own-cluster.js';
-import { callWebhook, WebhookCallError, webhookUrl } from '../../providers/webhook/call.js';
+import { webhookUrl } from '../../providers/webhook/call.js';
 import { GeneratorError } from './errors.js';
 import { readSecretKey } from './inputs.js';
+import { answerField, callTokenEndpoint } from './token-endpoint.js';
 
 const WHERE = 'ACRAccessToken generator';
 export const ACR_USERNAME = '00000000-0000-0000-0000-000000000000';
@@ -22,7 +23,6 @@ export const CLIENT_ID_ANNOTATION = 'azure.workload.identity/client-id';
 export const TENANT_ID_ANNOTATION = 'azure.workload.identity/tenant-id';
 const FEDERATION_AUDIENCE = 'api://AzureADTokenExchange';
 const DEFAULT_IMDS = 'http://169.254.169.254';
-const TIMEOUT_MS = 30_000;
 const SA_TOKEN_SECONDS = 3600;
 
 /** Azure clouds: login host, the Resource Manager audience and the classic management endpoint (ESO's table). */
@@ -66,51 +66,8 @@ async function tokenCall(
   request: { method: 'GET' | 'POST'; form?: Record<string, string>; headers?: Record<string, string> },
   signal: AbortSignal | undefined,
 ): Promise<string> {
-  let answer: { status: number; body: string };
-  try {
-    answer = await callWebhook({
-      url: webhookUrl('the Azure endpoint', url),
-      method: request.method,
-      headers: {
-        ...(request.form ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
-        ...request.headers,
-      },
-      body: request.form ? new URLSearchParams(request.form).toString() : '',
-      timeoutMs: TIMEOUT_MS,
-      signal,
-      caFields: 'the operator trust store (NODE_EXTRA_CA_CERTS)',
-    });
-  } catch (error) {
-    if (error instanceof WebhookCallError) {
-      throw new GeneratorError(
-        error.kind === 'config' ? 'Invalid' : 'Unavailable',
-        `${WHERE}: ${what}: ${error.message}`,
-      );
-    }
-    throw error;
-  }
-  let parsed: Record<string, unknown> = {};
-  try {
-    parsed = JSON.parse(answer.body) as Record<string, unknown>;
-  } catch {
-    // Not JSON: the status says enough.
-  }
-  if (answer.status !== 200) {
-    const reason = [parsed.error, parsed.error_description]
-      .filter((p) => typeof p === 'string')
-      .join(': ')
-      .split(/\r?\n/)[0];
-    const code = answer.status >= 500 || answer.status === 429 ? 'Unavailable' : 'Invalid';
-    throw new GeneratorError(
-      code,
-      `${WHERE}: ${what} answered ${answer.status}${reason ? `: ${reason.slice(0, 300)}` : ''}`,
-    );
-  }
-  const value = parsed[field];
-  if (typeof value !== 'string' || value === '') {
-    throw new GeneratorError('Unavailable', `${WHERE}: ${what} answered without ${field}`);
-  }
-  return value;
+  const answer = await callTokenEndpoint(WHERE, what, webhookUrl('the Azure endpoint', url), request, signal);
+  return answerField(WHERE, what, answer, field);
 }
 
 async function secretText(

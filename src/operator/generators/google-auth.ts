@@ -6,6 +6,7 @@ import { createPrivateKey, createSign, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { callWebhook, WebhookCallError, webhookUrl } from '../../providers/webhook/call.js';
 import { GeneratorError } from './errors.js';
+import { answerField, callTokenEndpoint, type TokenEndpointRequest } from './token-endpoint.js';
 
 export const WHERE = 'GCRAccessToken generator';
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
@@ -14,7 +15,6 @@ const DEFAULT_METADATA_HOST = 'metadata.google.internal';
 
 /** host[:port] of the metadata server (GCE_METADATA_HOST, as Google's libraries read it). */
 export const metadataHost = () => process.env.GCE_METADATA_HOST || DEFAULT_METADATA_HOST;
-const TIMEOUT_MS = 30_000;
 
 interface ServiceAccountKey {
   type?: string;
@@ -23,8 +23,6 @@ interface ServiceAccountKey {
   private_key_id?: string;
   token_uri?: string;
 }
-
-type TokenAnswer = Record<string, unknown>;
 
 export const invalid = (message: string) => new GeneratorError('Invalid', `${WHERE}: ${message}`);
 const base64url = (data: string | Buffer) => Buffer.from(data).toString('base64url');
@@ -84,68 +82,28 @@ const OAUTH_FIELDS: TokenFields = { token: 'access_token', expiresIn: 'expires_i
 export async function tokenCall(
   what: string,
   url: URL,
-  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body: string },
+  request: TokenEndpointRequest,
   signal: AbortSignal | undefined,
   fields: TokenFields = OAUTH_FIELDS,
 ): Promise<{ token: string; expiresAt: number }> {
-  const startedAt = Date.now();
-  let answer: { status: number; body: string };
-  try {
-    answer = await callWebhook({
-      url,
-      ...init,
-      timeoutMs: TIMEOUT_MS,
-      signal,
-      caFields: 'the operator trust store (NODE_EXTRA_CA_CERTS)',
-    });
-  } catch (error) {
-    if (error instanceof WebhookCallError) {
-      throw new GeneratorError(
-        error.kind === 'config' ? 'Invalid' : 'Unavailable',
-        `${WHERE}: ${what}: ${error.message}`,
-      );
-    }
-    throw error;
-  }
-  let parsed: TokenAnswer = {};
-  try {
-    parsed = JSON.parse(answer.body) as TokenAnswer;
-  } catch {
-    // An HTML error page: the status says enough.
-  }
-  if (answer.status !== 200) {
-    // OAuth endpoints answer {error, error_description}; Google APIs {error: {status, message}}.
-    const apiError =
-      parsed.error && typeof parsed.error === 'object' ? (parsed.error as Record<string, unknown>) : undefined;
-    const parts = apiError ? [apiError.status, apiError.message] : [parsed.error, parsed.error_description];
-    const reason = parts.filter((p) => typeof p === 'string').join(': ');
-    const code = answer.status >= 500 || answer.status === 429 ? 'Unavailable' : 'Invalid';
-    throw new GeneratorError(
-      code,
-      `${WHERE}: ${what} answered ${answer.status}${reason ? `: ${reason.slice(0, 300)}` : ''}`,
-    );
-  }
-  const token = parsed[fields.token];
-  if (typeof token !== 'string' || token === '') {
-    throw new GeneratorError('Unavailable', `${WHERE}: ${what} answered without ${fields.token}`);
-  }
+  const answer = await callTokenEndpoint(WHERE, what, url, request, signal);
+  const token = answerField(WHERE, what, answer, fields.token);
   if (fields.expireTime) {
-    const at = Date.parse(String(parsed[fields.expireTime] ?? ''));
-    return { token, expiresAt: Number.isNaN(at) ? startedAt : at };
+    const at = Date.parse(String(answer.body[fields.expireTime] ?? ''));
+    return { token, expiresAt: Number.isNaN(at) ? answer.sentAt : at };
   }
-  const seconds = Number(parsed[fields.expiresIn ?? 'expires_in'] ?? 0);
-  return { token, expiresAt: startedAt + (Number.isFinite(seconds) ? seconds : 0) * 1000 };
+  const seconds = Number(answer.body[fields.expiresIn ?? 'expires_in'] ?? 0);
+  return { token, expiresAt: answer.sentAt + (Number.isFinite(seconds) ? seconds : 0) * 1000 };
 }
 
 export async function keyToken(json: string, where: string, signal: AbortSignal | undefined) {
   const { email, key, keyId, tokenUri } = parseKey(json, where);
   const url = webhookUrl('token_uri', tokenUri);
-  const body = new URLSearchParams({
+  const form = {
     grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
     assertion: jwtBearerAssertion(email, key, keyId, tokenUri),
-  }).toString();
-  const headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
-  return tokenCall(`the token endpoint ${url.origin} for ${email}`, url, { method: 'POST', headers, body }, signal);
+  };
+  return tokenCall(`the token endpoint ${url.origin} for ${email}`, url, { method: 'POST', form }, signal);
 }
 
 /** Application Default Credentials of the operator: a key file, else the metadata server. */
@@ -165,7 +123,7 @@ export async function defaultToken(signal: AbortSignal | undefined) {
     `http://${host}/computeMetadata/v1/instance/service-accounts/default/token?scopes=${encodeURIComponent(CLOUD_PLATFORM_SCOPE)}`,
   );
   const what = `the metadata server ${host} (no spec.auth: the operator's own credentials; set spec.auth.secretRef outside Google Cloud)`;
-  return tokenCall(what, url, { method: 'GET', headers: { 'Metadata-Flavor': 'Google' }, body: '' }, signal);
+  return tokenCall(what, url, { method: 'GET', headers: { 'Metadata-Flavor': 'Google' } }, signal);
 }
 
 /** One value of the metadata server (e.g. project/project-id), or undefined when it has none or cannot be reached. */

@@ -83,15 +83,14 @@ export async function workloadIdentityToken(
     webhookUrl('the Security Token Service', SECURE_TOKEN_URL),
     {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
+      json: {
         grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
         subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
         requested_token_type: 'urn:ietf:params:oauth:token-type:access_token',
         subject_token: subjectToken,
         audience: `identitynamespace:${idPool}:${idProvider}`,
         scope: CLOUD_PLATFORM_SCOPE,
-      }),
+      },
     },
     signal,
   );
@@ -105,8 +104,8 @@ export async function workloadIdentityToken(
     ),
     {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${federated.token}` },
-      body: JSON.stringify({ scope: [CLOUD_PLATFORM_SCOPE] }),
+      headers: { Authorization: `Bearer ${federated.token}` },
+      json: { scope: [CLOUD_PLATFORM_SCOPE] },
     },
     signal,
     { token: 'accessToken', expireTime: 'expireTime' },

@@ -7,8 +7,9 @@ import type { QuayAccessTokenSpec } from '../../api/generated/types.js';
 import type { KubeClient } from '../../kube/index.js';
 import { ProviderConfigError } from '../../providers/errors.js';
 import { operatorTransport, requestServiceAccountToken } from '../../providers/kubernetes/own-cluster.js';
-import { callWebhook, WebhookCallError, webhookUrl } from '../../providers/webhook/call.js';
+import { webhookUrl } from '../../providers/webhook/call.js';
 import { GeneratorError } from './errors.js';
+import { answerField, callTokenEndpoint } from './token-endpoint.js';
 
 const WHERE = 'QuayAccessToken generator';
 export const DEFAULT_QUAY_URL = 'quay.io';
@@ -56,39 +57,19 @@ export async function generateQuayAccessToken(
   const host = (full.url || DEFAULT_QUAY_URL).replace(/^https:\/\//, '').replace(/\/+$/, '');
   const saToken = await serviceAccountToken(client, namespace, full);
   const where = `Quay at ${host} (robot ${full.robotAccount})`;
-  let answer: { status: number; body: string };
-  try {
-    answer = await callWebhook({
-      url: webhookUrl('spec.url', `https://${host}/oauth2/federation/robot/token`),
+  const answer = await callTokenEndpoint(
+    WHERE,
+    where,
+    webhookUrl('spec.url', `https://${host}/oauth2/federation/robot/token`),
+    {
       method: 'GET',
       headers: { Authorization: `Basic ${Buffer.from(`${full.robotAccount}:${saToken}`).toString('base64')}` },
-      body: '',
       timeoutMs: TIMEOUT_MS,
-      signal,
-      caFields: 'the operator trust store (NODE_EXTRA_CA_CERTS)',
-    });
-  } catch (error) {
-    if (error instanceof WebhookCallError) {
-      throw new GeneratorError(error.kind === 'config' ? 'Invalid' : 'Unavailable', `${WHERE}: ${error.message}`);
-    }
-    throw error;
-  }
-  if (answer.status !== 200) {
-    const code = answer.status >= 500 || answer.status === 429 ? 'Unavailable' : 'Invalid';
-    const hint =
-      answer.status === 401 || answer.status === 403
-        ? "; check the robot account's federation settings (issuer and subject of the service account)"
-        : '';
-    throw new GeneratorError(code, `${WHERE}: ${where} answered ${answer.status}${hint}`);
-  }
-  let token: unknown;
-  try {
-    token = (JSON.parse(answer.body) as { token?: unknown }).token;
-  } catch {
-    throw new GeneratorError('Unavailable', `${WHERE}: ${where} did not answer with JSON`);
-  }
-  if (typeof token !== 'string' || token === '')
-    throw new GeneratorError('Unavailable', `${WHERE}: ${where} answered without a token`);
+    },
+    signal,
+    "check the robot account's federation settings (issuer and subject of the service account)",
+  );
+  const token = answerField(WHERE, where, answer, 'token');
   return {
     registry: utf8(host),
     auth: utf8(Buffer.from(`${full.robotAccount}:${token}`).toString('base64')),

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Resources } from '../../../src/kube/index.js';
-import { GeneratorError, GeneratorResources, resolveGenerator } from '../../../src/operator/generators/index.js';
+import { GeneratorResources, resolveGenerator } from '../../../src/operator/generators/index.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
 import { type AzureDouble, startAzureDouble } from '../../helpers/azure-double.js';
 import { integration } from '../../helpers/cluster.js';
@@ -14,11 +14,14 @@ import {
   createExternalSecret,
   createNamespace,
   decode,
+  generatorError,
   getSecret,
   type Harness,
   harness,
   reviewToken,
+  saveEnv,
   startTestOperator,
+  textOf,
   waitFor,
 } from './harness.js';
 
@@ -35,15 +38,13 @@ const MI2 = {
 };
 const WI = 'cccccccc-0000-4000-8000-00000000000c';
 const ENV_KEYS = ['AZURE_AUTHORITY_HOST', 'AZURE_POD_IDENTITY_AUTHORITY_HOST'] as const;
-const text = (map: Record<string, Uint8Array>) =>
-  Object.fromEntries(Object.entries(map).map(([k, v]) => [k, Buffer.from(v).toString('utf8')]));
 
 describe('ACRAccessToken generator', { skip: integration.skipReason }, () => {
   let h: Harness;
   let azure: AzureDouble;
   let ns: string;
   let op: OperatorHandle | undefined;
-  const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+  const restoreEnv = saveEnv(ENV_KEYS);
 
   const create = (name: string, spec: Record<string, unknown>) =>
     h.client.create(GeneratorResources.ACRAccessToken, {
@@ -53,16 +54,8 @@ describe('ACRAccessToken generator', { skip: integration.skipReason }, () => {
       spec: { registry: azure.registryHost, tenantId: TENANT, ...spec },
     });
   const generate = async (name: string) =>
-    text(await resolveGenerator(h.client, ns, { apiVersion, kind: 'ACRAccessToken', name }));
-  const failure = async (name: string) => {
-    try {
-      await generate(name);
-    } catch (error) {
-      assert.ok(error instanceof GeneratorError, String(error));
-      return error;
-    }
-    assert.fail(`ACRAccessToken ${name} generated data`);
-  };
+    textOf(await resolveGenerator(h.client, ns, { apiVersion, kind: 'ACRAccessToken', name }));
+  const failure = (name: string) => generatorError(() => generate(name), name);
   const sp = (secretKey = 'secret') => ({
     servicePrincipal: {
       secretRef: { clientId: { name: 'azure-sp', key: 'id' }, clientSecret: { name: 'azure-sp', key: secretKey } },
@@ -104,10 +97,7 @@ describe('ACRAccessToken generator', { skip: integration.skipReason }, () => {
   after(async () => {
     await op?.stop();
     await azure?.stop();
-    for (const [k, v] of Object.entries(savedEnv)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restoreEnv();
   });
 
   it('service principal: Azure AD token, exchanged at the registry for a refresh token', async () => {

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Resources } from '../../../src/kube/index.js';
-import { GeneratorError, GeneratorResources, resolveGenerator } from '../../../src/operator/generators/index.js';
+import { GeneratorResources, resolveGenerator } from '../../../src/operator/generators/index.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
 import { type AwsDouble, startAwsDouble } from '../../helpers/aws-double.js';
 import { integration } from '../../helpers/cluster.js';
@@ -16,19 +16,20 @@ import {
   createExternalSecret,
   createNamespace,
   decode,
+  generatorError,
   getExternalSecret,
   getSecret,
   type Harness,
   harness,
   readyOf,
   reviewToken,
+  saveEnv,
   startTestOperator,
+  textOf,
   waitFor,
 } from './harness.js';
 
 const apiVersion = 'generators.external-secrets.io/v1alpha1';
-const text = (map: Record<string, Uint8Array>) =>
-  Object.fromEntries(Object.entries(map).map(([k, v]) => [k, Buffer.from(v).toString('utf8')]));
 
 const USER = {
   name: 'ci',
@@ -51,7 +52,7 @@ describe('ECRAuthorizationToken and STSSessionToken generators', { skip: integra
   let aws: AwsDouble;
   let ns: string;
   let op: OperatorHandle | undefined;
-  const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+  const restoreEnv = saveEnv(ENV_KEYS);
   const userArn = () => `arn:aws:iam::${aws.account}:user/${USER.name}`;
 
   const keysRef = {
@@ -63,16 +64,9 @@ describe('ECRAuthorizationToken and STSSessionToken generators', { skip: integra
   const create = (kind: 'ECRAuthorizationToken' | 'STSSessionToken', name: string, spec: Record<string, unknown>) =>
     h.client.create(GeneratorResources[kind], { apiVersion, kind, metadata: { name, namespace: ns }, spec });
   const generate = async (kind: 'ECRAuthorizationToken' | 'STSSessionToken', name: string) =>
-    text(await resolveGenerator(h.client, ns, { apiVersion, kind, name }));
-  const failure = async (kind: 'ECRAuthorizationToken' | 'STSSessionToken', name: string) => {
-    try {
-      await generate(kind, name);
-    } catch (error) {
-      assert.ok(error instanceof GeneratorError, String(error));
-      return error;
-    }
-    assert.fail(`${kind} ${name} generated data`);
-  };
+    textOf(await resolveGenerator(h.client, ns, { apiVersion, kind, name }));
+  const failure = (kind: 'ECRAuthorizationToken' | 'STSSessionToken', name: string) =>
+    generatorError(() => generate(kind, name), name);
   const callsSince = (start: number) =>
     aws.calls.slice(start).map((c) => `${c.service} ${c.action} ${c.region} ${c.caller} ${c.status}`);
 
@@ -105,10 +99,7 @@ describe('ECRAuthorizationToken and STSSessionToken generators', { skip: integra
   after(async () => {
     await op?.stop();
     await aws?.stop();
-    for (const [k, v] of Object.entries(savedEnv)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restoreEnv();
   });
 
   it('ECR: a docker login for the account registry of the region, signed with the keys of a Secret', async () => {

@@ -15,7 +15,7 @@ import { integration } from '../../helpers/cluster.js';
 import { type EsoProcess, esoVersion } from '../../helpers/eso-oracle.js';
 import { caFile } from '../../helpers/test-ca.js';
 import { compareCase, type DiffCase, skip, startBoth, stopBoth } from './eso-differential-harness.js';
-import { createNamespace, type Harness, harness, reviewToken } from './harness.js';
+import { createNamespace, type Harness, harness, reviewToken, saveEnv } from './harness.js';
 
 const apiVersion = 'generators.external-secrets.io/v1alpha1';
 const TENANT = '72f988bf-0000-4000-8000-000000000002';
@@ -45,7 +45,7 @@ describe(
     let nsCustos: string;
     let eso: EsoProcess | undefined;
     let op: OperatorHandle | undefined;
-    const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+    const restoreEnv = saveEnv(ENV_KEYS);
 
     const generator = (name: string, spec: Record<string, unknown>) => async (hh: Harness, namespace: string) => {
       await hh.client.create(GeneratorResources.ACRAccessToken, {
@@ -140,10 +140,7 @@ describe(
     after(async () => {
       await stopBoth(eso, op);
       await azure?.stop();
-      for (const [k, v] of Object.entries(savedEnv)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
+      restoreEnv();
     });
 
     for (const c of cases) {

@@ -18,7 +18,7 @@ import { type AwsDouble, startAwsDouble } from '../../helpers/aws-double.js';
 import { integration } from '../../helpers/cluster.js';
 import { type EsoProcess, esoVersion } from '../../helpers/eso-oracle.js';
 import { compareCase, type DiffCase, skip, startBoth, stopBoth } from './eso-differential-harness.js';
-import { createNamespace, type Harness, harness, reviewToken } from './harness.js';
+import { createNamespace, type Harness, harness, reviewToken, saveEnv } from './harness.js';
 
 const USER = {
   name: 'ci',
@@ -58,7 +58,7 @@ describe(
     let eso: EsoProcess | undefined;
     let op: OperatorHandle | undefined;
     let certDir: string | undefined;
-    const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+    const restoreEnv = saveEnv(ENV_KEYS);
 
     const generator =
       (kind: 'ECRAuthorizationToken' | 'STSSessionToken', name: string, spec: Record<string, unknown>) =>
@@ -216,10 +216,7 @@ describe(
     after(async () => {
       await stopBoth(eso, op);
       await aws?.stop();
-      for (const [k, v] of Object.entries(savedEnv)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
+      restoreEnv();
       if (certDir) rmSync(certDir, { recursive: true, force: true });
     });
 

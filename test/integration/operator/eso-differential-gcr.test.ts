@@ -15,7 +15,7 @@ import { type EsoProcess, esoVersion } from '../../helpers/eso-oracle.js';
 import { type GoogleDouble, startGoogleDouble } from '../../helpers/google-double.js';
 import { caFile } from '../../helpers/test-ca.js';
 import { compareCase, type DiffCase, skip, startBoth, stopBoth } from './eso-differential-harness.js';
-import { createNamespace, decode, getSecret, type Harness, harness, reviewToken } from './harness.js';
+import { createNamespace, decode, getSecret, type Harness, harness, reviewToken, saveEnv } from './harness.js';
 
 const apiVersion = 'generators.external-secrets.io/v1alpha1';
 const PULLER = 'puller@custos-test.iam.gserviceaccount.com';
@@ -32,11 +32,7 @@ describe(
     let nsCustos: string;
     let eso: EsoProcess | undefined;
     let op: OperatorHandle | undefined;
-    const saved = {
-      GCE_METADATA_HOST: process.env.GCE_METADATA_HOST,
-      HTTPS_PROXY: process.env.HTTPS_PROXY,
-      SSL_CERT_FILE: process.env.SSL_CERT_FILE,
-    };
+    const restoreEnv = saveEnv(['GCE_METADATA_HOST', 'HTTPS_PROXY', 'SSL_CERT_FILE']);
 
     const generator = (name: string, auth: Record<string, unknown>) => async (hh: Harness, namespace: string) => {
       await hh.client.create(GeneratorResources.GCRAccessToken, {
@@ -126,10 +122,7 @@ describe(
     after(async () => {
       await stopBoth(eso, op);
       await google?.stop();
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
+      restoreEnv();
     });
 
     for (const c of cases) {

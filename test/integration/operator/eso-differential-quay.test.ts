@@ -11,7 +11,7 @@ import { type EsoProcess, esoVersion } from '../../helpers/eso-oracle.js';
 import { type QuayDouble, startQuayDouble } from '../../helpers/quay-double.js';
 import { caFile } from '../../helpers/test-ca.js';
 import { compareCase, type DiffCase, skip, startBoth, stopBoth } from './eso-differential-harness.js';
-import { createNamespace, type Harness, harness, reviewToken } from './harness.js';
+import { createNamespace, type Harness, harness, reviewToken, saveEnv } from './harness.js';
 
 const apiVersion = 'generators.external-secrets.io/v1alpha1';
 const ENV_KEYS = ['SSL_CERT_FILE', 'KUBECONFIG'] as const;
@@ -26,7 +26,7 @@ describe(
     let nsCustos: string;
     let eso: EsoProcess | undefined;
     let op: OperatorHandle | undefined;
-    const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+    const restoreEnv = saveEnv(ENV_KEYS);
 
     const generator = (name: string, robotAccount: string) => async (hh: Harness, namespace: string) => {
       await hh.client.create(GeneratorResources.QuayAccessToken, {
@@ -91,10 +91,7 @@ describe(
     after(async () => {
       await stopBoth(eso, op);
       await quay?.stop();
-      for (const [k, v] of Object.entries(savedEnv)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
+      restoreEnv();
     });
 
     for (const c of cases) {

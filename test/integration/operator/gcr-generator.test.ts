@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Resources } from '../../../src/kube/index.js';
-import { GeneratorError, GeneratorResources, resolveGenerator } from '../../../src/operator/generators/index.js';
+import { GeneratorResources, resolveGenerator } from '../../../src/operator/generators/index.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
 import { integration } from '../../helpers/cluster.js';
 import { type GoogleDouble, startGoogleDouble, TOKEN_SECONDS } from '../../helpers/google-double.js';
@@ -18,11 +18,14 @@ import {
   createExternalSecret,
   createNamespace,
   decode,
+  generatorError,
   getSecret,
   type Harness,
   harness,
   reviewToken,
+  saveEnv,
   startTestOperator,
+  textOf,
   waitFor,
 } from './harness.js';
 
@@ -31,8 +34,6 @@ const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 const PULLER = 'puller@custos-test.iam.gserviceaccount.com';
 const NODE = 'node@custos-test.iam.gserviceaccount.com';
 const GAR_READER = 'gar-reader@custos-test.iam.gserviceaccount.com';
-const text = (map: Record<string, Uint8Array>) =>
-  Object.fromEntries(Object.entries(map).map(([k, v]) => [k, Buffer.from(v).toString('utf8')]));
 
 describe('GCRAccessToken generator', { skip: integration.skipReason }, () => {
   let h: Harness;
@@ -40,11 +41,7 @@ describe('GCRAccessToken generator', { skip: integration.skipReason }, () => {
   let ns: string;
   let op: OperatorHandle | undefined;
   let dir: string;
-  const saved = {
-    host: process.env.GCE_METADATA_HOST,
-    file: process.env.GOOGLE_APPLICATION_CREDENTIALS,
-    proxy: process.env.HTTPS_PROXY,
-  };
+  const restoreEnv = saveEnv(['GCE_METADATA_HOST', 'GOOGLE_APPLICATION_CREDENTIALS', 'HTTPS_PROXY']);
 
   const create = (name: string, auth: Record<string, unknown>) =>
     h.client.create(GeneratorResources.GCRAccessToken, {
@@ -54,16 +51,8 @@ describe('GCRAccessToken generator', { skip: integration.skipReason }, () => {
       spec: { projectID: 'custos-test', auth },
     });
   const generate = async (name: string) =>
-    text(await resolveGenerator(h.client, ns, { apiVersion, kind: 'GCRAccessToken', name }));
-  const failure = async (name: string) => {
-    try {
-      await generate(name);
-    } catch (error) {
-      assert.ok(error instanceof GeneratorError, String(error));
-      return error;
-    }
-    assert.fail(`GCRAccessToken ${name} generated data`);
-  };
+    textOf(await resolveGenerator(h.client, ns, { apiVersion, kind: 'GCRAccessToken', name }));
+  const failure = (name: string) => generatorError(() => generate(name), name);
   const keyRef = (key: string) => ({ secretRef: { secretAccessKeySecretRef: { name: 'gcp-keys', key } } });
   const expiryNear = (expiry: string | undefined, before: number) => {
     const seconds = Number(expiry);
@@ -110,14 +99,7 @@ describe('GCRAccessToken generator', { skip: integration.skipReason }, () => {
     await op?.stop();
     await google?.stop();
     rmSync(dir, { recursive: true, force: true });
-    for (const [k, v] of [
-      ['GCE_METADATA_HOST', saved.host],
-      ['GOOGLE_APPLICATION_CREDENTIALS', saved.file],
-      ['HTTPS_PROXY', saved.proxy],
-    ] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restoreEnv();
   });
 
   it('a service account key from a Secret: a docker login for the registry, valid as long as Google says', async () => {

@@ -5,6 +5,7 @@ import pino from 'pino';
 import type { ExternalSecretSpec } from '../../../src/api/generated/types.js';
 import { installCrds } from '../../../src/api/install.js';
 import { isNotFound, KubeClient, type KubeObject, Resources } from '../../../src/kube/index.js';
+import { GeneratorError } from '../../../src/operator/generators/index.js';
 import { type OperatorHandle, type OperatorOptions, startOperator } from '../../../src/operator/index.js';
 import { OperatorResources } from '../../../src/operator/resources.js';
 import { integration, uniqueName } from '../../helpers/cluster.js';
@@ -193,4 +194,31 @@ export async function reviewToken(h: Harness, token: string, audiences: string[]
   );
   const status = (review as { status?: { authenticated?: boolean; user?: { username?: string } } }).status;
   return status?.authenticated ? status.user?.username : undefined;
+}
+
+/** Generated data (or a Secret's bytes) as text. */
+export function textOf(map: Record<string, Uint8Array>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, Buffer.from(v).toString('utf8')]));
+}
+
+/** The GeneratorError `run` throws; fails the test if it generates data or throws anything else. */
+export async function generatorError(run: () => Promise<unknown>, what: string): Promise<GeneratorError> {
+  try {
+    await run();
+  } catch (error) {
+    if (error instanceof GeneratorError) return error;
+    throw new Error(`${what} failed with ${String(error)}, not a GeneratorError`);
+  }
+  throw new Error(`${what} generated data`);
+}
+
+/** Remembers `keys` of process.env; the returned function puts them back as they were. */
+export function saveEnv(keys: readonly string[]): () => void {
+  const saved = keys.map((key) => [key, process.env[key]] as const);
+  return () => {
+    for (const [key, value] of saved) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Resources } from '../../../src/kube/index.js';
-import { GeneratorError, GeneratorResources, resolveGenerator } from '../../../src/operator/generators/index.js';
+import { GeneratorResources, resolveGenerator } from '../../../src/operator/generators/index.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
 import { integration } from '../../helpers/cluster.js';
 import { type QuayDouble, startQuayDouble } from '../../helpers/quay-double.js';
@@ -13,17 +13,17 @@ import {
   createExternalSecret,
   createNamespace,
   decode,
+  generatorError,
   getSecret,
   type Harness,
   harness,
   reviewToken,
   startTestOperator,
+  textOf,
   waitFor,
 } from './harness.js';
 
 const apiVersion = 'generators.external-secrets.io/v1alpha1';
-const text = (map: Record<string, Uint8Array>) =>
-  Object.fromEntries(Object.entries(map).map(([k, v]) => [k, Buffer.from(v).toString('utf8')]));
 
 describe('QuayAccessToken generator', { skip: integration.skipReason }, () => {
   let h: Harness;
@@ -39,16 +39,8 @@ describe('QuayAccessToken generator', { skip: integration.skipReason }, () => {
       spec: { url: quay.host, ...spec },
     });
   const generate = async (name: string) =>
-    text(await resolveGenerator(h.client, ns, { apiVersion, kind: 'QuayAccessToken', name }));
-  const failure = async (name: string) => {
-    try {
-      await generate(name);
-    } catch (error) {
-      assert.ok(error instanceof GeneratorError, String(error));
-      return error;
-    }
-    assert.fail(`QuayAccessToken ${name} generated data`);
-  };
+    textOf(await resolveGenerator(h.client, ns, { apiVersion, kind: 'QuayAccessToken', name }));
+  const failure = (name: string) => generatorError(() => generate(name), name);
 
   before(async () => {
     h = await harness();
@@ -91,7 +83,7 @@ describe('QuayAccessToken generator', { skip: integration.skipReason }, () => {
     assert.equal(stranger.code, 'Invalid');
     assert.match(
       stranger.message,
-      /Quay at 127\.0\.0\.1:\d+ \(robot myorg\+puller\) answered 401; check the robot account's federation settings/,
+      /Quay at 127\.0\.0\.1:\d+ \(robot myorg\+puller\) answered 401: Unauthorized: no federation configuration matches the token; check the robot account's federation settings/,
     );
     await create('no-audience', { robotAccount: 'myorg+puller', serviceAccountRef: { name: 'puller' } });
     assert.match((await failure('no-audience')).message, /answered 401/);

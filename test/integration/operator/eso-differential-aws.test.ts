@@ -15,7 +15,7 @@ import { Resources } from '../../../src/kube/index.js';
 import { GeneratorResources } from '../../../src/operator/generators/index.js';
 import type { OperatorHandle } from '../../../src/operator/index.js';
 import { type AwsDouble, startAwsDouble } from '../../helpers/aws-double.js';
-import { integration } from '../../helpers/cluster.js';
+import { integration, uniqueName } from '../../helpers/cluster.js';
 import { type EsoProcess, esoVersion } from '../../helpers/eso-oracle.js';
 import { compareCase, type DiffCase, skip, startBoth, stopBoth } from './eso-differential-harness.js';
 import { createNamespace, type Harness, harness, reviewToken, saveEnv } from './harness.js';
@@ -40,6 +40,7 @@ const ENV_KEYS = [
   'KUBECONFIG',
 ];
 const apiVersion = 'generators.external-secrets.io/v1alpha1';
+const clusterGenerator = uniqueName('ecr-cluster');
 const keysRef = {
   secretRef: {
     accessKeyIDSecretRef: { name: 'aws-keys', key: 'id' },
@@ -109,6 +110,13 @@ describe(
           })(hh, namespace);
         },
         spec: fromGenerator('ECRAuthorizationToken', 'ecr-irsa'),
+      },
+      {
+        // A ClusterGenerator wrapping the ECR spec: the keys Secret is read in each referencing namespace.
+        name: 'ecr-cluster-generator',
+        spec: {
+          dataFrom: [{ sourceRef: { generatorRef: { apiVersion, kind: 'ClusterGenerator', name: clusterGenerator } } }],
+        },
       },
       {
         name: 'ecr-dockerconfig',
@@ -210,11 +218,21 @@ describe(
         AWS_CA_BUNDLE: join(certDir, 'ca.pem'),
         KUBECONFIG: kubeconfigPath,
       });
+      await h.client.create(GeneratorResources.ClusterGenerator, {
+        apiVersion,
+        kind: 'ClusterGenerator',
+        metadata: { name: clusterGenerator },
+        spec: {
+          kind: 'ECRAuthorizationToken',
+          generator: { ecrAuthorizationTokenSpec: { region: 'eu-west-1', auth: keysRef } },
+        },
+      });
       ({ eso, op } = await startBoth(h, kubeconfigPath, nsEso, nsCustos));
     });
 
     after(async () => {
       await stopBoth(eso, op);
+      await h.client.delete(GeneratorResources.ClusterGenerator, clusterGenerator).catch(() => undefined);
       await aws?.stop();
       restoreEnv();
       if (certDir) rmSync(certDir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import type { Schema } from './schema/dsl.js';
 import { externalSecretSpec, externalSecretStatus } from './schema/externalsecret.js';
 import {
   acrAccessTokenSpec,
+  cloudsmithAccessTokenSpec,
   clusterGeneratorSpec,
   ecrAuthorizationTokenSpec,
   fakeSpec,
@@ -323,6 +324,17 @@ export const KINDS: readonly KindDefinition[] = [
     storageVersion: 'v1alpha1',
     spec: acrAccessTokenSpec,
     description: 'ACRAccessToken gets a token for Azure Container Registry with Azure AD credentials.',
+  },
+  {
+    group: GENERATORS_GROUP,
+    kind: 'CloudsmithAccessToken',
+    plural: 'cloudsmithaccesstokens',
+    singular: 'cloudsmithaccesstoken',
+    scope: 'Namespaced',
+    categories: generatorCategories,
+    storageVersion: 'v1alpha1',
+    spec: cloudsmithAccessTokenSpec,
+    description: 'CloudsmithAccessToken gets a Cloudsmith token by OIDC with a service account token.',
   },
   {
     group: GENERATORS_GROUP,

@@ -1065,6 +1065,17 @@ export interface AzureACRWorkloadIdentityAuth {
   serviceAccountRef?: ServiceAccountSelector;
 }
 
+export interface CloudsmithAccessTokenSpec {
+  /** Cloudsmith API URL; default https://api.cloudsmith.io. */
+  apiUrl?: string;
+  /** Organization slug in Cloudsmith. */
+  orgSlug: string;
+  /** Service (account) slug in Cloudsmith, set up for OIDC. */
+  serviceSlug: string;
+  /** A ServiceAccount whose token is requested (with audiences). */
+  serviceAccountRef: ServiceAccountSelector;
+}
+
 export interface ClusterGeneratorSpec {
   /** Kind of the generator in spec.generator. */
   kind:
@@ -1094,8 +1105,7 @@ export interface GeneratorSpec {
   acrAccessTokenSpec?: ACRAccessTokenSpec;
   /** Not implemented by Custos; kept as written. */
   beyondtrustWorkloadCredentialsDynamicSecretSpec?: Record<string, unknown>;
-  /** Not implemented by Custos; kept as written. */
-  cloudsmithAccessTokenSpec?: Record<string, unknown>;
+  cloudsmithAccessTokenSpec?: CloudsmithAccessTokenSpec;
   ecrAuthorizationTokenSpec?: ECRAuthorizationTokenSpec;
   fakeSpec?: FakeGeneratorSpec;
   gcrAccessTokenSpec?: GCRAccessTokenSpec;
@@ -1272,6 +1282,14 @@ export interface ACRAccessToken {
   kind: 'ACRAccessToken';
   metadata: V1ObjectMeta;
   spec?: ACRAccessTokenSpec;
+}
+
+/** CloudsmithAccessToken gets a Cloudsmith token by OIDC with a service account token. */
+export interface CloudsmithAccessToken {
+  apiVersion: 'generators.external-secrets.io/v1alpha1';
+  kind: 'CloudsmithAccessToken';
+  metadata: V1ObjectMeta;
+  spec?: CloudsmithAccessTokenSpec;
 }
 
 /** ClusterGenerator is a generator usable from every namespace. */

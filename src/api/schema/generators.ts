@@ -307,6 +307,19 @@ export const acrAccessTokenSpec = named(
   ),
 );
 
+export const cloudsmithAccessTokenSpec = named(
+  'CloudsmithAccessTokenSpec',
+  obj(
+    {
+      apiUrl: str({ description: 'Cloudsmith API URL; default https://api.cloudsmith.io.' }),
+      orgSlug: str({ description: 'Organization slug in Cloudsmith.' }),
+      serviceSlug: str({ description: 'Service (account) slug in Cloudsmith, set up for OIDC.' }),
+      serviceAccountRef: serviceAccountSelector,
+    },
+    { required: ['orgSlug', 'serviceSlug', 'serviceAccountRef'] },
+  ),
+);
+
 /** The generators Custos models; every other kind is kept verbatim inside ClusterGenerator. */
 export const GENERATOR_SPECS: Partial<Record<GeneratorKind, Schema>> = {
   Password: passwordSpec,
@@ -322,6 +335,7 @@ export const GENERATOR_SPECS: Partial<Record<GeneratorKind, Schema>> = {
   GCRAccessToken: gcrAccessTokenSpec,
   QuayAccessToken: quayAccessTokenSpec,
   ACRAccessToken: acrAccessTokenSpec,
+  CloudsmithAccessToken: cloudsmithAccessTokenSpec,
 };
 
 export const clusterGeneratorSpec = named(

@@ -10,11 +10,9 @@
 import { readFile } from 'node:fs/promises';
 import type { ACRAccessTokenSpec, ServiceAccountSelector } from '../../api/generated/types.js';
 import { isNotFound, type KubeClient, Resources } from '../../kube/index.js';
-import { ProviderConfigError } from '../../providers/errors.js';
-import { operatorTransport, requestServiceAccountToken } from '../../providers/kubernetes/own-cluster.js';
 import { webhookUrl } from '../../providers/webhook/call.js';
 import { GeneratorError } from './errors.js';
-import { readSecretKey } from './inputs.js';
+import { readSecretKey, serviceAccountToken } from './inputs.js';
 import { answerField, callTokenEndpoint } from './token-endpoint.js';
 
 const WHERE = 'ACRAccessToken generator';
@@ -23,7 +21,6 @@ export const CLIENT_ID_ANNOTATION = 'azure.workload.identity/client-id';
 export const TENANT_ID_ANNOTATION = 'azure.workload.identity/tenant-id';
 const FEDERATION_AUDIENCE = 'api://AzureADTokenExchange';
 const DEFAULT_IMDS = 'http://169.254.169.254';
-const SA_TOKEN_SECONDS = 3600;
 
 /** Azure clouds: login host, the Resource Manager audience and the classic management endpoint (ESO's table). */
 const CLOUDS: Record<string, { login: string; arm: string; management: string }> = {
@@ -185,15 +182,9 @@ async function federatedCredential(
   ] as const) {
     if (!value) throw invalid(`service account "${namespace}/${ref.name}" has no ${annotation} annotation`);
   }
-  try {
-    const transport = operatorTransport(client.kubeConfig);
-    const audiences = [FEDERATION_AUDIENCE, ...(ref.audiences ?? [])];
-    const issued = await requestServiceAccountToken(transport, namespace, ref.name, audiences, SA_TOKEN_SECONDS);
-    return { clientId: clientId as string, tenantId: tenantId as string, assertion: issued.token };
-  } catch (error) {
-    if (error instanceof ProviderConfigError) throw invalid(error.message);
-    throw error;
-  }
+  const audiences = [FEDERATION_AUDIENCE, ...(ref.audiences ?? [])];
+  const assertion = await serviceAccountToken(client, namespace, ref.name, audiences, WHERE);
+  return { clientId: clientId as string, tenantId: tenantId as string, assertion };
 }
 
 async function workloadIdentityToken(

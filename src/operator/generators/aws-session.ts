@@ -6,11 +6,9 @@
 // assume that role (sts:AssumeRole). The SDK is loaded on first use so operators without AWS generators never pay for it.
 import type { AWSAuth, SecretKeySelector } from '../../api/generated/types.js';
 import { isNotFound, type KubeClient, Resources } from '../../kube/index.js';
-import { ProviderConfigError } from '../../providers/errors.js';
-import { operatorTransport, requestServiceAccountToken } from '../../providers/kubernetes/own-cluster.js';
 import { proxyRoutingAgent } from '../../providers/proxy.js';
 import { GeneratorError } from './errors.js';
-import { readSecretKey } from './inputs.js';
+import { readSecretKey, serviceAccountToken } from './inputs.js';
 
 export const ROLE_ARN_ANNOTATION = 'eks.amazonaws.com/role-arn';
 export const AUDIENCE_ANNOTATION = 'eks.amazonaws.com/audience';
@@ -108,15 +106,7 @@ async function webIdentityCredentials(
     );
   }
   const audiences = [annotations[AUDIENCE_ANNOTATION] || DEFAULT_WEB_IDENTITY_AUDIENCE, ...(ref.audiences ?? [])];
-  let token: string;
-  try {
-    const transport = operatorTransport(client.kubeConfig);
-    token = (await requestServiceAccountToken(transport, namespace, ref.name, audiences, WEB_IDENTITY_TOKEN_SECONDS))
-      .token;
-  } catch (error) {
-    if (error instanceof ProviderConfigError) throw new GeneratorError('Invalid', `${where}: ${error.message}`);
-    throw error;
-  }
+  const token = await serviceAccountToken(client, namespace, ref.name, audiences, where, WEB_IDENTITY_TOKEN_SECONDS);
   const { fromWebToken } = await import('@aws-sdk/credential-providers');
   return fromWebToken({
     roleArn,

@@ -6,16 +6,14 @@
 // from spec.auth.workloadIdentity or, where missing, from the node's metadata server.
 import type { GCPWorkloadIdentity } from '../../api/generated/types.js';
 import { isNotFound, type KubeClient, Resources } from '../../kube/index.js';
-import { ProviderConfigError } from '../../providers/errors.js';
-import { operatorTransport, requestServiceAccountToken } from '../../providers/kubernetes/own-cluster.js';
 import { webhookUrl } from '../../providers/webhook/call.js';
 import { GeneratorError } from './errors.js';
 import { CLOUD_PLATFORM_SCOPE, invalid, metadataHost, metadataValue, tokenCall, WHERE } from './google-auth.js';
+import { serviceAccountToken } from './inputs.js';
 
 export const GCP_SA_ANNOTATION = 'iam.gke.io/gcp-service-account';
 const SECURE_TOKEN_URL = 'https://securetoken.googleapis.com/v1/identitybindingtoken';
 const IAM_CREDENTIALS_URL = 'https://iamcredentials.googleapis.com/v1';
-const SA_TOKEN_SECONDS = 3600;
 
 async function clusterSetting(value: string | undefined, path: string, field: string, signal?: AbortSignal) {
   if (value) return value;
@@ -63,21 +61,8 @@ export async function workloadIdentityToken(
   const idPool = `${project}.svc.id.goog`;
   const idProvider = `https://container.googleapis.com/v1/projects/${project}/locations/${location}/clusters/${cluster}`;
 
-  let subjectToken: string;
-  try {
-    const audiences = [idPool, ...(identity.serviceAccountRef.audiences ?? [])];
-    const issued = await requestServiceAccountToken(
-      operatorTransport(client.kubeConfig),
-      namespace,
-      name,
-      audiences,
-      SA_TOKEN_SECONDS,
-    );
-    subjectToken = issued.token;
-  } catch (error) {
-    if (error instanceof ProviderConfigError) throw invalid(error.message);
-    throw error;
-  }
+  const audiences = [idPool, ...(identity.serviceAccountRef.audiences ?? [])];
+  const subjectToken = await serviceAccountToken(client, namespace, name, audiences, WHERE);
   const federated = await tokenCall(
     `Google's Security Token Service for service account "${namespace}/${name}" (pool ${idPool})`,
     webhookUrl('the Security Token Service', SECURE_TOKEN_URL),

@@ -1,7 +1,8 @@
 // Generators (generators.external-secrets.io/v1alpha1): Password, UUID, Fake, SSHKey, MFA, Webhook,
-// GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken, GCRAccessToken, QuayAccessToken, ACRAccessToken and ClusterGenerator, plus the resolver that turns a generatorRef into generated data.
+// GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken, GCRAccessToken, QuayAccessToken, ACRAccessToken, CloudsmithAccessToken and ClusterGenerator, plus the resolver that turns a generatorRef into generated data.
 export { ACR_USERNAME, generateACRAccessToken } from './acr.js';
 export { awsCredentials, ROLE_ARN_ANNOTATION } from './aws-session.js';
+export { DEFAULT_CLOUDSMITH_API, generateCloudsmithAccessToken } from './cloudsmith.js';
 export { ECR_PUBLIC_REGION, generateECRAuthorizationToken } from './ecr.js';
 export { base32, encodeBytes, PASSWORD_ENCODINGS, type PasswordEncoding } from './encoding.js';
 export { GeneratorError, type GeneratorErrorCode, isForeignGenerator } from './errors.js';

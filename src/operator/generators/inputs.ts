@@ -1,6 +1,9 @@
-// What generators read from the referencing object's namespace (seed, key and credential Secrets, CA ConfigMaps),
-// with the errors every generator gives: a missing object is NotFound, a missing key is Invalid naming the field.
+// What generators read from the referencing object's namespace (seed, key and credential Secrets, CA ConfigMaps,
+// service account tokens), with the errors every generator gives: a missing object is NotFound, a missing key is
+// Invalid naming the field.
 import { isNotFound, type KubeClient, type KubeObject, Resources } from '../../kube/index.js';
+import { ProviderConfigError } from '../../providers/errors.js';
+import { operatorTransport, requestServiceAccountToken } from '../../providers/kubernetes/own-cluster.js';
 import { GeneratorError } from './errors.js';
 
 export type InputObject = KubeObject & { data?: Record<string, string> };
@@ -49,4 +52,25 @@ export async function readSecretKey(
     );
   }
   return Buffer.from(encoded, 'base64');
+}
+
+/**
+ * A token of service account `name` in `namespace` for `audiences` (TokenRequest, one hour unless `seconds` says
+ * otherwise), for generators that federate with it; a missing account is an Invalid error prefixed with `where`.
+ */
+export async function serviceAccountToken(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  audiences: string[] | undefined,
+  where: string,
+  seconds = 3600,
+): Promise<string> {
+  try {
+    const transport = operatorTransport(client.kubeConfig);
+    return (await requestServiceAccountToken(transport, namespace, name, audiences, seconds)).token;
+  } catch (error) {
+    if (error instanceof ProviderConfigError) throw new GeneratorError('Invalid', `${where}: ${error.message}`);
+    throw error;
+  }
 }

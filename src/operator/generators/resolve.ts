@@ -6,10 +6,11 @@
 // the keys of the JSON object it answers, GithubAccessToken -> `token`, VaultDynamicSecret -> the keys of Vault's answer, ECRAuthorizationToken -> `username`,
 // `password`, `proxy_endpoint`, `expires_at`, STSSessionToken -> `access_key_id`, `secret_access_key`, `session_token`, `expiration`,
 // GCRAccessToken -> `username`, `password`, `expiry`, QuayAccessToken -> `registry`, `auth`, `expiry`,
-// ACRAccessToken -> `username`, `password`. MFA's seed and Webhook's Secrets are read from the referencing object's
+// ACRAccessToken -> `username`, `password`, CloudsmithAccessToken -> `auth`, `expiry`. MFA's seed and Webhook's Secrets are read from the referencing object's
 // namespace, also through a ClusterGenerator (as ESO does).
 import type {
   ACRAccessTokenSpec,
+  CloudsmithAccessTokenSpec,
   ClusterGeneratorSpec,
   ECRAuthorizationTokenSpec,
   FakeGeneratorSpec,
@@ -28,6 +29,7 @@ import type {
 import { clusterGeneratorKey, GENERATOR_KINDS, type GeneratorKind } from '../../api/schema/generator-kinds.js';
 import { isNotFound, type KubeClient, type KubeObject, type ResourceType } from '../../kube/index.js';
 import { generateACRAccessToken } from './acr.js';
+import { generateCloudsmithAccessToken } from './cloudsmith.js';
 import { generateECRAuthorizationToken } from './ecr.js';
 import { GeneratorError } from './errors.js';
 import { generateFake } from './fake.js';
@@ -61,6 +63,7 @@ export const SUPPORTED_GENERATOR_KINDS = [
   'GCRAccessToken',
   'QuayAccessToken',
   'ACRAccessToken',
+  'CloudsmithAccessToken',
 ] as const;
 export type SupportedGeneratorKind = (typeof SUPPORTED_GENERATOR_KINDS)[number];
 /** The kinds that need nothing but their spec (the others read Secrets or call out). */
@@ -84,6 +87,7 @@ export const GeneratorResources = {
   GCRAccessToken: generatorType('gcraccesstokens', 'GCRAccessToken', true),
   QuayAccessToken: generatorType('quayaccesstokens', 'QuayAccessToken', true),
   ACRAccessToken: generatorType('acraccesstokens', 'ACRAccessToken', true),
+  CloudsmithAccessToken: generatorType('cloudsmithaccesstokens', 'CloudsmithAccessToken', true),
   ClusterGenerator: generatorType('clustergenerators', 'ClusterGenerator', false),
 } as const satisfies Record<SupportedGeneratorKind | 'ClusterGenerator', ResourceType>;
 
@@ -152,6 +156,10 @@ async function runGeneratorWithInputs(
   }
   if (kind === 'GCRAccessToken') {
     return generateGCRAccessToken(client, namespace, spec as Partial<GCRAccessTokenSpec> | undefined, options.signal);
+  }
+  if (kind === 'CloudsmithAccessToken') {
+    const cloudsmith = spec as Partial<CloudsmithAccessTokenSpec> | undefined;
+    return generateCloudsmithAccessToken(client, namespace, cloudsmith, options.signal);
   }
   if (kind === 'ACRAccessToken') {
     return generateACRAccessToken(client, namespace, spec as Partial<ACRAccessTokenSpec> | undefined, options.signal);

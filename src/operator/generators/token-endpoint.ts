@@ -2,7 +2,8 @@
 // endpoints, Quay's federation endpoint): a form, JSON or empty body, the answer's JSON on success, and every
 // failure as a GeneratorError that says which service answered what -- refusals (4xx) are Invalid, 429, 5xx and
 // unreachable services Unavailable. The service's own reason is kept (OAuth's error and error_description, Google's
-// {error: {status, message}}, a registry's {errors: [{code, message}]}), cut to one line; never a token.
+// {error: {status, message}}, a registry's {errors: [{code, message}]}, {message} or {detail}), cut to one line;
+// never a token.
 import { callWebhook, WebhookCallError } from '../../providers/webhook/call.js';
 import { GeneratorError } from './errors.js';
 
@@ -34,7 +35,7 @@ function reasonOf(body: Record<string, unknown>): string {
     const first = body.errors[0] as Record<string, unknown>;
     parts = [first.code, first.message];
   } else {
-    parts = [error, body.error_description ?? body.message];
+    parts = [error, body.error_description ?? body.message ?? body.detail];
   }
   return parts
     .filter((p) => typeof p === 'string' && p !== '')
@@ -111,4 +112,16 @@ export function answerField(where: string, what: string, answer: TokenEndpointAn
     throw new GeneratorError('Unavailable', `${where}: ${what} answered without ${field}`);
   }
   return value;
+}
+
+/** The exp claim of a JWT a service answered, written as Go's strconv.FormatFloat(exp, 'f', -1, 64) writes it. */
+export function jwtExpiry(where: string, what: string, token: string): string {
+  let claims: { exp?: unknown } = {};
+  try {
+    claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
+  } catch {
+    throw new GeneratorError('Unavailable', `${where}: ${what} is not a JWT`);
+  }
+  if (typeof claims.exp !== 'number') throw new GeneratorError('Unavailable', `${where}: ${what} has no exp claim`);
+  return Number.isInteger(claims.exp) ? claims.exp.toFixed(0) : String(claims.exp);
 }

@@ -20,7 +20,7 @@ describe('custos crds', { skip: integration.skipReason }, () => {
     const committed = parseAllDocuments(readFileSync(join(root, 'deploy/crds/bundle.yaml'), 'utf8'))
       .map((d) => d.toJSON())
       .filter(Boolean);
-    assert.equal(printed.length, 20);
+    assert.equal(printed.length, 21);
     assert.deepEqual(printed, committed);
   });
 

@@ -184,7 +184,7 @@ describe('resolveGenerator on a real API server', { skip: integration.skipReason
       (e: unknown) =>
         e instanceof GeneratorError &&
         e.code === 'Unsupported' &&
-        /supported: Password, UUID, Fake, SSHKey, MFA, Webhook, GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken, GCRAccessToken, QuayAccessToken, ACRAccessToken/.test(
+        /supported: Password, UUID, Fake, SSHKey, MFA, Webhook, GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken, GCRAccessToken, QuayAccessToken, ACRAccessToken, CloudsmithAccessToken/.test(
           e.message,
         ),
     );

@@ -31,9 +31,10 @@ function specOf(name: string, version?: string): Schema {
 }
 
 describe('CRD definitions', () => {
-  it('cover the ESO kinds and the Password, Fake, UUID, SSHKey, MFA, Webhook, GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken, GCRAccessToken, QuayAccessToken, ACRAccessToken and ClusterGenerator generators', () => {
+  it('cover the ESO kinds and the Password, Fake, UUID, SSHKey, MFA, Webhook, GithubAccessToken, VaultDynamicSecret, ECRAuthorizationToken, STSSessionToken, GCRAccessToken, QuayAccessToken, ACRAccessToken, CloudsmithAccessToken and ClusterGenerator generators', () => {
     assert.deepEqual(crds.map((c) => c.metadata.name).sort(), [
       'acraccesstokens.generators.external-secrets.io',
+      'cloudsmithaccesstokens.generators.external-secrets.io',
       'clusterexternalsecrets.external-secrets.io',
       'clustergenerators.generators.external-secrets.io',
       'clusterpushsecrets.external-secrets.io',

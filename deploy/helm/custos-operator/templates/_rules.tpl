@@ -54,6 +54,7 @@
     - gcraccesstokens
     - quayaccesstokens
     - acraccesstokens
+    - cloudsmithaccesstokens
   verbs:
     - get
     - list

@@ -1,5 +1,6 @@
 // Generator kinds known to ESO v2.9 (generators.external-secrets.io/v1alpha1) and the key each one uses inside
-// ClusterGenerator.spec.generator. Custos models Password, Fake and UUID; the others are kept as written.
+// ClusterGenerator.spec.generator. The kinds with a schema in generators.ts (GENERATOR_SPECS) are modelled; the
+// others are kept as written.
 
 export const GENERATOR_KINDS = [
   'ACRAccessToken',

@@ -1,5 +1,5 @@
-// generators.external-secrets.io/v1alpha1: Password, Fake, UUID, SSHKey, MFA and ClusterGenerator (reference/eso.md 1.6).
-// More generator kinds are added by writing their spec here and listing them in GENERATOR_SPECS.
+// generators.external-secrets.io/v1alpha1: the specs of the generator kinds Custos runs (GENERATOR_SPECS) and of
+// ClusterGenerator (reference/eso.md 1.6). More kinds are added by writing their spec here and listing them there.
 import { caBundle, caProvider, secretKeySelector, serviceAccountSelector } from './common.js';
 import {
   anyJson,

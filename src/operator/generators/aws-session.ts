@@ -1,9 +1,10 @@
-// AWS sessions of generators: credentials and the errors of AWS calls. Credentials for the ECRAuthorizationToken and STSSessionToken generators, chosen as ESO chooses them:
-// `auth.secretRef` (keys read from the referencing namespace; wins when both are set), else `auth.jwt` (a token
-// of the named service account, whose annotation eks.amazonaws.com/role-arn names the role, exchanged with
-// sts:AssumeRoleWithWebIdentity), else the operator's own credentials through the AWS SDK's default chain
-// (environment, IRSA and Pod Identity, shared config, instance metadata). With `role`, those credentials then
-// assume that role (sts:AssumeRole). The SDK is loaded on first use so operators without AWS generators never pay for it.
+// AWS sessions of the ECRAuthorizationToken and STSSessionToken generators: credentials and the errors of AWS calls.
+// Credentials are chosen as ESO chooses them: `auth.secretRef` (keys read from the referencing namespace; wins when
+// both are set), else `auth.jwt` (a token of the named service account, whose annotation eks.amazonaws.com/role-arn
+// names the role, exchanged with sts:AssumeRoleWithWebIdentity), else the operator's own credentials through the
+// AWS SDK's default chain (environment, IRSA and Pod Identity, shared config, instance metadata). With `role`, those
+// credentials then assume that role (sts:AssumeRole). The SDK is loaded on first use, so operators without AWS
+// generators never pay for it.
 import type { AWSAuth, SecretKeySelector } from '../../api/generated/types.js';
 import { isNotFound, type KubeClient, Resources } from '../../kube/index.js';
 import { proxyRoutingAgent } from '../../providers/proxy.js';

@@ -10,9 +10,9 @@
 // TLS under a certificate for *.amazonaws.com names from the test run's CA (trusted by Custos's test processes), and the request is served here.
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { createSecureContext, TLSSocket } from 'node:tls';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { TLSSocket } from 'node:tls';
+import { listenDouble, readBody } from './double-server.js';
 import { caFile, trustedServerCert } from './test-ca.js';
 
 export interface AwsUser {
@@ -180,15 +180,6 @@ const xmlEscape = (text: string) => text.replace(/[<>&"']/g, (c) => `&#${c.charC
 
 function xmlCredentials(c: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration: string }) {
   return `<Credentials><AccessKeyId>${c.AccessKeyId}</AccessKeyId><SecretAccessKey>${c.SecretAccessKey}</SecretAccessKey><SessionToken>${c.SessionToken}</SessionToken><Expiration>${c.Expiration}</Expiration></Credentials>`;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 export async function startAwsDouble(options: AwsDoubleOptions): Promise<AwsDouble> {
@@ -378,28 +369,13 @@ export async function startAwsDouble(options: AwsDoubleOptions): Promise<AwsDoub
     ...regions.flatMap((r) => [`*.${r}.amazonaws.com`, `*.ecr.${r}.amazonaws.com`, `*.ecr-public.${r}.amazonaws.com`]),
   ];
   const pair = await trustedServerCert({ dns: hosts });
-  const secureContext = createSecureContext({ cert: pair.certificatePem, key: pair.privateKeyPem });
-
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((error) => res.writeHead(500).end(String(error)));
+  const servers = await listenDouble({
+    http: handle,
+    https: { cert: pair.certificatePem, key: pair.privateKeyPem, handler: handle },
   });
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  server.on('connect', (_req: IncomingMessage, socket: Socket, head: Buffer) => {
-    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    if (head.length > 0) socket.unshift(head);
-    const tls = new TLSSocket(socket, { isServer: true, secureContext });
-    tls.on('error', () => socket.destroy());
-    server.emit('connection', tls);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: servers.httpUrl,
     certificatePem: readFileSync(caFile(), 'utf8'),
     account,
     calls,
@@ -412,9 +388,6 @@ export async function startAwsDouble(options: AwsDoubleOptions): Promise<AwsDoub
       role.trust.serviceAccounts = [...(role.trust.serviceAccounts ?? []), subject];
     },
     failNext: (action, failure, times = 1) => failures.set(action, { ...failure, times }),
-    stop: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    stop: servers.stop,
   };
 }

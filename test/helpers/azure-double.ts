@@ -7,14 +7,8 @@
 // an HTTPS proxy (CONNECT) for clients that cannot be given another login host (ESO). Tokens are deterministic per
 // principal, so two clients signing in as one principal get the same registry token.
 import { createHash } from 'node:crypto';
-import {
-  createServer as createHttpServer,
-  type Server as HttpServer,
-  type IncomingMessage,
-  type ServerResponse,
-} from 'node:http';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenDouble, readBody } from './double-server.js';
 import { trustedServerCert } from './test-ca.js';
 
 export interface AzureCall {
@@ -51,16 +45,7 @@ export interface AzureDoubleOptions {
 
 const hash = (...parts: string[]) => createHash('sha256').update(parts.join('|')).digest('base64url');
 
-function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    req.on('data', (c: Buffer) => {
-      body += c.toString('utf8');
-    });
-    req.on('end', () => resolve(new URLSearchParams(body)));
-    req.on('error', reject);
-  });
-}
+const readForm = async (req: IncomingMessage) => new URLSearchParams((await readBody(req)).toString('utf8'));
 
 export async function startAzureDouble(options: AzureDoubleOptions): Promise<AzureDouble> {
   const calls: AzureCall[] = [];
@@ -197,40 +182,22 @@ export async function startAzureDouble(options: AzureDoubleOptions): Promise<Azu
     return json(404, { error: 'not found' });
   }
 
-  const respond = (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res).catch((error) => res.writeHead(500).end(String(error)));
-  };
   const cert = await trustedServerCert({
     ips: ['127.0.0.1'],
     dns: ['login.microsoftonline.com', ...(options.hosts ?? [])],
   });
-  const https: HttpsServer = createHttpsServer({ cert: cert.certificatePem, key: cert.privateKeyPem }, respond);
-  const http: HttpServer = createHttpServer(respond);
-  const sockets = new Set<Socket>();
-  for (const server of [https, http]) {
-    server.on('connection', (socket: Socket) => {
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
-    });
-  }
-  http.on('connect', (_req: IncomingMessage, socket: Socket, head: Buffer) => {
-    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    if (head.length > 0) socket.unshift(head);
-    https.emit('connection', socket);
+  const servers = await listenDouble({
+    http: handle,
+    https: { cert: cert.certificatePem, key: cert.privateKeyPem, handler: handle },
   });
-  await Promise.all([https, http].map((s) => new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))));
-  const httpsPort = (https.address() as AddressInfo).port;
-  const httpPort = (http.address() as AddressInfo).port;
+  const httpsPort = servers.httpsPort as number;
   return {
     authorityHost: `https://127.0.0.1:${httpsPort}/`,
     registryHost: `127.0.0.1:${httpsPort}`,
-    httpUrl: `http://127.0.0.1:${httpPort}`,
+    httpUrl: servers.httpUrl,
     calls,
     refreshToken,
     accessToken,
-    stop: async () => {
-      for (const socket of sockets) socket.destroy();
-      await Promise.all([https, http].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-    },
+    stop: servers.stop,
   };
 }

@@ -7,9 +7,8 @@
 // for the pool's audience) and IAM Credentials' generateAccessToken (only for the Google accounts a subject may
 // impersonate). Tokens are deterministic per account and scope, so two clients asking as one account get the same.
 import { createHash, createPublicKey, createVerify, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenDouble, readBody } from './double-server.js';
 import { trustedServerCert } from './test-ca.js';
 
 export interface GoogleCall {
@@ -40,17 +39,6 @@ export interface GoogleDouble {
 
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 export const TOKEN_SECONDS = 3599;
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    req.on('data', (c: Buffer) => {
-      body += c.toString('utf8');
-    });
-    req.on('end', () => resolve(body));
-    req.on('error', reject);
-  });
-}
 
 export interface WorkloadIdentitySetup {
   cluster: { location: string; name: string };
@@ -108,7 +96,7 @@ export async function startGoogleDouble(options: {
     };
     const wi = options.workloadIdentity;
     const url = new URL(req.url ?? '/', 'https://x');
-    const body = JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>;
+    const body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as Record<string, unknown>;
     if (!wi) return json(404, { error: { status: 'NOT_FOUND', message: 'no workload identity here' } });
     if (url.pathname === '/v1/identitybindingtoken') {
       call.endpoint = 'sts';
@@ -163,104 +151,95 @@ export async function startGoogleDouble(options: {
   }
 
   const tls = await trustedServerCert({ dns: ['securetoken.googleapis.com', 'iamcredentials.googleapis.com'] });
-  const https = createHttpsServer({ cert: tls.certificatePem, key: tls.privateKeyPem }, (req, res) => {
+  const apiHandler = async (req: IncomingMessage, res: ServerResponse) => {
     const call: GoogleCall = { endpoint: 'other', account: '', status: 200, path: req.url ?? '' };
     calls.push(call);
-    workloadIdentity(req, res, call).catch((error) => res.writeHead(500).end(String(error)));
-  });
+    await workloadIdentity(req, res, call);
+  };
 
-  const server: Server = createServer((req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const call: GoogleCall = { endpoint: 'other', account: '', status: 200, path: url.pathname };
-      calls.push(call);
-      const json = (status: number, body: unknown) => {
-        call.status = status;
-        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-      };
-      if (req.method === 'POST' && url.pathname === '/token') {
-        call.endpoint = 'token';
-        const form = new URLSearchParams(await readBody(req));
-        if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
-          json(400, { error: 'unsupported_grant_type', error_description: 'Invalid grant_type' });
-          return;
-        }
-        try {
-          call.account = checkAssertion(form.get('assertion') ?? '');
-        } catch (error) {
-          const [code = 'invalid_grant', ...rest] = String((error as Error).message).split(': ');
-          json(400, { error: code, error_description: rest.join(': ') });
-          return;
-        }
+  const localHandler = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const call: GoogleCall = { endpoint: 'other', account: '', status: 200, path: url.pathname };
+    calls.push(call);
+    const json = (status: number, body: unknown) => {
+      call.status = status;
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    if (req.method === 'POST' && url.pathname === '/token') {
+      call.endpoint = 'token';
+      const form = new URLSearchParams((await readBody(req)).toString('utf8'));
+      if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
+        json(400, { error: 'unsupported_grant_type', error_description: 'Invalid grant_type' });
+        return;
+      }
+      try {
+        call.account = checkAssertion(form.get('assertion') ?? '');
+      } catch (error) {
+        const [code = 'invalid_grant', ...rest] = String((error as Error).message).split(': ');
+        json(400, { error: code, error_description: rest.join(': ') });
+        return;
+      }
+      json(200, {
+        access_token: accessToken(call.account, CLOUD_PLATFORM),
+        expires_in: TOKEN_SECONDS,
+        token_type: 'Bearer',
+      });
+      return;
+    }
+    if (url.pathname.startsWith('/computeMetadata/v1/')) {
+      call.endpoint = 'metadata';
+      if (req.headers['metadata-flavor'] !== 'Google') {
+        call.status = 403;
+        res.writeHead(403).end('Missing Metadata-Flavor:Google header.');
+        return;
+      }
+      const path = url.pathname.slice('/computeMetadata/v1/'.length);
+      if (path === 'instance/service-accounts/default/token') {
+        call.account = options.defaultAccount;
+        const scopes = url.searchParams.get('scopes') ?? CLOUD_PLATFORM;
         json(200, {
-          access_token: accessToken(call.account, CLOUD_PLATFORM),
+          access_token: accessToken(options.defaultAccount, scopes),
           expires_in: TOKEN_SECONDS,
           token_type: 'Bearer',
         });
         return;
       }
-      if (url.pathname.startsWith('/computeMetadata/v1/')) {
-        call.endpoint = 'metadata';
-        if (req.headers['metadata-flavor'] !== 'Google') {
-          call.status = 403;
-          res.writeHead(403).end('Missing Metadata-Flavor:Google header.');
-          return;
-        }
-        const path = url.pathname.slice('/computeMetadata/v1/'.length);
-        if (path === 'instance/service-accounts/default/token') {
-          call.account = options.defaultAccount;
-          const scopes = url.searchParams.get('scopes') ?? CLOUD_PLATFORM;
-          json(200, {
-            access_token: accessToken(options.defaultAccount, scopes),
-            expires_in: TOKEN_SECONDS,
-            token_type: 'Bearer',
-          });
-          return;
-        }
-        const plain: Record<string, string> = {
-          'project/project-id': project,
-          ...(options.workloadIdentity
-            ? {
-                'instance/attributes/cluster-name': options.workloadIdentity.cluster.name,
-                'instance/attributes/cluster-location': options.workloadIdentity.cluster.location,
-              }
-            : {}),
-          'instance/service-accounts/default/email': options.defaultAccount,
-          'universe/universe-domain': 'googleapis.com',
-        };
-        const answer = plain[path] ?? (path === '' ? '' : undefined);
-        if (answer === undefined) {
-          call.status = 404;
-          res.writeHead(404).end('not found');
-          return;
-        }
-        res.writeHead(200, { 'content-type': 'application/text', 'metadata-flavor': 'Google' }).end(answer);
+      const plain: Record<string, string> = {
+        'project/project-id': project,
+        ...(options.workloadIdentity
+          ? {
+              'instance/attributes/cluster-name': options.workloadIdentity.cluster.name,
+              'instance/attributes/cluster-location': options.workloadIdentity.cluster.location,
+            }
+          : {}),
+        'instance/service-accounts/default/email': options.defaultAccount,
+        'universe/universe-domain': 'googleapis.com',
+      };
+      const answer = plain[path] ?? (path === '' ? '' : undefined);
+      if (answer === undefined) {
+        call.status = 404;
+        res.writeHead(404).end('not found');
         return;
       }
-      // The metadata client's "am I on Google Cloud?" probe is a GET of /.
-      if (url.pathname === '/') {
-        call.endpoint = 'metadata';
-        res.writeHead(200, { 'metadata-flavor': 'Google' }).end('computeMetadata/');
-        return;
-      }
-      call.status = 404;
-      res.writeHead(404).end('not found');
-    })().catch((error) => res.writeHead(500).end(String(error)));
+      res.writeHead(200, { 'content-type': 'application/text', 'metadata-flavor': 'Google' }).end(answer);
+      return;
+    }
+    // The metadata client's "am I on Google Cloud?" probe is a GET of /.
+    if (url.pathname === '/') {
+      call.endpoint = 'metadata';
+      res.writeHead(200, { 'metadata-flavor': 'Google' }).end('computeMetadata/');
+      return;
+    }
+    call.status = 404;
+    res.writeHead(404).end('not found');
+  };
+  // The HTTPS server (Google's API hosts) is reached through the plain port as an HTTPS proxy (CONNECT).
+  const servers = await listenDouble({
+    http: localHandler,
+    https: { cert: tls.certificatePem, key: tls.privateKeyPem, handler: apiHandler },
   });
-  // CONNECT (HTTPS_PROXY): TLS to the Google API hosts is answered by the HTTPS server.
-  server.on('connect', (_req: IncomingMessage, socket: Socket, head: Buffer) => {
-    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    if (head.length > 0) socket.unshift(head);
-    https.emit('connection', socket);
-  });
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const url = servers.httpUrl;
+  const port = new URL(url).port;
   tokenUri = `${url}/token`;
 
   return {
@@ -284,10 +263,6 @@ export async function startGoogleDouble(options: {
         token_uri: tokenUri,
       });
     },
-    stop: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await new Promise<void>((resolve) => https.close(() => resolve()));
-    },
+    stop: servers.stop,
   };
 }

@@ -9,10 +9,10 @@
 // and AZURE_POD_IDENTITY_AUTHORITY_HOST (the Azure SDK's settings) override the login and metadata hosts.
 import { readFile } from 'node:fs/promises';
 import type { ACRAccessTokenSpec, ServiceAccountSelector } from '../../api/generated/types.js';
-import { isNotFound, type KubeClient, Resources } from '../../kube/index.js';
+import type { KubeClient } from '../../kube/index.js';
 import { webhookUrl } from '../../providers/webhook/call.js';
 import { GeneratorError } from './errors.js';
-import { readSecretKey, serviceAccountToken } from './inputs.js';
+import { readReferencedKey, serviceAccountAnnotations, serviceAccountToken } from './inputs.js';
 import { answerField, callTokenEndpoint } from './token-endpoint.js';
 
 const WHERE = 'ACRAccessToken generator';
@@ -74,14 +74,7 @@ async function secretText(
   field: string,
   signal?: AbortSignal,
 ) {
-  if (!ref?.name || !ref.key) throw invalid(`${field} needs name and key`);
-  const value = await readSecretKey(
-    client,
-    { name: ref.name, key: ref.key },
-    namespace,
-    { generator: 'ACRAccessToken', field },
-    signal,
-  );
+  const value = await readReferencedKey(client, ref, namespace, { generator: 'ACRAccessToken', field }, signal);
   return value.toString('utf8').trim();
 }
 
@@ -162,18 +155,7 @@ async function federatedCredential(
       throw invalid(`AZURE_FEDERATED_TOKEN_FILE names ${file}, which cannot be read`);
     }
   }
-  let annotations: Record<string, string> = {};
-  try {
-    const sa = await client.get(Resources.serviceAccounts, ref.name, { namespace, signal });
-    annotations = sa.metadata?.annotations ?? {};
-  } catch (error) {
-    if (isNotFound(error))
-      throw new GeneratorError(
-        'NotFound',
-        `${WHERE}: service account "${ref.name}" not found in namespace "${namespace}"`,
-      );
-    throw error;
-  }
+  const annotations = await serviceAccountAnnotations(client, namespace, ref.name, WHERE, signal);
   const clientId = annotations[CLIENT_ID_ANNOTATION];
   const tenantId = annotations[TENANT_ID_ANNOTATION];
   for (const [value, annotation] of [

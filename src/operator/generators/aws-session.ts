@@ -6,10 +6,10 @@
 // credentials then assume that role (sts:AssumeRole). The SDK is loaded on first use, so operators without AWS
 // generators never pay for it.
 import type { AWSAuth, SecretKeySelector } from '../../api/generated/types.js';
-import { isNotFound, type KubeClient, Resources } from '../../kube/index.js';
+import type { KubeClient } from '../../kube/index.js';
 import { proxyRoutingAgent } from '../../providers/proxy.js';
 import { GeneratorError } from './errors.js';
-import { readSecretKey, serviceAccountToken } from './inputs.js';
+import { readReferencedKey, serviceAccountAnnotations, serviceAccountToken } from './inputs.js';
 
 export const ROLE_ARN_ANNOTATION = 'eks.amazonaws.com/role-arn';
 export const AUDIENCE_ANNOTATION = 'eks.amazonaws.com/audience';
@@ -56,15 +56,8 @@ async function secretValue(
   ref: SecretKeySelector | undefined,
   field: string,
 ): Promise<string> {
-  if (!ref?.name || !ref.key) {
-    throw new GeneratorError(
-      'Invalid',
-      `${request.generator} generator: spec.auth.secretRef.${field} needs name and key`,
-    );
-  }
   const who = { generator: request.generator, field: `spec.auth.secretRef.${field}` };
-  const value = await readSecretKey(client, { name: ref.name, key: ref.key }, request.namespace, who, request.signal);
-  return value.toString('utf8');
+  return (await readReferencedKey(client, ref, request.namespace, who, request.signal)).toString('utf8');
 }
 
 async function staticCredentials(client: KubeClient, request: AwsCredentialsRequest): Promise<AwsCredentialIdentity> {
@@ -86,19 +79,7 @@ async function webIdentityCredentials(
   if (!ref?.name) throw new GeneratorError('Invalid', `${where}: spec.auth.jwt.serviceAccountRef.name is required`);
   // A generator's service account is always the referencing object's namespace (ESO ignores ref.namespace here).
   const namespace = request.namespace;
-  let annotations: Record<string, string> = {};
-  try {
-    const sa = await client.get(Resources.serviceAccounts, ref.name, { namespace, signal: request.signal });
-    annotations = sa.metadata?.annotations ?? {};
-  } catch (error) {
-    if (isNotFound(error)) {
-      throw new GeneratorError(
-        'NotFound',
-        `${where}: service account "${ref.name}" not found in namespace "${namespace}"`,
-      );
-    }
-    throw error;
-  }
+  const annotations = await serviceAccountAnnotations(client, namespace, ref.name, where, request.signal);
   const roleArn = annotations[ROLE_ARN_ANNOTATION];
   if (!roleArn) {
     throw new GeneratorError(

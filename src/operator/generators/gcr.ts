@@ -5,9 +5,9 @@
 // Credentials (google-auth.ts, google-workload-identity.ts).
 import type { GCRAccessTokenSpec } from '../../api/generated/types.js';
 import type { KubeClient } from '../../kube/index.js';
-import { defaultToken, invalid, keyToken } from './google-auth.js';
+import { defaultToken, keyToken } from './google-auth.js';
 import { workloadIdentityToken } from './google-workload-identity.js';
-import { readSecretKey } from './inputs.js';
+import { readReferencedKey } from './inputs.js';
 
 export const GCR_USERNAME = 'oauth2accesstoken';
 
@@ -23,10 +23,9 @@ export async function generateGCRAccessToken(
   let issued: { token: string; expiresAt: number };
   if (auth?.secretRef) {
     const ref = auth.secretRef.secretAccessKeySecretRef;
-    if (!ref?.name || !ref.key) throw invalid('spec.auth.secretRef.secretAccessKeySecretRef needs name and key');
     const who = { generator: 'GCRAccessToken', field: 'spec.auth.secretRef.secretAccessKeySecretRef' };
-    const json = await readSecretKey(client, { name: ref.name, key: ref.key }, namespace, who, signal);
-    issued = await keyToken(json.toString('utf8'), `Secret "${ref.name}" key "${ref.key}"`, signal);
+    const json = await readReferencedKey(client, ref, namespace, who, signal);
+    issued = await keyToken(json.toString('utf8'), `Secret "${ref?.name}" key "${ref?.key}"`, signal);
   } else if (auth?.workloadIdentity) {
     issued = await workloadIdentityToken(client, namespace, auth.workloadIdentity, signal);
   } else {

@@ -5,11 +5,10 @@
 // token of the Google service account, else it is used as it is. The cluster's project, location and name come
 // from spec.auth.workloadIdentity or, where missing, from the node's metadata server.
 import type { GCPWorkloadIdentity } from '../../api/generated/types.js';
-import { isNotFound, type KubeClient, Resources } from '../../kube/index.js';
+import type { KubeClient } from '../../kube/index.js';
 import { webhookUrl } from '../../providers/webhook/call.js';
-import { GeneratorError } from './errors.js';
 import { CLOUD_PLATFORM_SCOPE, invalid, metadataHost, metadataValue, tokenCall, WHERE } from './google-auth.js';
-import { serviceAccountToken } from './inputs.js';
+import { serviceAccountAnnotations, serviceAccountToken } from './inputs.js';
 
 export const GCP_SA_ANNOTATION = 'iam.gke.io/gcp-service-account';
 const SECURE_TOKEN_URL = 'https://securetoken.googleapis.com/v1/identitybindingtoken';
@@ -24,23 +23,6 @@ async function clusterSetting(value: string | undefined, path: string, field: st
   );
 }
 
-async function serviceAccountAnnotations(
-  client: KubeClient,
-  namespace: string,
-  name: string,
-  signal?: AbortSignal,
-): Promise<Record<string, string>> {
-  try {
-    const sa = await client.get(Resources.serviceAccounts, name, { namespace, signal });
-    return sa.metadata?.annotations ?? {};
-  } catch (error) {
-    if (isNotFound(error)) {
-      throw new GeneratorError('NotFound', `${WHERE}: service account "${name}" not found in namespace "${namespace}"`);
-    }
-    throw error;
-  }
-}
-
 export async function workloadIdentityToken(
   client: KubeClient,
   namespace: string,
@@ -49,7 +31,7 @@ export async function workloadIdentityToken(
 ): Promise<{ token: string; expiresAt: number }> {
   const name = identity.serviceAccountRef?.name;
   if (!name) throw invalid('spec.auth.workloadIdentity.serviceAccountRef.name is required');
-  const annotations = await serviceAccountAnnotations(client, namespace, name, signal);
+  const annotations = await serviceAccountAnnotations(client, namespace, name, WHERE, signal);
   const project = await clusterSetting(identity.clusterProjectID, 'project/project-id', 'clusterProjectID', signal);
   const location = await clusterSetting(
     identity.clusterLocation,

@@ -54,6 +54,39 @@ export async function readSecretKey(
   return Buffer.from(encoded, 'base64');
 }
 
+/** readSecretKey for a reference of the spec that may lack its name or key: that is Invalid, naming `who.field`. */
+export async function readReferencedKey(
+  client: KubeClient,
+  ref: { name?: string; key?: string } | undefined,
+  namespace: string,
+  who: { generator: string; field: string },
+  signal?: AbortSignal,
+): Promise<Buffer> {
+  if (!ref?.name || !ref.key) {
+    throw new GeneratorError('Invalid', `${who.generator} generator: ${who.field} needs name and key`);
+  }
+  return readSecretKey(client, { name: ref.name, key: ref.key }, namespace, who, signal);
+}
+
+/** The annotations of service account `name` (IAM bindings live there); a missing account is NotFound. */
+export async function serviceAccountAnnotations(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  where: string,
+  signal?: AbortSignal,
+): Promise<Record<string, string>> {
+  try {
+    const sa = await client.get(Resources.serviceAccounts, name, { namespace, signal });
+    return sa.metadata?.annotations ?? {};
+  } catch (error) {
+    if (isNotFound(error)) {
+      throw new GeneratorError('NotFound', `${where}: service account "${name}" not found in namespace "${namespace}"`);
+    }
+    throw error;
+  }
+}
+
 /**
  * A token of service account `name` in `namespace` for `audiences` (TokenRequest, one hour unless `seconds` says
  * otherwise), for generators that federate with it; a missing account is an Invalid error prefixed with `where`.
